@@ -1,0 +1,149 @@
+"""`make bench`: how fast a film renders, against the encoder's own floor, and its memory.
+
+1. A 60 s 1280×720 24 fps film (narration, two characters, generated music, 6 images, burned
+   subtitles), rendered with Ray already up (as in the service); the cold CLI time with Ray's
+   start-up is printed too.
+2. The encode floor: the same encoder and settings encoding the same number of frames of one
+   still image with the same audio. floor_ratio = wall_s / floor_s says what the rest of the
+   pipeline costs on top of x264.
+3. Peak memory (RSS summed over the process tree: CLI, Ray's GCS, raylet and workers, sampled
+   every 0.1 s) of a 60 s 720p and a 300 s 1080p render through the CLI.
+
+Prints a human summary, then one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "var" / "bench"
+SAMPLE = ROOT / "samples" / "sample.fountain"
+
+
+def make_images(folder: Path, count: int = 6) -> list[Path]:
+    """Six pictures of different sizes and aspects (the user's images in the benchmark)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    paths = []
+    for i, (w, h) in enumerate([(1600, 900), (1200, 1600), (2000, 1000), (900, 900), (3000, 2000), (1280, 720)][:count]):
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        base = rng.uniform(40, 200, 3)
+        img = np.stack([base[c] + 50 * np.sin(x / (60 + 20 * c + 10 * i)) * np.cos(y / (80 + 15 * i)) for c in range(3)], -1)
+        img += rng.normal(0, 6, img.shape)
+        path = folder / f"image-{i}.jpg"
+        Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def long_script(minutes: int) -> str:
+    """The sample screenplay's scenes repeated, as parts, to fill a longer film."""
+    text = SAMPLE.read_text()
+    body = text.split("\n\n", 1)[1] if text.startswith("Title:") else text
+    parts = [f"Title: The Long Night\n\n"] + [f"INT. PART {n + 1} - NIGHT\n\n{body}\n\n" for n in range(minutes)]
+    return "".join(parts)
+
+
+def render_warm(images: list[Path]) -> tuple[float, Path]:
+    from filmstudio import ray_local
+    from pipelines.orchestrator import render_film
+    from pipelines.request import make_request
+
+    ray_local.start()
+    request = make_request(
+        script=SAMPLE.read_text(), images=images, music="generated", duration=60, size="1280x720",
+        fps=24, burn_subtitles=True, seed=3,
+    )
+    out = OUT / "film-60s.mp4"
+    started = time.perf_counter()
+    render_film(request, out)
+    return time.perf_counter() - started, out
+
+
+def encode_floor(film: Path, frames: int) -> float:
+    """Encode `frames` copies of one still frame plus the film's own audio, same settings."""
+    from pipelines.encode import FilmEncoder, rgb_to_yuv420
+    from tests.probe import decode_audio, decode_frames
+
+    audio = decode_audio(film)
+    still = rgb_to_yuv420(decode_frames(film, [10.0])[0])
+    started = time.perf_counter()
+    with FilmEncoder(OUT / "floor.mp4", 1280, 720, 24, audio) as encoder:
+        for _ in range(frames):
+            encoder.write(still)
+    return time.perf_counter() - started
+
+
+def cli_peak_rss(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak MB) of a CLI render; memory summed over its whole process tree."""
+    cmd = [sys.executable, "-m", "filmstudio.cli", "render", *args]
+    started = time.perf_counter()
+    proc = psutil.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        for p in [proc, *proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        peak = max(peak, total)
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"render failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, peak / 2**20
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    images = make_images(OUT / "images")
+
+    wall, film = render_warm(images)
+    frames = 60 * 24
+    floor = encode_floor(film, frames)
+    import ray
+
+    ray.shutdown()
+
+    image_args = [a for p in images for a in ("--image", str(p))]
+    cold_wall, rss_60 = cli_peak_rss([str(SAMPLE), *image_args, "--duration", "60", "--burn-subtitles", "-o", str(OUT / "cli-60s.mp4")])
+    with tempfile.NamedTemporaryFile("w", suffix=".fountain", dir=OUT, delete=False) as f:
+        f.write(long_script(5))
+    wall_300, rss_300 = cli_peak_rss([f.name, *image_args, "--duration", "300", "--size", "1920x1080", "-o", str(OUT / "cli-300s.mp4")])
+    os.unlink(f.name)
+
+    result = {
+        "film_s": 60.0,
+        "wall_s": round(wall, 2),
+        "realtime_x": round(60.0 / wall, 2),
+        "floor_s": round(floor, 2),
+        "floor_ratio": round(wall / floor, 2),
+        "cli_wall_s_60s_720p": round(cold_wall, 2),
+        "wall_s_300s_1080p": round(wall_300, 2),
+        "peak_rss_mb_60s_720p": round(rss_60),
+        "peak_rss_mb_300s_1080p": round(rss_300),
+    }
+    print("\nFilm rendering (2-core machine, draft tier)")
+    print(f"  60 s 720p film, Ray warm:    {wall:6.1f} s  → {60 / wall:4.1f}x real time (target ≥ 5)")
+    print(f"  encode floor (still image):  {floor:6.1f} s  → floor ratio {wall / floor:.2f} (target ≤ 1.5)")
+    print(f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak RSS {rss_60:.0f} MB")
+    print(f"  300 s 1080p film via CLI:    {wall_300:6.1f} s, peak RSS {rss_300:.0f} MB (target < 2048)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""`filmstudio`: render a film from a script on this machine, list voices, check model dirs.
+
+    filmstudio render SCRIPT [--image FILE ...|--images DIR] [--music FILE|generated|none]
+        [--voice NAME=VOICE ...] [--language CODE] [--duration SECONDS] [--size WxH]
+        [--fps 24] [--burn-subtitles] [--seed N] [-o OUT.mp4]
+    filmstudio voices [--language CODE]
+    filmstudio models check DIR
+
+Bad input prints one line naming the field and the limit and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI Film Studio: script → film.")
+models_app = typer.Typer(no_args_is_help=True, help="Studio-tier model directories.")
+app.add_typer(models_app, name="models")
+console = Console(stderr=True)
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def _fail(error: InputError) -> None:
+    console.print(f"[red]error:[/red] {error}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _read_script(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError("script", f"cannot read {path}: {reason}") from None
+
+
+def _collect_images(images: list[Path], images_dir: Path | None) -> list[Path]:
+    found = list(images)
+    if images_dir is not None:
+        if not images_dir.is_dir():
+            raise InputError("images", f"{images_dir} is not a directory")
+        found += sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return found
+
+
+def _parse_voices(pairs: list[str]) -> dict[str, str]:
+    voices = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError("voice", f"{pair!r} is not NAME=VOICE (e.g. MARA=en/f2)")
+        voices[name.strip().upper()] = value.strip()
+    return voices
+
+
+@app.command()
+def render(
+    script: Annotated[Path, typer.Argument(help="Fountain screenplay or plain prose")],
+    image: Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")] = [],
+    images: Annotated[Optional[Path], typer.Option(help="a folder of images, used in name order")] = None,
+    music: Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")] = "generated",
+    voice: Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")] = [],
+    language: Annotated[str, typer.Option(help="language code, see `filmstudio voices`")] = "en",
+    duration: Annotated[float, typer.Option(help="film length in seconds")] = 60.0,
+    size: Annotated[str, typer.Option(help="1280x720, 1920x1080, 1080x1920 or 1080x1080")] = "1280x720",
+    fps: Annotated[int, typer.Option(help="frames per second")] = 24,
+    burn_subtitles: Annotated[bool, typer.Option("--burn-subtitles", help="draw subtitles into the picture")] = False,
+    narrate_action: Annotated[bool, typer.Option(help="the narrator reads action lines")] = True,
+    seed: Annotated[int, typer.Option(help="seed for pictures, motion and music")] = 0,
+    tier: Annotated[str, typer.Option(help="draft (CPU, no weights) or studio (models)")] = "draft",
+    models: Annotated[Optional[Path], typer.Option(help="studio tier: local model directory")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="the MP4 to write")] = None,
+) -> None:
+    """Render SCRIPT into an MP4 with .srt, .vtt and .jpg (thumbnail) beside it."""
+    from filmstudio.ray_local import ray_session
+    from pipelines.orchestrator import STAGES, render_film
+    from pipelines.request import make_request
+
+    try:
+        request = make_request(
+            script=_read_script(script),
+            images=_collect_images(image, images),
+            music=music if music in ("generated", "none") else Path(music),
+            voices=_parse_voices(voice),
+            language=language,
+            duration=duration,
+            size=size,
+            fps=fps,
+            burn_subtitles=burn_subtitles,
+            narrate_action=narrate_action,
+            seed=seed,
+            tier=tier,
+            models_dir=models,
+        )
+    except InputError as error:
+        _fail(error)
+    out = output or Path(script.stem + ".mp4")
+
+    started = time.perf_counter()
+    columns = (TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
+    try:
+        with Progress(*columns, console=console, transient=False) as bars, ray_session():
+            tasks = {stage: bars.add_task(stage, total=100, note="") for stage in STAGES}
+
+            def progress(stage: str, percent: float, message: str) -> None:
+                start, end = STAGES[stage]
+                for earlier in list(STAGES)[: list(STAGES).index(stage)]:
+                    bars.update(tasks[earlier], completed=100)
+                bars.update(tasks[stage], completed=(percent - start) / (end - start) * 100, note=message[:48])
+
+            result = render_film(request, out, progress=progress)
+    except InputError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        console.print("[yellow]cancelled[/yellow]: nothing was written")
+        raise typer.Exit(130)
+    took = time.perf_counter() - started
+    print(f"film:      {result.video}")
+    print(f"subtitles: {result.srt}  {result.vtt}")
+    print(f"thumbnail: {result.thumbnail}")
+    print(f"{result.duration:g} s film in {took:.1f} s ({result.duration / took:.1f}x real time)")
+
+
+@app.command()
+def voices(language: Annotated[Optional[str], typer.Option(help="only this language")] = None) -> None:
+    """List the voices per language (names for --voice CHARACTER=NAME)."""
+    from pipelines import voice
+
+    try:
+        found = voice.list_voices(language)
+    except InputError as error:
+        _fail(error)
+    table = Table("voice", "language", "engine", "variant", "pitch", "rate")
+    for v in found:
+        table.add_row(v.name, v.language, v.engine, v.variant or "", str(v.pitch), str(v.rate))
+    Console().print(table)
+
+
+@models_app.command("check")
+def models_check(directory: Annotated[Path, typer.Argument(help="local model directory")]) -> None:
+    """Report which studio engines DIRECTORY can serve and what is missing."""
+    from pipelines.engines.check import check_models_dir
+
+    table = Table("engine", "ready", "path", "missing")
+    statuses = check_models_dir(directory)
+    for s in statuses:
+        table.add_row(s.engine, "yes" if s.ready else "no", str(s.path), ", ".join(s.missing))
+    Console().print(table)
+    if not any(s.ready for s in statuses):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

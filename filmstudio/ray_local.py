@@ -1,0 +1,57 @@
+"""Starting and stopping Ray for one process (the CLI, the server, benchmarks).
+
+A bare local `ray.init()` picks free ports; `RAY_ADDRESS` joins an existing cluster instead.
+Whoever starts Ray here also stops it, so no Ray process outlives the command — also on
+Ctrl-C or SIGTERM (see `ray_session`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from filmstudio.settings import get_settings
+
+
+def start(num_cpus: int | None = None, num_gpus: int | None = None) -> bool:
+    """Initialise Ray unless it already is; True when this call started it."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    address = os.environ.get("RAY_ADDRESS") or "local"
+    local = address == "local"
+    ray.init(
+        address=address,
+        num_cpus=num_cpus if local else None,
+        num_gpus=num_gpus if local else None,
+        object_store_memory=get_settings().object_store_memory if local else None,
+        include_dashboard=False if local else None,
+        logging_level=logging.WARNING,
+        log_to_driver=True,
+        configure_logging=True,
+    )
+    return True
+
+
+@contextmanager
+def ray_session() -> Iterator[None]:
+    """Stop, at the end of the block, any Ray that was started inside it (the render starts Ray
+    only when it reaches the frames, so refused input never pays for it). SIGTERM is turned into
+    a clean shutdown too."""
+    import ray
+
+    def _terminate(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    already = ray.is_initialized()
+    try:
+        yield
+    finally:
+        if not already and ray.is_initialized():
+            ray.shutdown()
+        signal.signal(signal.SIGTERM, previous)

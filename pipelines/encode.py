@@ -1,0 +1,157 @@
+"""Encode: frames and the mix into an MP4 that YouTube takes as it is.
+
+YouTube's recommended upload settings: H.264 High profile, yuv420p, closed GOP of half the frame
+rate, B-frames, moov atom first (+faststart), AAC-LC 48 kHz stereo; bitrate at or under the
+recommendation for the height (720p 5 Mbps, 1080p 8 Mbps: we cap with a VBV and let CRF spend
+less on easy pictures). PyAV drives FFmpeg's libx264 and native AAC encoders in-process.
+
+Frames arrive as yuv420p planes in display order; audio is fed in step with the video so the
+file is interleaved.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+SAMPLE_RATE = 48000
+AUDIO_BITRATE = 192_000
+PRESET = "veryfast"  # measured: ~2x the speed of "medium" on 2 cores at the same CRF
+
+
+def max_bitrate(height: int, width: int) -> int:
+    """YouTube's recommended SDR bitrate for 24–30 fps, by the shorter side of the frame."""
+    short = min(height, width)
+    return 8_000_000 if short >= 1080 else 5_000_000
+
+
+def video_options(width: int, height: int, fps: int) -> dict[str, str]:
+    cap = max_bitrate(height, width)
+    return {
+        "preset": PRESET,
+        "profile": "high",
+        "crf": "20",
+        "maxrate": str(cap),
+        "bufsize": str(cap * 2),
+        "g": str(fps // 2),  # GOP of half the frame rate
+        "keyint_min": str(fps // 2),
+        "bf": "2",
+        "flags": "+cgop",  # closed GOP
+        "x264-params": "open-gop=0:scenecut=0",
+    }
+
+
+def yuv_frame_bytes(width: int, height: int) -> int:
+    return width * height * 3 // 2
+
+
+class FilmEncoder:
+    """Write an MP4 frame by frame: `write(yuv_planes)` for each frame, then `close()`.
+
+    `audio` is the whole mix, float32 (n, 2) at 48 kHz; it is encoded alongside the frames.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray):
+        self.path = Path(path)
+        self.width, self.height, self.fps = width, height, fps
+        self.container = av.open(str(self.path), "w", format="mp4", options={"movflags": "+faststart"})
+        self.video = self.container.add_stream("libx264", rate=fps)
+        self.video.width, self.video.height = width, height
+        self.video.pix_fmt = "yuv420p"
+        self.video.time_base = Fraction(1, fps)
+        self.video.options = video_options(width, height, fps)
+        self.video.codec_context.color_range = 1  # tv range, what browsers expect
+        self.audio_stream = self.container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
+        self.audio_stream.bit_rate = AUDIO_BITRATE
+        self.audio_stream.codec_context.profile = "LC"
+        self.audio = np.ascontiguousarray(audio.T.astype(np.float32))  # planar (2, n)
+        self.audio_sent = 0
+        self.frames = 0
+
+    # -- video -----------------------------------------------------------------------------
+    def write(self, yuv: np.ndarray) -> None:
+        """Encode one frame given as flat yuv420p bytes (Y plane, then U, then V)."""
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        w, h = self.width, self.height
+        y_size, c_size = w * h, (w // 2) * (h // 2)
+        frame.planes[0].update(_plane(yuv[:y_size], w, h, frame.planes[0].line_size))
+        frame.planes[1].update(
+            _plane(yuv[y_size : y_size + c_size], w // 2, h // 2, frame.planes[1].line_size)
+        )
+        frame.planes[2].update(
+            _plane(yuv[y_size + c_size :], w // 2, h // 2, frame.planes[2].line_size)
+        )
+        frame.pts = self.frames
+        self.frames += 1
+        self.container.mux(self.video.encode(frame))
+        self._feed_audio(upto=round(self.frames / self.fps * SAMPLE_RATE))
+
+    def write_rgb(self, rgb: np.ndarray) -> None:
+        """Encode one HxWx3 RGB frame (used by the encode-floor benchmark and tests)."""
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        frame.pts = self.frames
+        self.frames += 1
+        self.container.mux(self.video.encode(frame))
+        self._feed_audio(upto=round(self.frames / self.fps * SAMPLE_RATE))
+
+    # -- audio -----------------------------------------------------------------------------
+    def _feed_audio(self, upto: int) -> None:
+        upto = min(upto, self.audio.shape[1])
+        chunk = 1024 * 8
+        while self.audio_sent < upto:
+            end = min(self.audio_sent + chunk, upto)
+            samples = np.ascontiguousarray(self.audio[:, self.audio_sent : end])
+            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
+            frame.sample_rate = SAMPLE_RATE
+            frame.pts = self.audio_sent
+            self.audio_sent = end
+            self.container.mux(self.audio_stream.encode(frame))
+
+    def close(self) -> None:
+        """Flush both encoders and write the moov atom at the front (+faststart)."""
+        self._feed_audio(upto=self.audio.shape[1])
+        self.container.mux(self.video.encode(None))
+        self.container.mux(self.audio_stream.encode(None))
+        self.container.close()
+
+    def abort(self) -> None:
+        """Close without finishing (the caller deletes the partial file)."""
+        try:
+            self.container.close()
+        except Exception:  # noqa: BLE001 - the file is being thrown away
+            pass
+
+    def __enter__(self) -> "FilmEncoder":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _plane(data: np.ndarray, width: int, height: int, line_size: int) -> bytes:
+    """Pad rows to FFmpeg's aligned line size when it differs from the width."""
+    if line_size == width:
+        return data.tobytes()
+    padded = np.zeros((height, line_size), dtype=np.uint8)
+    padded[:, :width] = data.reshape(height, width)
+    return padded.tobytes()
+
+
+def rgb_to_yuv420(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 RGB → flat yuv420p bytes (BT.601 limited range, via FFmpeg's swscale)."""
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    h, w = rgb.shape[:2]
+    out = np.empty(yuv_frame_bytes(w, h), dtype=np.uint8)
+    y_size, c_size = w * h, (w // 2) * (h // 2)
+    for plane, (start, pw, ph) in zip(
+        frame.planes, ((0, w, h), (y_size, w // 2, h // 2), (y_size + c_size, w // 2, h // 2))
+    ):
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(ph, plane.line_size)[:, :pw]
+        out[start : start + pw * ph] = rows.reshape(-1)
+    return out

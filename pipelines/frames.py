@@ -1,0 +1,158 @@
+"""Frames: every picture of the film, rendered in batches by Ray Data and handed over in order.
+
+The timeline becomes a `FrameSpec` (plain numbers: which shot covers which frames, its picture,
+its Ken Burns move, crossfades, burned-in cues). Ray Data maps `FrameRenderer` over frame-index
+ranges on an actor pool; each batch comes back as yuv420p bytes, in order
+(`preserve_order`), and goes straight into the encoder. Nothing holds more than a few batches,
+so memory does not grow with the film's length.
+
+Pictures travel through Ray's object store (one `ray.put` per distinct picture), so batches can
+render on any node of a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import ray
+from ray.data import ActorPoolStrategy, DataContext
+
+from pipelines.encode import rgb_to_yuv420
+from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
+from pipelines.timeline import Timeline
+
+FADE_SECONDS = 0.6  # crossfade between scenes
+
+
+@dataclass
+class ShotFrames:
+    start: int  # first frame (inclusive)
+    end: int  # last frame (exclusive)
+    picture: int  # index into the picture list
+    move: Move
+    clip: bool = False  # the picture is a clip (frames, from the studio tier), not a still
+
+
+@dataclass
+class FrameSpec:
+    width: int
+    height: int
+    fps: int
+    total: int
+    shots: list[ShotFrames]
+    fades: list[int] = field(default_factory=list)  # frames where one scene fades into the next
+    cues: list[tuple[int, int, str]] = field(default_factory=list)  # burned-in subtitles
+    subtitle_sample: str | None = None  # text whose script the subtitle font must cover
+    batch: int = 24
+
+    @property
+    def batches(self) -> int:
+        return -(-self.total // self.batch)
+
+
+def frame_spec(
+    timeline: Timeline,
+    pictures_of_shots: list[int],
+    clips: set[int],
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    seed: int,
+    cues: list[tuple[float, float, str]] | None = None,
+    batch: int = 24,
+) -> FrameSpec:
+    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i."""
+    total = round(timeline.duration * fps)
+    shots = []
+    for i, (shot, pic) in enumerate(zip(timeline.shots, pictures_of_shots)):
+        start, end = round(shot.start * fps), round(shot.end * fps)
+        shots.append(ShotFrames(start, max(end, start + 1), pic, plan_move(seed, i), pic in clips))
+    shots[-1].end = total
+    fades = [round(t * fps) for t in timeline.scene_boundaries()]
+    frame_cues = [(round(a * fps), round(b * fps), text) for a, b, text in (cues or [])]
+    sample = " ".join(text for _, _, text in frame_cues) or None
+    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, batch)
+
+
+class FrameRenderer:
+    """Renders frame ranges of one film. Runs in Ray Data actors; keeps per-shot state warm."""
+
+    def __init__(self, spec: FrameSpec, pictures: list[ray.ObjectRef]):
+        self.spec = spec
+        self.pictures = pictures  # refs, fetched lazily: a worker only pulls what it renders
+        self.renderers: dict[int, ShotRenderer | np.ndarray] = {}
+        self.burner = None
+        if spec.cues:
+            from pipelines.subtitles import SubtitleBurner
+
+            self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "")
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        frames = []
+        for index in batch["id"]:
+            start = int(index) * self.spec.batch
+            for i in range(start, min(start + self.spec.batch, self.spec.total)):
+                frames.append(rgb_to_yuv420(self.render(i)))
+        return {"yuv": np.stack(frames)}
+
+    def render(self, i: int) -> np.ndarray:
+        """One RGB frame: the shot's moving picture, a crossfade near scene cuts, subtitles."""
+        spec = self.spec
+        k = self._shot_at(i)
+        frame = self._shot_frame(k, i)
+        half = round(FADE_SECONDS * spec.fps / 2)
+        for cut in spec.fades:
+            if cut - half <= i < cut + half:
+                before = self._shot_at(cut - 1)
+                after = self._shot_at(cut)
+                alpha = (i - (cut - half) + 0.5) / (2 * half)
+                frame = crossfade(self._shot_frame(before, i), self._shot_frame(after, i), alpha)
+                break
+        if self.burner is not None:
+            for a, b, text in spec.cues:
+                if a <= i < b:
+                    self.burner.burn(frame, text)
+                    break
+        return frame
+
+    def _shot_at(self, i: int) -> int:
+        for k, shot in enumerate(self.spec.shots):
+            if shot.start <= i < shot.end:
+                return k
+        return len(self.spec.shots) - 1
+
+    def _shot_frame(self, k: int, i: int) -> np.ndarray:
+        shot = self.spec.shots[k]
+        t = min(max((i - shot.start) / max(shot.end - shot.start - 1, 1), 0.0), 1.0)
+        if k not in self.renderers:
+            if len(self.renderers) > 4:  # shots are rendered in order: drop the old ones
+                self.renderers.pop(next(iter(self.renderers)))
+            picture = ray.get(self.pictures[shot.picture])
+            size = (self.spec.width, self.spec.height)
+            self.renderers[k] = picture if shot.clip else ShotRenderer(picture, shot.move, size)
+        renderer = self.renderers[k]
+        if shot.clip:  # retime the clip's frames to the shot's length
+            return renderer[round(t * (len(renderer) - 1))].copy()
+        return renderer.frame(t)
+
+
+def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int = 2) -> Iterator[np.ndarray]:
+    """Yield the film's frames as flat yuv420p arrays, in order, rendered by Ray Data.
+
+    `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`)."""
+    ctx = DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    ds = ray.data.range(spec.batches, override_num_blocks=spec.batches).map_batches(
+        FrameRenderer,
+        fn_constructor_args=(spec, pictures),
+        batch_size=1,
+        compute=ActorPoolStrategy(min_size=1, max_size=workers),
+        num_cpus=0.5,
+    )
+    for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):
+        yield from batch["yuv"]

@@ -1,0 +1,404 @@
+"""The film, top to bottom: request → plan → assets → timeline → frames + mix → MP4.
+
+`render_film` reads like a diffusers pipeline's `__call__`: numbered steps, each one call into
+the stage module that owns it, with progress reported between steps. Every stage is a module of
+its own (`script`, `voice`, `timeline`, `visuals`, `motion`, `music`, `mix`, `subtitles`,
+`frames`, `encode`, `thumbnail`) that runs and tests alone.
+
+Nothing is written where the user asked until the film is complete: outputs are built under
+temporary names and renamed at the end, so a refused or failed render leaves nothing behind.
+With a `work_dir`, each finished stage keeps its outputs there and a retried render resumes.
+
+The draft tier needs only a CPU. The studio tier passes `engines` (a `StudioEngines`: LLM,
+SDXL, SVD, TTS, MusicGen, in-process or through Ray Serve handles); stages ask them first and
+fall back to the draft path where an engine is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from filmstudio import ray_local
+from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
+from pipelines.encode import FilmEncoder
+from pipelines.errors import InputError
+from pipelines.plan import NARRATOR, Plan
+from pipelines.request import FilmRequest
+
+Progress = Callable[[str, float, str], None]  # (stage, overall percent 0–100, message)
+
+# Each stage's share of the overall progress bar (start %, end %), in the order they run.
+STAGES: dict[str, tuple[float, float]] = {
+    "analysis": (0, 3),
+    "voices": (3, 12),
+    "visuals": (12, 16),
+    "music": (16, 22),
+    "frames": (22, 96),
+    "mux": (96, 100),
+}
+SAMPLE_RATE = 48000
+
+
+class Cancelled(Exception):
+    """Raised from a progress callback to stop a render; partial outputs are removed."""
+
+
+@dataclass
+class FilmResult:
+    video: Path
+    srt: Path
+    vtt: Path
+    thumbnail: Path
+    duration: float
+    plan: Plan
+
+
+def render_film(
+    request: FilmRequest,
+    output: Path,
+    *,
+    work_dir: Path | None = None,
+    progress: Progress | None = None,
+    engines=None,
+) -> FilmResult:
+    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it."""
+    report = _Reporter(progress)
+    cache = _StageCache(work_dir, request)
+    engines = engines or _studio_engines(request)
+    outputs = _outputs(output)
+
+    # 0. Check inputs: everything a user can get wrong is refused before any work or write.
+    _check_writable(outputs["video"])
+    user_images = [visuals.load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
+    music_track = None
+    if isinstance(request.music, Path):
+        music_track = music.load_track(request.music, request.duration, SAMPLE_RATE)
+
+    # 1. Analysis: script → plan of scenes, shots and spoken lines.
+    report("analysis", 0, "reading the script")
+    plan = cache.get("plan") or cache.put("plan", _analyze(request, engines))
+    voices = voice.cast(plan.characters, request.language, request.voices)
+    report("analysis", 1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
+
+    # 2. Voices: every line synthesized; the real audio lengths time the film.
+    speech = cache.get("speech") or cache.put(
+        "speech", _speak(plan, voices, request, engines, report)
+    )
+
+    # 3. Timeline: shots and lines placed, fitted to the requested duration.
+    film_timeline = timeline.build_timeline(plan, _lengths(speech), request.duration)
+
+    # 4. Visuals: a picture (or a clip) for every shot.
+    report("visuals", 0, "pictures for every shot")
+    pictures, picture_of_shot, clips = _pictures(plan, user_images, request, engines)
+    report("visuals", 1, f"{len(pictures)} pictures")
+
+    # 5. Music and mix: the bed ducked under speech, loudness-normalized.
+    report("music", 0, "music and mix")
+    audio = cache.get("mix")
+    if audio is None:
+        bed = _music(plan, request, music_track, engines)
+        placed = [(tl.start, clip) for tl, clip in zip(film_timeline.lines, _flat(speech))]
+        audio = cache.put("mix", mix.mix(placed, bed, request.duration, SAMPLE_RATE))
+    report("music", 1, "mix at -14 LUFS")
+
+    # 6. Subtitles: one cue per spoken line, timed from the speech.
+    cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
+
+    # 7. Frames and encode: Ray Data renders batches in order, the encoder consumes them.
+    spec = frames.frame_spec(
+        film_timeline,
+        picture_of_shot,
+        clips,
+        width=request.width,
+        height=request.height,
+        fps=request.fps,
+        seed=request.seed,
+        cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
+    )
+    if request.burn_subtitles:  # refuse early if no font covers the script's writing system
+        subtitles.find_font(spec.subtitle_sample or "") or subtitles.SubtitleBurner(
+            request.width, request.height, spec.subtitle_sample or ""
+        )
+    try:
+        video_part = cache.path("film.mp4")
+        if video_part is None or not video_part.exists():
+            video_part = _encode(spec, pictures, audio, outputs["video"].with_suffix(".mp4.part"), report)
+            video_part = cache.keep("film.mp4", video_part)
+
+        # 8. Subtitles and thumbnail beside the film, then everything moves into place at once.
+        report("mux", 0, "subtitles and thumbnail")
+        subtitles.write_srt(cues, _part(outputs["srt"]))
+        subtitles.write_vtt(cues, _part(outputs["vtt"]))
+        candidates = _thumbnail_candidates(spec, pictures)
+        thumbnail.make_thumbnail(candidates, plan.title, _part(outputs["thumbnail"]), " ".join(c.text for c in cues))
+        _commit(video_part, outputs, keep_video=work_dir is not None)
+    except BaseException:
+        for path in outputs.values():
+            _part(path).unlink(missing_ok=True)
+        outputs["video"].with_suffix(".mp4.part").unlink(missing_ok=True)
+        raise
+    report("mux", 1, f"wrote {outputs['video']}")
+    return FilmResult(**outputs, duration=request.duration, plan=plan)
+
+
+def storyboard(request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None) -> list[Path]:
+    """The plan and one still per shot (JPEG), without rendering the film."""
+    report = _Reporter(progress)
+    engines = engines or _studio_engines(request)
+    user_images = [visuals.load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
+    report("analysis", 0, "reading the script")
+    plan = _analyze(request, engines)
+    report("visuals", 0, "pictures for every shot")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, image in enumerate(_stills(plan, user_images, request, engines)):
+        path = out_dir / f"shot-{i + 1:03d}.jpg"
+        visuals.cover_fit(image, request.width, request.height).save(path, "JPEG", quality=88)
+        paths.append(path)
+        report("visuals", (i + 1) / len(plan.shots), path.name)
+    return paths
+
+
+# --- the stages' glue ----------------------------------------------------------------------
+
+
+def _analyze(request: FilmRequest, engines) -> Plan:
+    plan = script.analyze(request.script, narrate_action=request.narrate_action)
+    if engines is not None:
+        plan = engines.plan(request.script, fallback=plan)
+    return plan
+
+
+def _speak(plan: Plan, voices: dict, request: FilmRequest, engines, report) -> list[list[np.ndarray]]:
+    """Synthesize every line; speak faster (≤ 1.2×) when the script is long for the duration."""
+    speakers = [NARRATOR, *plan.characters]
+
+    def synthesize(rate: float) -> list[list[np.ndarray]]:
+        done, total = 0, max(len(plan.lines), 1)
+        out = []
+        for shot in plan.shots:
+            clips = []
+            for line in shot.lines:
+                audio = None
+                if engines is not None and rate == 1.0:
+                    audio = engines.speak(line.text, request.language, speakers.index(line.speaker))
+                if audio is None:
+                    audio = voice.synthesize(line.text, voices[line.speaker], rate=rate)
+                clips.append(audio)
+                done += 1
+                report("voices", done / total, f"{line.speaker}: {line.text[:40]}")
+            out.append(clips)
+        return out
+
+    speech = synthesize(1.0)
+    rate = timeline.rate_needed(plan, _lengths(speech), request.duration)
+    if rate > 1.0:
+        report("voices", 0, f"speaking {rate:.2f}x to fit {request.duration:g} s")
+        speech = synthesize(rate)
+        rate_again = timeline.rate_needed(plan, _lengths(speech), request.duration)
+        if rate_again > 1.0:  # espeak's rate steps are coarse: one more nudge
+            speech = synthesize(min(timeline.MAX_RATE, rate * rate_again))
+    return speech
+
+
+def _stills(plan: Plan, user_images: list, request: FilmRequest, engines) -> list:
+    """One PIL picture per shot: the user's images in order (reused), else generated."""
+    if user_images:
+        return [user_images[i % len(user_images)] for i in range(len(plan.shots))]
+    size = (request.width, request.height)
+    if engines is not None:
+        prompts = [shot.prompt or shot.description for shot in plan.shots]
+        generated = engines.pictures(prompts, size, request.seed)
+        if generated:
+            return generated
+    stills = []
+    index = 0
+    for si, scene in enumerate(plan.scenes):
+        for shot in scene.shots:
+            stills.append(
+                visuals.make_card(
+                    scene.heading,
+                    shot.description,
+                    scene_index=si,
+                    shot_index=index,
+                    size=size,
+                    seed=request.seed,
+                    centered=shot.centered,
+                )
+            )
+            index += 1
+    return stills
+
+
+def _pictures(plan: Plan, user_images: list, request: FilmRequest, engines):
+    """Prepared pictures (Ken Burns sources or clips) as object-store refs, the picture of each
+    shot, and which pictures are clips. Each array goes to Ray's object store at once, so the
+    driver never holds the film's pictures."""
+    import ray
+
+    ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
+    size = (request.width, request.height)
+    stills = _stills(plan, user_images, request, engines)
+    pictures: list[ray.ObjectRef] = []
+    picture_of_shot: list[int] = []
+    seen: dict[int, int] = {}
+    for still in stills:
+        if id(still) not in seen:  # a reused user image is prepared once
+            seen[id(still)] = len(pictures)
+            pictures.append(ray.put(visuals.prepare_picture(still, size)))
+        picture_of_shot.append(seen[id(still)])
+    clips: set[int] = set()
+    if engines is not None and not user_images:
+        for i, still in enumerate(stills):
+            clip = engines.clip(still, 14, size, request.seed + i)
+            if clip:
+                clips.add(len(pictures))
+                picture_of_shot[i] = len(pictures)
+                pictures.append(ray.put(np.stack(clip)))
+    return pictures, picture_of_shot, clips
+
+
+def _music(plan: Plan, request: FilmRequest, track, engines) -> np.ndarray | None:
+    if track is not None:
+        return track
+    if request.music == "none":
+        return None
+    if engines is not None:
+        bed = engines.music(f"{plan.mood} film score, cinematic, instrumental", request.duration)
+        if bed is not None:
+            return bed
+    return music.generated_bed(request.duration, plan.mood, request.seed, SAMPLE_RATE)
+
+
+def _encode(spec: frames.FrameSpec, pictures, audio: np.ndarray, path: Path, report) -> Path:
+    with FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder:
+        for i, yuv in enumerate(frames.stream_frames(spec, pictures)):
+            encoder.write(yuv)
+            if i % spec.fps == 0:
+                report("frames", i / spec.total, f"frame {i}/{spec.total}")
+    report("frames", 1, f"{spec.total} frames")
+    return path
+
+
+def _thumbnail_candidates(spec: frames.FrameSpec, pictures) -> list[np.ndarray]:
+    """Middle frames of up to eight shots spread over the film, rendered without subtitles."""
+    clean = frames.FrameSpec(**{**spec.__dict__, "cues": [], "subtitle_sample": None})
+    renderer = frames.FrameRenderer(clean, pictures)
+    step = max(1, len(spec.shots) // 8)
+    return [renderer.render((s.start + s.end) // 2) for s in spec.shots[::step]]
+
+
+def _studio_engines(request: FilmRequest):
+    if request.tier != "studio":
+        return None
+    if request.models_dir is None:
+        raise InputError("models_dir", "the studio tier needs a local model directory (--models DIR)")
+    from pipelines.engines import StudioEngines
+
+    return StudioEngines.local(request.models_dir)
+
+
+def _lengths(speech: list[list[np.ndarray]]) -> list[list[float]]:
+    return [[len(clip) / SAMPLE_RATE for clip in clips] for clips in speech]
+
+
+def _flat(speech: list[list[np.ndarray]]) -> list[np.ndarray]:
+    return [clip for clips in speech for clip in clips]
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def _outputs(output: Path) -> dict[str, Path]:
+    video = Path(output)
+    if video.suffix.lower() != ".mp4":
+        raise InputError("output", f"{video} must end in .mp4")
+    return {
+        "video": video,
+        "srt": video.with_suffix(".srt"),
+        "vtt": video.with_suffix(".vtt"),
+        "thumbnail": video.with_suffix(".jpg"),
+    }
+
+
+def _part(path: Path) -> Path:
+    return path.with_name(path.name + ".part")
+
+
+def _check_writable(video: Path) -> None:
+    folder = video.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("output", f"cannot create {folder}: {exc.strerror}") from None
+    if video.is_dir():
+        raise InputError("output", f"{video} is a directory")
+    if not os.access(folder, os.W_OK):
+        raise InputError("output", f"{folder} is not writable")
+
+
+def _commit(video_part: Path, outputs: dict[str, Path], keep_video: bool) -> None:
+    """Move the finished files into place (the film last, so its presence means complete)."""
+    for key in ("srt", "vtt", "thumbnail"):
+        os.replace(_part(outputs[key]), outputs[key])
+    if keep_video:  # the cached copy stays in the work dir for a resumed job
+        import shutil
+
+        shutil.copyfile(video_part, _part(outputs["video"]))
+        os.replace(_part(outputs["video"]), outputs["video"])
+    else:
+        os.replace(video_part, outputs["video"])
+
+
+class _Reporter:
+    """Maps (stage, fraction of the stage) onto the overall percent and calls the callback."""
+
+    def __init__(self, progress: Progress | None):
+        self.progress = progress
+
+    def __call__(self, stage: str, fraction: float, message: str) -> None:
+        if self.progress is None:
+            return
+        start, end = STAGES[stage]
+        self.progress(stage, start + (end - start) * min(max(fraction, 0.0), 1.0), message)
+
+
+class _StageCache:
+    """Stage outputs kept in a work dir, keyed by the request, so a retried render resumes."""
+
+    def __init__(self, work_dir: Path | None, request: FilmRequest):
+        self.dir = Path(work_dir) if work_dir else None
+        if self.dir:
+            key = hashlib.sha256(request.model_dump_json().encode()).hexdigest()[:16]
+            self.dir = self.dir / key
+            self.dir.mkdir(parents=True, exist_ok=True)
+
+    def get(self, name: str):
+        if self.dir and (self.dir / f"{name}.pkl").exists():
+            return pickle.loads((self.dir / f"{name}.pkl").read_bytes())
+        return None
+
+    def put(self, name: str, value):
+        if self.dir:
+            tmp = self.dir / f"{name}.pkl.tmp"
+            tmp.write_bytes(pickle.dumps(value, protocol=5))
+            os.replace(tmp, self.dir / f"{name}.pkl")
+        return value
+
+    def path(self, name: str) -> Path | None:
+        return self.dir / name if self.dir else None
+
+    def keep(self, name: str, path: Path) -> Path:
+        if not self.dir:
+            return path
+        os.replace(path, self.dir / name)
+        return self.dir / name
