@@ -32,7 +32,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 
 
 def _fail(error: InputError) -> None:
-    console.print(f"[red]error:[/red] {error}", highlight=False)
+    print(f"error: {error}", file=sys.stderr)
     raise typer.Exit(2)
 
 
@@ -109,7 +109,7 @@ def render(
     started = time.perf_counter()
     columns = (TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
     try:
-        with Progress(*columns, console=console, transient=False) as bars, ray_session():
+        with Progress(*columns, console=console, transient=True) as bars, ray_session():
             tasks = {stage: bars.add_task(stage, total=100, note="") for stage in STAGES}
 
             def progress(stage: str, percent: float, message: str) -> None:

@@ -12,12 +12,14 @@ render on any node of a cluster.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import ray
-from ray.data import ActorPoolStrategy, DataContext
+from ray.data import DataContext, TaskPoolStrategy
 
 from pipelines.encode import rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
@@ -46,6 +48,7 @@ class FrameSpec:
     cues: list[tuple[int, int, str]] = field(default_factory=list)  # burned-in subtitles
     subtitle_sample: str | None = None  # text whose script the subtitle font must cover
     batch: int = 24
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
 
     @property
     def batches(self) -> int:
@@ -78,7 +81,7 @@ def frame_spec(
 
 
 class FrameRenderer:
-    """Renders frame ranges of one film. Runs in Ray Data actors; keeps per-shot state warm."""
+    """Renders frames of one film; keeps the current shots' state warm between frames."""
 
     def __init__(self, spec: FrameSpec, pictures: list[ray.ObjectRef]):
         self.spec = spec
@@ -90,13 +93,11 @@ class FrameRenderer:
 
             self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "")
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        frames = []
-        for index in batch["id"]:
-            start = int(index) * self.spec.batch
-            for i in range(start, min(start + self.spec.batch, self.spec.total)):
-                frames.append(rgb_to_yuv420(self.render(i)))
-        return {"yuv": np.stack(frames)}
+    def batch(self, index: int) -> np.ndarray:
+        """Frames [index * batch, (index + 1) * batch) as yuv420p rows."""
+        start = index * self.spec.batch
+        stop = min(start + self.spec.batch, self.spec.total)
+        return np.stack([rgb_to_yuv420(self.render(i)) for i in range(start, stop)])
 
     def render(self, i: int) -> np.ndarray:
         """One RGB frame: the shot's moving picture, a crossfade near scene cuts, subtitles."""
@@ -139,19 +140,35 @@ class FrameRenderer:
         return renderer.frame(t)
 
 
+_warm: dict[str, FrameRenderer] = {}  # per worker process: the renderer of the current film
+
+
+def render_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) -> dict[str, np.ndarray]:
+    """Ray Data task: render the frame ranges named in `batch["id"]`.
+
+    Worker processes are reused between tasks, so the film's renderer stays warm in `_warm`.
+    """
+    renderer = _warm.get(spec.key)
+    if renderer is None:
+        _warm.clear()
+        renderer = _warm[spec.key] = FrameRenderer(spec, pictures)
+    return {"yuv": np.concatenate([renderer.batch(int(i)) for i in batch["id"]])}
+
+
 def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int = 2) -> Iterator[np.ndarray]:
     """Yield the film's frames as flat yuv420p arrays, in order, rendered by Ray Data.
 
-    `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`)."""
+    `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`); a task
+    that fails is retried by Ray on any node, and the encoder still gets the frames in order."""
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
+    ctx.enable_progress_bars = False  # the caller shows progress
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     ds = ray.data.range(spec.batches, override_num_blocks=spec.batches).map_batches(
-        FrameRenderer,
-        fn_constructor_args=(spec, pictures),
+        render_batch,
+        fn_kwargs={"spec": spec, "pictures": pictures},
         batch_size=1,
-        compute=ActorPoolStrategy(min_size=1, max_size=workers),
+        compute=TaskPoolStrategy(size=workers),
         num_cpus=0.5,
     )
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):

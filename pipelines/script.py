@@ -1,0 +1,525 @@
+"""Script analysis (draft tier): a Fountain screenplay or plain prose → a Plan, by rules.
+
+    text ─ notes and boneyard removed ─┬─ Fountain → title page → lines classified → scenes
+                                       └─ prose    → paragraphs → shots, sentences narrated
+
+Fountain (https://fountain.io/syntax) is read in two small steps: a line classifier says what
+each line is, given its neighbours and whether a dialogue block is open; a builder turns those
+elements into scenes, shots and spoken lines. Each action paragraph starts a shot (narrated when
+`narrate_action`); dialogue is spoken over the current shot.
+
+Prose becomes one shot per paragraph, narrated sentence by sentence. Quoted speech with a named
+attribution (`"Come in," said Mara.` / `Mara said, "Come in."`) is spoken by that character,
+and unattributed quotes in the same paragraph by the same speaker (one speaker per paragraph,
+the usual prose convention). A line of `***` (or `---`, `* * *`) starts a new scene.
+
+The mood is a rough guess from a small English keyword lexicon (MOOD_WORDS).
+
+Hand-written: no maintained Python Fountain parser is on PyPI in a usable state (and none is
+installed here), and the prose rules are a few lines of regular expressions.
+
+Run alone: `python -m pipelines.script FILE` prints the plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.errors import InputError
+from pipelines.plan import MOODS, NARRATOR, Line, Plan, Scene, Shot
+
+# ── Fountain markup ────────────────────────────────────────────────────────────────────────────
+
+# Notes [[ ]] and boneyard /* */ vanish everywhere; on a line of their own, with the line.
+_COMMENTS = [
+    re.compile(rf"^[ \t]*{body}[ \t]*(?:\n|\Z)|{body}", re.S | re.M)
+    for body in (r"/\*(?:(?!\*/).)*\*/", r"\[\[(?:(?!\]\]).)*\]\]")
+]
+_TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z ]*):(.*)")
+_TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date",
+               "contact", "copyright", "notes", "revision"}
+_HEADING = re.compile(r"(?:INT\.?/EXT|I/E|INT|EXT|EST)[. ]", re.I)
+_FORCED_HEADING = re.compile(r"\.[^.\s]")
+_SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#\s*$")
+_PAGE_BREAK = re.compile(r"={3,}")
+_PARENTHETICAL = re.compile(r"\(.*\)")
+_EXTENSION = re.compile(r"\(([^()]*)\)")
+# Fountain's transition is ALL CAPS ending in "TO:"; these few common ones are never spoken either.
+_OTHER_TRANSITIONS = {"FADE IN:", "FADE OUT.", "FADE TO BLACK."}
+# *italic*, **bold**, ***both***, _underline_ (nested too); \* and \_ are literal, and so is
+# an underscore inside a word (snake_case).
+_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1|(?<!\w)(_)(?=\S)(.+?)(?<=\S)_(?!\w)")
+_ESCAPES = {"\\*": "\x00", "\\_": "\x01"}
+
+# ── prose ──────────────────────────────────────────────────────────────────────────────────────
+
+_SECTION_BREAK = re.compile(r"[*\-_=~•·\s]*")
+_QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]')
+_SAID = (r"(?:said|says|asked|asks|replied|replies|answered|answers|whispered|whispers|"
+         r"shouted|shouts|called|calls|cried|cries|murmured|murmurs|yelled|yells|added|adds)")
+_NAME = r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)"
+_SAID_AFTER = re.compile(rf"\A\s*,?\s*(?:{_SAID} {_NAME}|{_NAME} {_SAID})(?=\s*[.!?,;:]|\s*$)")
+_SAID_BEFORE = re.compile(rf"(?:^|(?<=[.!?] )){_NAME} {_SAID}\s*[,:]?\s*$")
+_NOT_NAMES = {"He", "She", "They", "It", "I", "We", "You", "Then", "And", "But", "The", "Someone"}
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？।॥؟]+[\"'”’」』)]*")
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "sr", "jr", "capt", "col", "gen",
+                  "lt", "sgt", "rev", "hon", "vs", "e.g", "i.e", "cf", "approx", "no", "fig",
+                  "vol", "inc", "ltd", "co", "a.m", "p.m", "u.s"}
+
+# ── mood ───────────────────────────────────────────────────────────────────────────────────────
+
+# Word stems per mood (English). The mood with most hits wins; ties and no hits → "calm".
+MOOD_WORDS: dict[str, str] = {
+    "calm": "calm quiet gentle peace still soft slow rest breez drift",
+    "hopeful": "hope dawn sunrise promise dream rescue home together begin beacon guid",
+    "joyful": "laugh smil joy happ danc celebrat party cheer delight wedding",
+    "tense": "fear afraid danger scream chase gun blood threat panic alarm attack fight "
+             "storm hunt escap",
+    "sad": "cry cried tears weep grief mourn funeral lonel goodbye farewell died death "
+           "sorrow lost",
+    "mysterious": "myster strange secret shadow fog mist unknown hidden ghost whisper silen",
+}
+_MOOD_PATTERNS = {
+    mood: re.compile(rf"\b(?:{'|'.join(stems.split())})\w*", re.I)
+    for mood, stems in MOOD_WORDS.items()
+}
+assert set(MOOD_WORDS) <= set(MOODS)
+
+
+def analyze(text: str, *, narrate_action: bool = True) -> Plan:
+    """Read a Fountain screenplay or plain prose into a Plan of scenes, shots and spoken lines.
+
+    With `narrate_action` the narrator reads each action paragraph (Fountain) or the prose
+    itself; without it only characters speak. Raises InputError("script", …) for a script with
+    nothing to show or speak.
+    """
+    if not text or not text.strip():
+        raise InputError("script", "the script is empty")
+    text = _without_comments(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    title_page, body = _split_title_page(text.split("\n"))
+    elements = list(_elements(body))
+    if _is_fountain(title_page, elements):
+        scenes, form = _fountain_scenes(elements, narrate_action), "fountain"
+    else:
+        scenes, form = _prose_scenes(body, narrate_action), "prose"
+    if not scenes:
+        raise InputError("script", "the script has nothing to show or speak "
+                                   "(only notes, comments, sections or a title page)")
+    return Plan(
+        title=_title(title_page, scenes, body),
+        scenes=scenes,
+        characters=_characters(scenes),
+        title_page=title_page,
+        mood=_mood(scenes),
+        format=form,
+    )
+
+
+# ── Fountain: clean up, title page, classify ───────────────────────────────────────────────────
+
+
+def _without_comments(text: str) -> str:
+    for pattern in _COMMENTS:
+        text = pattern.sub("", text)
+    return text
+
+
+def _plain(text: str) -> str:
+    """Text without emphasis markup, on one line."""
+    for escape, placeholder in _ESCAPES.items():
+        text = text.replace(escape, placeholder)
+    while (stripped := _EMPHASIS.sub(lambda m: m[2] or m[4], text)) != text:
+        text = stripped
+    return " ".join(text.replace("\x00", "*").replace("\x01", "_").split())
+
+
+def _split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The title page (`Key: value` lines up to the first blank line) and the lines after it.
+
+    Values may go on over indented lines. Only a block naming a known key (Title, Author, …)
+    counts, so prose that opens with "Note: …" stays prose.
+    """
+    i = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    page: dict[str, str] = {}
+    key = None
+    while i < len(lines) and lines[i].strip():
+        line = lines[i]
+        match = _TITLE_KEY.fullmatch(line.rstrip())
+        if match and not line[0].isspace():
+            key = match[1].strip().lower()
+            page[key] = match[2].strip()
+        elif key and line[0].isspace():
+            page[key] = "\n".join(filter(None, [page[key], line.strip()]))
+        else:
+            return {}, lines
+        i += 1
+    if not _TITLE_KEYS & page.keys():
+        return {}, lines
+    return page, lines[i:]
+
+
+def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Say what each line is: (kind, text without its forcing mark), "blank" for blank lines.
+
+    The one piece of state is whether a dialogue block is open: after a character cue, each
+    line up to the next blank one is dialogue, a parenthetical or a lyric. A line of exactly two
+    spaces keeps the block open (Fountain's way to put an empty line inside dialogue).
+    """
+    in_dialogue = False
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            if not (in_dialogue and raw == "  "):
+                in_dialogue = False
+                yield "blank", ""
+        elif in_dialogue:
+            yield _dialogue_line(line)
+        else:
+            prev_blank = i == 0 or not lines[i - 1].strip()
+            next_blank = i + 1 == len(lines) or not lines[i + 1].strip()
+            kind, text = _other_line(line, prev_blank, next_blank)
+            in_dialogue = kind == "cue"
+            yield kind, text
+
+
+def _dialogue_line(line: str) -> tuple[str, str]:
+    if _PARENTHETICAL.fullmatch(line):
+        return "parenthetical", line
+    if line.startswith("~"):
+        return "lyric", line[1:].strip()
+    return "dialogue", line
+
+
+def _other_line(line: str, prev_blank: bool, next_blank: bool) -> tuple[str, str]:
+    """A line outside dialogue: forced marks first, then the rules that need blank neighbours."""
+    forced = {"!": "action", "@": "cue", "~": "lyric", "#": "section"}
+    if line[0] in forced:
+        return forced[line[0]], line.lstrip(line[0]).strip()
+    if _PAGE_BREAK.fullmatch(line):
+        return "page break", ""
+    if line.startswith("="):
+        return "synopsis", line[1:].strip()
+    if line.startswith(">") and line.endswith("<"):
+        return "centered", line[1:-1].strip()
+    if line.startswith(">"):
+        return "transition", line[1:].strip()
+    if prev_blank and _FORCED_HEADING.match(line):
+        return "heading", line[1:].strip()
+    if prev_blank and _HEADING.match(line):
+        return "heading", line
+    if prev_blank and next_blank and _is_transition(line):
+        return "transition", line
+    if prev_blank and not next_blank and _is_cue(line):
+        return "cue", line
+    return "action", line
+
+
+def _is_transition(line: str) -> bool:
+    return line.isupper() and line.endswith("TO:") or line in _OTHER_TRANSITIONS
+
+
+def _is_cue(line: str) -> bool:
+    """ALL CAPS (extensions aside), with at least one letter: "MARA", "MARA (V.O.)", "DR. NO ^"."""
+    name = _EXTENSION.sub("", line.removesuffix("^")).strip()
+    return name == name.upper() and name != name.lower()
+
+
+def _elements(lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Classified lines with each paragraph merged: action, dialogue, lyrics, centered text."""
+    joiners = {"action": " ", "dialogue": " ", "lyric": " ", "centered": "\n"}
+    last_kind, pending = "blank", None
+    for kind, text in _classify(lines):
+        if pending and kind == last_kind and kind in joiners:
+            pending = (kind, pending[1] + joiners[kind] + text)
+        else:
+            if pending:
+                yield pending
+            pending = (kind, text) if kind != "blank" else None
+        last_kind = kind
+    if pending:
+        yield pending
+
+
+def _is_fountain(title_page: dict[str, str], elements: list[tuple[str, str]]) -> bool:
+    """A title page, a scene heading, or a character cue followed by dialogue."""
+    kinds = [kind for kind, _ in elements]
+    spoken = ("dialogue", "parenthetical", "lyric")
+    return (bool(title_page) or "heading" in kinds
+            or any(a == "cue" and b in spoken for a, b in zip(kinds, kinds[1:])))
+
+
+# ── Fountain: build scenes ─────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Draft:
+    """Scenes being built: where the next shot goes and where a spoken line lands."""
+
+    narrate: bool
+    scenes: list[Scene] = field(default_factory=list)
+    open: bool = False  # False before the first scene and after a transition
+
+    def start_scene(self, heading: str | None, number: str | None = None) -> None:
+        self.scenes.append(Scene(heading=heading, number=number))
+        self.open = True
+
+    def scene(self) -> Scene:
+        if not self.open:
+            self.start_scene(None)
+        return self.scenes[-1]
+
+    def show(self, description: str, *, centered: bool = False) -> None:
+        if not description:
+            return
+        shot = Shot(description=description, centered=centered)
+        if self.narrate and not centered:
+            shot.lines.append(Line(NARRATOR, description))
+        self.scene().shots.append(shot)
+
+    def speak(self, line: Line) -> None:
+        if not line.text:
+            return
+        scene = self.scene()
+        if not scene.shots:
+            scene.shots.append(Shot(description=scene.heading or line.text))
+        scene.shots[-1].lines.append(line)
+
+    def end_scene(self, transition: str) -> None:
+        if self.open:
+            self.scenes[-1].transition = transition
+            self.open = False
+
+    def finish(self) -> list[Scene]:
+        """The scenes; a heading with nothing under it is shown as a card of the heading."""
+        for scene in self.scenes:
+            if not scene.shots and scene.heading:
+                scene.shots.append(Shot(description=scene.heading))
+        return [scene for scene in self.scenes if scene.shots]
+
+
+def _fountain_scenes(elements: Iterable[tuple[str, str]], narrate: bool) -> list[Scene]:
+    draft = _Draft(narrate)
+    speaker, extension, dual, parenthetical = NARRATOR, None, False, None
+    for kind, text in elements:
+        if kind == "heading":
+            draft.start_scene(*_heading(text))
+        elif kind in ("action", "centered"):
+            draft.show(_plain(text) if kind == "action" else _centered(text),
+                       centered=kind == "centered")
+        elif kind == "transition":
+            draft.end_scene(text)
+        elif kind == "cue":
+            speaker, extension, dual = _cue(text)
+            parenthetical = None
+        elif kind == "parenthetical":
+            parenthetical = text
+        elif kind == "dialogue":
+            draft.speak(Line(speaker, _plain(text), parenthetical, extension, dual))
+            parenthetical = None
+        elif kind == "lyric":  # sung by whoever spoke last (the narrator before anyone)
+            draft.speak(Line(speaker, _plain(text), extension=extension, dual=dual))
+        # sections, synopses and page breaks are neither shown nor spoken
+    return draft.finish()
+
+
+def _heading(text: str) -> tuple[str, str | None]:
+    """("INT. LIGHTHOUSE - NIGHT", "1A") from "INT. LIGHTHOUSE - NIGHT #1A#"."""
+    number = _SCENE_NUMBER.search(text)
+    if number:
+        text = text[: number.start()]
+    return _plain(text), number[1] if number else None
+
+
+def _centered(text: str) -> str:
+    return "\n".join(_plain(line) for line in text.split("\n"))
+
+
+def _cue(text: str) -> tuple[str, str | None, bool]:
+    """(speaker, extension, dual) from "MARA (V.O.) ^": ("MARA", "V.O.", True)."""
+    dual = text.endswith("^")
+    text = text.removesuffix("^").strip()
+    extensions = [ext.strip() for ext in _EXTENSION.findall(text) if ext.strip()]
+    speaker = _plain(_EXTENSION.sub("", text)).upper()
+    return speaker, ", ".join(extensions) or None, dual
+
+
+# ── prose ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def _prose_scenes(lines: list[str], narrate: bool) -> list[Scene]:
+    scenes = [Scene(heading=None)]
+    for paragraph in _paragraphs(lines):
+        if paragraph is None:
+            if scenes[-1].shots:
+                scenes.append(Scene(heading=None))
+        else:
+            spoken = _prose_lines(paragraph, narrate)
+            scenes[-1].shots.append(Shot(description=paragraph, lines=spoken))
+    return [scene for scene in scenes if scene.shots]
+
+
+def _paragraphs(lines: list[str]) -> Iterator[str | None]:
+    """Blank-line separated paragraphs, one line each; None where a section break stands."""
+    paragraph: list[str] = []
+    for line in [*lines, ""]:
+        is_break = bool(line.strip()) and _is_section_break(line)
+        if line.strip() and not is_break:
+            paragraph.append(line.strip())
+            continue
+        if text := _plain(" ".join(paragraph)):
+            yield text
+        paragraph = []
+        if is_break:
+            yield None
+
+
+def _is_section_break(line: str) -> bool:
+    return bool(_SECTION_BREAK.fullmatch(line)) and len(line.replace(" ", "")) >= 3
+
+
+def _prose_lines(paragraph: str, narrate: bool) -> list[Line]:
+    """Narrated sentences, and quotes spoken by the character a `said` names."""
+    parts = _split_quotes(paragraph)
+    speakers = _quote_speakers(parts)
+    default = next((name for name in speakers if name), None)
+    if default is None:
+        return [Line(NARRATOR, s) for s in _sentences(paragraph)] if narrate else []
+    lines = []
+    for i, (is_quote, text) in enumerate(parts):
+        if is_quote:
+            spoken = re.sub(r"[,;:]\s*$", ".", text.strip())
+            lines.append(Line((speakers[i] or default).upper(), spoken))
+        elif narrate:
+            lines += [Line(NARRATOR, s) for s in _sentences(_without_attribution(text))]
+    return [line for line in lines if line.text]
+
+
+def _split_quotes(paragraph: str) -> list[tuple[bool, str]]:
+    """[(is_quote, text)] in order; quote texts without their quotation marks."""
+    parts, at = [], 0
+    for match in _QUOTE.finditer(paragraph):
+        parts.append((False, paragraph[at : match.start()]))
+        parts.append((True, next(g for g in match.groups() if g is not None)))
+        at = match.end()
+    parts.append((False, paragraph[at:]))
+    return parts
+
+
+def _quote_speakers(parts: list[tuple[bool, str]]) -> list[str | None]:
+    """For each part, the name its quote is attributed to: `, said Mara` / `Mara said,`."""
+    speakers: list[str | None] = []
+    for i, (is_quote, _) in enumerate(parts):
+        name = None
+        if is_quote:
+            after = _SAID_AFTER.match(parts[i + 1][1]) if i + 1 < len(parts) else None
+            before = _SAID_BEFORE.search(parts[i - 1][1]) if i > 0 else None
+            names = [n for m in (after, before) if m for n in m.groups() if n]
+            name = next((n for n in names if n.split()[0] not in _NOT_NAMES), None)
+        speakers.append(name)
+    return speakers
+
+
+def _without_attribution(text: str) -> str:
+    """Narration around quotes, less the `said Mara` that attributes them."""
+    text = _SAID_AFTER.sub("", text, count=1)
+    text = _SAID_BEFORE.sub("", text)
+    text = text.strip(" ,;:")
+    return text[:1].upper() + text[1:]
+
+
+def _sentences(text: str) -> list[str]:
+    """Split at sentence ends (. ! ? … and 。！？।؟), not after abbreviations or initials."""
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        if _is_sentence_end(text, end):
+            sentences.append(text[start : end.end()].strip())
+            start = end.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if any(c.isalnum() for c in s)]
+
+
+def _is_sentence_end(text: str, end: re.Match[str]) -> bool:
+    following = text[end.end() :].lstrip()[:1]
+    if following.islower():  # "e.g. the sea", '"Wait!" she said'
+        return False
+    if text[end.start()] == ".":
+        word = re.search(r"[\w.]*$", text[: end.start()])[0].lower()
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):  # Dr. / J. R. R.
+            return False
+    return True
+
+
+# ── what the whole plan says ───────────────────────────────────────────────────────────────────
+
+
+def _title(title_page: dict[str, str], scenes: list[Scene], lines: list[str]) -> str:
+    """The title page's Title, else the first scene heading, else the first words."""
+    if title_page.get("title"):
+        return _plain(title_page["title"])
+    heading = next((scene.heading for scene in scenes if scene.heading), None)
+    if heading:
+        return heading
+    words = _plain(next(line for line in lines if line.strip())).split()
+    title = " ".join(words[:8]).rstrip(".,;:!?")
+    return title + "…" if len(words) > 8 else title
+
+
+def _characters(scenes: list[Scene]) -> list[str]:
+    speakers = (line.speaker for scene in scenes for shot in scene.shots for line in shot.lines)
+    return list(dict.fromkeys(s for s in speakers if s != NARRATOR))
+
+
+def _mood(scenes: list[Scene]) -> str:
+    words = " ".join(
+        " ".join([shot.description, *(line.text for line in shot.lines)])
+        for scene in scenes for shot in scene.shots
+    )
+    hits = {mood: len(pattern.findall(words)) for mood, pattern in _MOOD_PATTERNS.items()}
+    best = max(MOODS, key=lambda mood: hits.get(mood, 0))
+    return best if hits.get(best, 0) else "calm"
+
+
+def describe(plan: Plan) -> str:
+    """The plan as readable text: scenes, shots, who says what."""
+    out = [f"{plan.title}  ({plan.format}, mood: {plan.mood})",
+           f"characters: {', '.join(plan.characters) or '(narrator only)'}"]
+    for n, scene in enumerate(plan.scenes, 1):
+        number = f" #{scene.number}" if scene.number else ""
+        out.append(f"\nScene {n}{number}: {scene.heading or '(untitled)'}")
+        for m, shot in enumerate(scene.shots, 1):
+            card = " [centered card]" if shot.centered else ""
+            out.append(f"  Shot {m}{card}: {shot.description}")
+            for line in shot.lines:
+                who = line.speaker + (f" ({line.extension})" if line.extension else "")
+                who += " ^" if line.dual else ""
+                direction = f" {line.parenthetical}" if line.parenthetical else ""
+                out.append(f"    {who}{direction}: {line.text}")
+        if scene.transition:
+            out.append(f"  → {scene.transition}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.script",
+                                     description="Print the plan of a Fountain or prose script.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--no-narrate-action", dest="narrate_action", action="store_false",
+                        help="let only the characters speak")
+    args = parser.parse_args(argv)
+    try:
+        plan = analyze(args.file.read_text(encoding="utf-8"), narrate_action=args.narrate_action)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(describe(plan))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
