@@ -31,7 +31,7 @@ install: $(VENV)/.draft
 
 demo: $(VENV)/.draft
 	$(BIN)/filmstudio render samples/sample.fountain --images samples/images \
-		--duration 60 --seed 7 -o var/demo/film.mp4
+		--duration 60 --seed 7 --burn-subtitles -o var/demo/film.mp4
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m "not cluster"
