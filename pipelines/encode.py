@@ -155,3 +155,14 @@ def rgb_to_yuv420(rgb: np.ndarray) -> np.ndarray:
         rows = np.frombuffer(plane, dtype=np.uint8).reshape(ph, plane.line_size)[:, :pw]
         out[start : start + pw * ph] = rows.reshape(-1)
     return out
+
+
+def yuv420_to_rgb(yuv: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Flat yuv420p bytes → HxWx3 RGB (for stills taken from the frame pipeline)."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    y_size, c_size = width * height, (width // 2) * (height // 2)
+    for plane, (start, pw, ph) in zip(
+        frame.planes, ((0, width, height), (y_size, width // 2, height // 2), (y_size + c_size, width // 2, height // 2))
+    ):
+        plane.update(_plane(yuv[start : start + pw * ph], pw, ph, plane.line_size))
+    return frame.to_ndarray(format="rgb24")

@@ -166,7 +166,7 @@ class ShotRenderer:
         if width % 2 or height % 2:
             raise ValueError(f"yuv420p needs an even size, not {width}x{height}")
         if self._planes is None:
-            self._planes = _yuv_planes(np.asarray(self.image))
+            self._planes = yuv_planes(np.asarray(self.image))
         luma, u, v = self._planes
         box = self.window(t)
         half = tuple(c / 2 for c in box)
@@ -180,7 +180,7 @@ class ShotRenderer:
         return np.frombuffer(out, dtype=np.uint8)
 
 
-def _yuv_planes(rgb: np.ndarray) -> tuple[Image.Image, Image.Image, Image.Image]:
+def yuv_planes(rgb: np.ndarray) -> tuple[Image.Image, Image.Image, Image.Image]:
     """Full-size Y and half-size U, V planes (as "L" images) of an RGB picture, BT.601 tv range."""
     yuv = rgb.astype(np.float32) @ (_BT601 * _YUV_SCALE[:, None]).T
     yuv += _YUV_OFFSET

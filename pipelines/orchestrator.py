@@ -27,7 +27,7 @@ import numpy as np
 
 from filmstudio import ray_local
 from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
-from pipelines.encode import FilmEncoder
+from pipelines.encode import FilmEncoder, yuv420_to_rgb
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
@@ -220,6 +220,7 @@ def _stills(plan: Plan, user_images: list, request: FilmRequest, engines) -> lis
         generated = engines.pictures(prompts, size, request.seed)
         if generated:
             return generated
+    card_size = visuals.overscan_size(size)  # drawn at the Ken Burns source size: sharp text
     stills = []
     index = 0
     for si, scene in enumerate(plan.scenes):
@@ -230,7 +231,7 @@ def _stills(plan: Plan, user_images: list, request: FilmRequest, engines) -> lis
                     shot.description,
                     scene_index=si,
                     shot_index=index,
-                    size=size,
+                    size=card_size,
                     seed=request.seed,
                     centered=shot.centered,
                 )
@@ -294,7 +295,8 @@ def _thumbnail_candidates(spec: frames.FrameSpec, pictures) -> list[np.ndarray]:
     clean = frames.FrameSpec(**{**spec.__dict__, "cues": [], "subtitle_sample": None})
     renderer = frames.FrameRenderer(clean, pictures)
     step = max(1, len(spec.shots) // 8)
-    return [renderer.render((s.start + s.end) // 2) for s in spec.shots[::step]]
+    middles = [(s.start + s.end) // 2 for s in spec.shots[::step]]
+    return [yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles]
 
 
 def _studio_engines(request: FilmRequest):

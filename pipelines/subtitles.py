@@ -311,6 +311,7 @@ class SubtitleBurner:
         # Portrait films end up on phones, where the player's own buttons cover the bottom.
         self.bottom_margin = round(height * (0.12 if height > width else 0.06))
         self._patch = lru_cache(maxsize=64)(self._render)
+        self._patch_yuv = lru_cache(maxsize=64)(self._render_yuv)
 
     def burn(self, frame: np.ndarray, text: str) -> None:
         """Draw `text` onto an HxWx3 uint8 RGB frame, in place."""
@@ -325,6 +326,53 @@ class SubtitleBurner:
         top, left, ink, keep = patch
         region = frame[top : top + keep.shape[0], left : left + keep.shape[1]]
         region[...] = (region * keep + ink) >> 8
+
+    def burn_yuv420(self, frame: np.ndarray, text: str) -> None:
+        """Draw `text` onto a flat yuv420p frame (Y, then U, then V), in place.
+
+        The frame pipeline renders straight to YUV; the cached RGBA patch is converted once per
+        text into per-plane ink and keep arrays (chroma and its alpha averaged over 2×2)."""
+        if not text.strip():
+            return
+        patch = self._patch_yuv(text)
+        if patch is None:
+            return
+        w, h = self.width, self.height
+        offsets = (0, w * h, w * h + (w // 2) * (h // 2))
+        for offset, (plane_w, plane_h), (top, left, ink, keep) in zip(
+            offsets, ((w, h), (w // 2, h // 2), (w // 2, h // 2)), patch
+        ):
+            plane = frame[offset : offset + plane_w * plane_h].reshape(plane_h, plane_w)
+            region = plane[top : top + keep.shape[0], left : left + keep.shape[1]]
+            region[...] = (region * keep + ink) >> 8
+
+    def _render_yuv(self, text: str):
+        """The RGBA patch as (top, left, ink, keep) for the Y, U and V planes."""
+        from pipelines.motion import yuv_planes
+
+        patch = self._patch(text)
+        if patch is None:
+            return None
+        top, left, ink, keep = patch
+        # Back to colour and alpha (0..256), on an even-aligned box so chroma lines up.
+        alpha = 256 - keep[..., 0].astype(np.int32)
+        colour = np.where(alpha[..., None] > 0, ink // np.maximum(alpha, 1)[..., None], 0)
+        top_even, left_even = top - top % 2, left - left % 2
+        ph = alpha.shape[0] + (top - top_even)
+        pw = alpha.shape[1] + (left - left_even)
+        ph, pw = ph + ph % 2, pw + pw % 2
+        a = np.zeros((ph, pw), np.int32)
+        rgb = np.zeros((ph, pw, 3), np.uint8)
+        a[top - top_even : top - top_even + alpha.shape[0], left - left_even : left - left_even + alpha.shape[1]] = alpha
+        rgb[top - top_even : top - top_even + alpha.shape[0], left - left_even : left - left_even + alpha.shape[1]] = colour
+        luma, u, v = (np.asarray(p, dtype=np.uint16) for p in yuv_planes(rgb))
+        a_half = a.reshape(ph // 2, 2, pw // 2, 2).mean(axis=(1, 3)).round().astype(np.uint16)
+        a_full = a.astype(np.uint16)
+        return (
+            (top_even, left_even, luma * a_full, 256 - a_full),
+            (top_even // 2, left_even // 2, u * a_half, 256 - a_half),
+            (top_even // 2, left_even // 2, v * a_half, 256 - a_half),
+        )
 
     def _render(self, text: str) -> tuple[int, int, np.ndarray, np.ndarray] | None:
         """(top, left, ink, keep): ink = colour × alpha and keep = 256 − alpha, both uint16."""

@@ -1,0 +1,198 @@
+"""The studio tier's models, as the film pipeline calls them.
+
+    engines = StudioEngines.local(Path("/models"))        # in this process (CLI --tier studio)
+    engines = StudioEngines.from_handles(handles)         # through Ray Serve deployments
+
+    plan     = engines.plan(script, fallback=analyze(script))
+    pictures = engines.pictures([shot.prompt for shot in plan.shots], (1280, 720), seed=7)
+    frames   = engines.clip(pictures[0], 14, (1280, 720), seed=7)
+    speech   = engines.speak("Who is there?", "en", speaker=1)
+    bed      = engines.music("calm film score", duration_s=60.0)
+
+Both ways give the same results for the same inputs. A model the directory lacks (or a
+deployment the app lacks) is not an error: its method returns the empty answer (`[]`, `None`)
+and the pipeline takes the draft path for that stage. Each engine also works alone, e.g.
+`SDXLEngine.load(path)`; see the modules beside this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipelines.engines.check import EngineStatus, check_models_dir
+from pipelines.engines.loader import ENGINES, engine_dir
+from pipelines.plan import Plan
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from ray.serve.handle import DeploymentHandle
+
+__all__ = ["ENGINES", "EngineStatus", "StudioEngines", "check_models_dir", "engine_class"]
+
+log = logging.getLogger(__name__)
+
+
+def engine_class(name: str) -> type:
+    """The engine class for one name in ENGINES (imported on demand: torch loads only here)."""
+    if name == "llm":
+        from pipelines.engines.llm import LLMEngine as cls
+    elif name == "sdxl":
+        from pipelines.engines.sdxl import SDXLEngine as cls
+    elif name == "svd":
+        from pipelines.engines.svd import SVDEngine as cls
+    elif name == "tts":
+        from pipelines.engines.tts import TTSEngine as cls
+    elif name == "musicgen":
+        from pipelines.engines.musicgen import MusicGenEngine as cls
+    else:
+        raise ValueError(f"unknown engine {name!r}; engines are {', '.join(ENGINES)}")
+    return cls
+
+
+class StudioEngines:
+    """LLM, SDXL, SVD, TTS and MusicGen behind one small interface."""
+
+    def __init__(self, *, models_dir: Path | None = None, ready: set[str] = frozenset(),
+                 handles: dict[str, DeploymentHandle] | None = None):
+        self.models_dir = models_dir
+        self.handles = handles
+        self._ready = set(ready)
+        self._engines: dict[str, Any] = {}
+        self._loading = threading.Lock()
+
+    @classmethod
+    def local(cls, models_dir: Path) -> "StudioEngines":
+        """Engines in this process, each loaded on first use from `models_dir`.
+
+        An engine the directory cannot serve is left out with a warning; its stage takes the
+        draft path."""
+        models_dir = Path(models_dir)
+        statuses = check_models_dir(models_dir)
+        for status in statuses:
+            if not status.ready:
+                warnings.warn(f"studio tier: {status.line()}; the {status.engine} stage takes the draft path",
+                              stacklevel=2)
+        return cls(models_dir=models_dir, ready={s.engine for s in statuses if s.ready})
+
+    @classmethod
+    def from_handles(cls, handles: dict[str, DeploymentHandle]) -> "StudioEngines":
+        """The same methods through Ray Serve deployment handles, keyed by engine name."""
+        return cls(handles=dict(handles), ready=set(handles) & set(ENGINES))
+
+    def available(self) -> dict[str, bool]:
+        """Which engines this instance can use."""
+        return {name: name in self._ready for name in ENGINES}
+
+    # -- the stages -----------------------------------------------------------------------
+
+    def plan(self, script: str, fallback: Plan) -> Plan:
+        """The shot list with `Shot.prompt` / `Shot.camera` written by the LLM.
+
+        Where the LLM's JSON is invalid, or there is no LLM, or it fails, the shots keep
+        `fallback`'s structure with prompts derived from their descriptions."""
+        from pipelines.engines.llm import with_derived_prompts
+
+        if "llm" not in self._ready:
+            return with_derived_prompts(fallback)
+        try:
+            if self.handles is not None:
+                return self.handles["llm"].plan.remote(script, fallback).result()
+            return self._engine("llm").plan(script, fallback)
+        except Exception as exc:  # a plan without the LLM's prompts is still a film
+            log.warning("LLM planning failed (%s); using prompts derived from the script", exc)
+            return with_derived_prompts(fallback)
+
+    def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list[Image.Image]:
+        """One SDXL picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`.
+        [] without SDXL."""
+        if "sdxl" not in self._ready or not prompts:
+            return []
+        if self.handles is not None:  # one request per prompt: the deployment batches them
+            sdxl = self.handles["sdxl"]
+            return _gather([sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)])
+        return self._engine("sdxl")(list(prompts), tuple(size), seed)
+
+    def clip(self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
+        """`num_frames` (14 or 25) H×W×3 uint8 frames of `size` animating `image`. [] without SVD."""
+        return self.clips([image], num_frames, size, seed)[0]
+
+    def clips(self, images: list[Image.Image], num_frames: int, size: tuple[int, int], seed: int) -> list[list[np.ndarray]]:
+        """`clip` for many stills at once (image i seeded `seed + i`): through Serve they run
+        in parallel on every SVD replica."""
+        if "svd" not in self._ready:
+            return [[] for _ in images]
+        if self.handles is not None:
+            svd = self.handles["svd"]
+            return _gather([svd.clip.remote(im, num_frames, tuple(size), seed + i) for i, im in enumerate(images)])
+        svd = self._engine("svd")
+        return [svd(im, num_frames, tuple(size), seed + i) for i, im in enumerate(images)]
+
+    def speak(self, text: str, language: str, speaker: int) -> np.ndarray | None:
+        """Neural speech, float32 mono 48 kHz; None when there is no model for `language`
+        (the caller speaks it with espeak-ng)."""
+        return self.speak_lines([text], language, [speaker])[0]
+
+    def speak_lines(self, texts: list[str], language: str, speakers: list[int]) -> list[np.ndarray | None]:
+        """`speak` for many lines at once: one model batch locally, batched by Serve remotely."""
+        if "tts" not in self._ready:
+            return [None] * len(texts)
+        if self.handles is not None:
+            tts = self.handles["tts"]
+            return _gather([tts.speak.remote(t, language, s) for t, s in zip(texts, speakers)])
+        tts = self._engine("tts")
+        out: list[np.ndarray | None] = [None] * len(texts)
+        for speaker in sorted(set(speakers)):  # one batch per voice
+            index = [i for i, s in enumerate(speakers) if s == speaker]
+            spoken = tts([texts[i] for i in index], language, speaker)
+            if spoken is None:
+                return out
+            for i, audio in zip(index, spoken):
+                out[i] = audio
+        return out
+
+    def music(self, prompt: str, duration_s: float) -> np.ndarray | None:
+        """`duration_s` of MusicGen music, float32 (n, 2) at 48 kHz. None without MusicGen."""
+        if "musicgen" not in self._ready:
+            return None
+        if self.handles is not None:
+            return self.handles["musicgen"].generate.remote(prompt, float(duration_s)).result()
+        return self._engine("musicgen")(prompt, float(duration_s))
+
+    # -- local engines ----------------------------------------------------------------------
+
+    def _engine(self, name: str):
+        """The local engine, loaded on first use (once, even from several threads)."""
+        with self._loading:
+            if name not in self._engines:
+                log.info("loading the %s engine from %s", name, engine_dir(self.models_dir, name))
+                self._engines[name] = engine_class(name).load(engine_dir(self.models_dir, name))
+            return self._engines[name]
+
+    def release(self, name: str | None = None) -> None:
+        """Free a local engine's memory (all of them by default), e.g. between stages on one GPU."""
+        with self._loading:
+            for key in [name] if name else list(self._engines):
+                self._engines.pop(key, None)
+        _empty_cuda_cache()
+
+
+def _gather(responses: list) -> list:
+    """Wait for every deployment response (they were all sent first, so they ran concurrently)."""
+    return [response.result() for response in responses]
+
+
+def _empty_cuda_cache() -> None:
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+

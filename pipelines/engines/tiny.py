@@ -1,0 +1,338 @@
+"""A tiny random-weight model directory: every studio engine, real code path, noise out.
+
+The models are built from small configs the way diffusers' and transformers' own test suites
+build theirs (`get_dummy_components`, `*ModelTester.get_config`), tokenizers included, and
+saved with `save_pretrained` in the layout the production loader reads (see `loader.py`).
+Nothing comes from a hub. The whole directory is ~10 MB and builds in a few seconds on a CPU.
+
+    python -m pipelines.engines.tiny OUTDIR [--languages en,de]
+
+Tests build it once per session; `make demo-studio` and the benchmarks use it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import string
+from pathlib import Path
+
+from pipelines.engines.loader import ENGINES, OPTIONS_FILE, go_offline
+
+go_offline()
+
+# A little text to train the byte-level BPE tokenizers on: they still encode any text.
+_CORPUS = [
+    "INT. LIGHTHOUSE - NIGHT. The keeper climbs the stairs with a lantern.",
+    "A slow push-in on her face, warm light, rain against the window.",
+    '{"mood": "calm", "shots": [{"shot": 1, "prompt": "a lighthouse at dusk", "camera": "wide"}]}',
+    "cinematic film still, golden hour, wide shot, soft focus, storm clouds over the sea",
+    "gentle piano and strings, hopeful, slow tempo; tense drums, mysterious ambient pads",
+] * 4
+
+
+def build_tiny_models(out_dir: Path, engines=ENGINES, languages=("en",)) -> Path:
+    """Write a tiny model for each engine in `engines` under `out_dir`; return `out_dir`."""
+    import torch
+
+    out_dir = Path(out_dir)
+    builders = {"llm": _llm, "sdxl": _sdxl, "svd": _svd, "tts": _tts, "musicgen": _musicgen}
+    for engine in engines:
+        torch.manual_seed(0)
+        target = out_dir / engine
+        if engine == "tts":
+            for language in languages:
+                builders[engine](target / language)
+        else:
+            builders[engine](target)
+    return out_dir
+
+
+def _options(path: Path, **options) -> None:
+    """Fast defaults for the tiny model (the same file can tune a real model's defaults)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / OPTIONS_FILE).write_text(json.dumps(options, indent=2) + "\n")
+
+
+def _bpe_tokenizer(specials: dict[str, str], vocab_size: int = 400):
+    """A byte-level BPE tokenizer trained here on `_CORPUS`: no hub, yet it encodes any text."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(_CORPUS, vocab_size=vocab_size, special_tokens=list(specials.values()))
+    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, **specials)
+
+
+def _llm(path: Path) -> None:
+    """A 2-layer Llama (transformers' `LlamaModelTester` sizes) with a BPE tokenizer."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = _bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=37,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    _options(path, max_new_tokens=24, shots_per_request=8)
+
+
+def _clip_tokenizer():
+    """A character-level CLIP BPE vocabulary (transformers' CLIP tokenizer test recipe)."""
+    from transformers import CLIPTokenizer
+
+    chars = string.ascii_lowercase + string.digits + string.punctuation
+    tokens = ["<|startoftext|>", "<|endoftext|>"] + list(chars) + [c + "</w>" for c in chars]
+    tokenizer = CLIPTokenizer(vocab={t: i for i, t in enumerate(tokens)}, merges=[])
+    tokenizer.model_max_length = 77
+    return tokenizer
+
+
+def _sdxl(path: Path) -> None:
+    """diffusers' `StableDiffusionXLPipelineFastTests.get_dummy_components`, tokenizers offline."""
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    unet = UNet2DConditionModel(
+        block_out_channels=(2, 4),
+        layers_per_block=2,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 2),
+        projection_class_embeddings_input_dim=80,  # 6 * 8 + 32
+        cross_attention_dim=64,
+        norm_num_groups=1,
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        steps_offset=1,
+        beta_schedule="scaled_linear",
+        timestep_spacing="leading",
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        sample_size=128,
+    )
+    tokenizer = _clip_tokenizer()
+    text_config = CLIPTextConfig(
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        hidden_size=32,
+        intermediate_size=37,
+        layer_norm_eps=1e-05,
+        num_attention_heads=4,
+        num_hidden_layers=5,
+        vocab_size=len(tokenizer),
+        hidden_act="gelu",
+        projection_dim=32,
+    )
+    pipe = StableDiffusionXLPipeline(
+        unet=unet,
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=CLIPTextModel(text_config),
+        tokenizer=tokenizer,
+        text_encoder_2=CLIPTextModelWithProjection(text_config),
+        tokenizer_2=tokenizer,
+    )
+    pipe.save_pretrained(path)
+    _options(path, steps=2, guidance=5.0)
+
+
+def _svd(path: Path) -> None:
+    """diffusers' `StableVideoDiffusionPipelineFastTests.get_dummy_components`.
+
+    The CLIP vision tower sees 224-px images (the pipeline resizes a PIL still to 224 before
+    encoding it), in 32-px patches so that it stays small.
+    """
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=2,
+        sample_size=16,  # diffusers' test uses 32; 16 keeps 25-frame clips quick on a CPU
+        in_channels=8,
+        out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
+        cross_attention_dim=32,
+        num_attention_heads=8,
+        projection_class_embeddings_input_dim=96,
+        addition_time_embed_dim=32,
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        interpolation_type="linear",
+        num_train_timesteps=1000,
+        prediction_type="v_prediction",
+        sigma_max=700.0,
+        sigma_min=0.002,
+        steps_offset=1,
+        timestep_spacing="leading",
+        timestep_type="continuous",
+        trained_betas=None,
+        use_karras_sigmas=True,
+    )
+    vae = AutoencoderKLTemporalDecoder(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        latent_channels=4,
+    )
+    vision = CLIPVisionConfig(
+        hidden_size=32,
+        projection_dim=32,
+        num_hidden_layers=5,
+        num_attention_heads=4,
+        image_size=224,
+        intermediate_size=37,
+        patch_size=32,
+    )
+    pipe = StableVideoDiffusionPipeline(
+        unet=unet,
+        image_encoder=CLIPVisionModelWithProjection(vision),
+        scheduler=scheduler,
+        vae=vae,
+        feature_extractor=CLIPImageProcessor(crop_size=224, size=224),
+    )
+    pipe.save_pretrained(path)
+    _options(path, steps=2, decode_chunk_size=7)
+
+
+def _tts(path: Path) -> None:
+    """transformers' `VitsModelTester` sizes with an MMS-style character vocabulary."""
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    chars = ["<pad>", " ", "'", "-"] + list(string.ascii_lowercase) + ["<unk>"]
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = path / "vocab.json"
+    vocab.write_text(json.dumps({c: i for i, c in enumerate(chars)}))
+    # MMS-TTS tokenizers: lower-case, no phonemizer, a blank (id 0) between characters.
+    tokenizer = VitsTokenizer(vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False)
+    config = VitsConfig(
+        vocab_size=len(chars),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        ffn_dim=64,
+        flow_size=16,
+        spectrogram_bins=8,
+        duration_predictor_num_flows=2,
+        duration_predictor_filter_channels=16,
+        prior_encoder_num_flows=2,
+        posterior_encoder_num_wavenet_layers=2,
+        upsample_initial_channel=16,
+        upsample_rates=[8, 2],
+        upsample_kernel_sizes=[16, 4],
+        resblock_kernel_sizes=[3, 7],
+        resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5]],
+        sampling_rate=16000,
+        pad_token_id=0,
+    )
+    VitsModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+
+
+def _musicgen(path: Path) -> None:
+    """transformers' `MusicgenTester.get_config`: T5 text encoder, EnCodec codec, 4-codebook decoder."""
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
+
+    tokenizer = _bpe_tokenizer({"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
+    codebook_size = 64
+    text_encoder = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=16,
+        d_ff=32,
+        d_kv=4,
+        num_layers=2,
+        num_heads=4,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    audio_encoder = EncodecConfig(
+        sampling_rate=16000,  # 16000 / (8*5*4*2) = 50 codec frames a second, as the real model
+        hidden_size=16,
+        num_filters=4,
+        num_residual_layers=1,
+        num_lstm_layers=1,
+        codebook_size=codebook_size,
+        codebook_dim=16,
+        compress=1,
+        target_bandwidths=[2.2],
+    )
+    decoder = MusicgenDecoderConfig(
+        vocab_size=codebook_size,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        ffn_dim=32,
+        max_position_embeddings=512,
+        pad_token_id=codebook_size,
+        bos_token_id=codebook_size,
+        num_codebooks=4,
+        audio_channels=1,
+    )
+    config = MusicgenConfig(text_encoder=text_encoder, audio_encoder=audio_encoder, decoder=decoder)
+    model = MusicgenForConditionalGeneration(config)
+    model.generation_config.update(
+        decoder_start_token_id=codebook_size,
+        pad_token_id=codebook_size,
+        do_sample=True,
+        guidance_scale=3.0,
+        max_length=1500,
+    )
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    _options(path, max_seconds=2.0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--languages", default="en")
+    args = parser.parse_args(argv)
+    build_tiny_models(args.out_dir, args.engines.split(","), args.languages.split(","))
+    print(args.out_dir)
+
+
+if __name__ == "__main__":
+    main()
