@@ -38,7 +38,7 @@ test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m cluster
 
 bench: $(VENV)/.test
-	$(BIN)/python benchmarks/bench_film.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf var/demo var/bench
