@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     redis_prefix: str = "filmstudio:"  # every Redis key and channel starts with this
     media_dir: Path | None = None  # local storage root (default var/media)
     keys_dir: Path | None = None  # JWT signing keys, generated on first start (default var/keys)
+    work_dir: Path | None = None  # jobs' local scratch: inputs, stage outputs (default var/work)
     s3_bucket: str | None = Field(None, validation_alias=_env("S3_BUCKET"))
     s3_endpoint_url: str | None = Field(None, validation_alias=_env("S3_ENDPOINT_URL"))
     s3_region: str = Field("us-east-1", validation_alias=_env("S3_REGION"))
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     access_token_minutes: float = 15
     refresh_token_days: float = 7
     admin_emails: list[str] = []  # these addresses get the admin role when they register
+    argon2_time_cost: int = 3  # argon2id cost (RFC 9106 low-memory profile)
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
     # --- Rate limit per client IP (0 turns it off) ---
     rate_limit_requests: int = 100
@@ -72,6 +76,8 @@ class Settings(BaseSettings):
     max_audio_seconds: float = 900.0
 
     # --- Durable jobs ---
+    job_supervisor: bool = True  # False: this API only queues jobs; a supervisor elsewhere runs them
+    models_dir: Path | None = None  # the studio tier's local model directory (None: draft only)
     job_max_attempts: int = 3  # tries (worker deaths and errors together) before a job fails
     job_lease_s: float = 60.0  # a running job's worker renews its lease every third of this
     job_scan_s: float = 5.0  # how often the supervisor looks for orphaned jobs
@@ -85,6 +91,7 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{var / 'filmstudio.db'}"
         self.media_dir = (self.media_dir or var / "media").resolve()
         self.keys_dir = (self.keys_dir or var / "keys").resolve()
+        self.work_dir = (self.work_dir or var / "work").resolve()
         return self
 
 

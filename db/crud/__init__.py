@@ -1,0 +1,5 @@
+"""Reads and writes of the platform's tables, one module per area. Callers own the transaction."""
+
+from db.crud import assets, credits, idempotency, jobs, projects, tokens, users
+
+__all__ = ["assets", "credits", "idempotency", "jobs", "projects", "tokens", "users"]

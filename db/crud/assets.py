@@ -1,0 +1,48 @@
+"""Assets of a project: the rows; the bytes are in storage under the asset's key."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Asset, AssetStatus, Project
+
+
+def create(session: Session, project: Project, **fields) -> Asset:
+    asset = Asset(project_id=project.id, owner_id=project.owner_id, **fields)
+    session.add(asset)
+    session.flush()
+    return asset
+
+
+def get_in(session: Session, project: Project, asset_id: uuid.UUID) -> Asset | None:
+    asset = session.get(Asset, asset_id)
+    return asset if asset is not None and asset.project_id == project.id else None
+
+
+def list_page(
+    session: Session, project: Project, *, offset: int, limit: int
+) -> tuple[list[Asset], int]:
+    query = select(Asset).where(Asset.project_id == project.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = session.scalars(query.order_by(Asset.created_at, Asset.id).offset(offset).limit(limit))
+    return list(page), total or 0
+
+
+def ready_in(session: Session, project: Project, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+    """The ready assets of `project` among `asset_ids`, by id (missing ones are left out)."""
+    rows = session.scalars(
+        select(Asset).where(
+            Asset.project_id == project.id,
+            Asset.id.in_(asset_ids),
+            Asset.status == AssetStatus.ready,
+        )
+    )
+    return {asset.id: asset for asset in rows}
+
+
+def delete(session: Session, asset: Asset) -> None:
+    session.delete(asset)
+    session.flush()

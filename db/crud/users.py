@@ -1,0 +1,39 @@
+"""Accounts: create, find, list, change role."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import CreditAccount, Role, User
+
+
+def get(session: Session, user_id: uuid.UUID) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.lower()))
+
+
+def create(session: Session, *, email: str, password_hash: str, role: Role = Role.free_user) -> User:
+    """A new user with an empty credit account (the monthly grant fills it on first use)."""
+    user = User(email=email.lower(), password_hash=password_hash, role=role)
+    user.account = CreditAccount(balance=0)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_page(session: Session, *, offset: int, limit: int) -> tuple[list[User], int]:
+    total = session.scalar(select(func.count()).select_from(User))
+    users = session.scalars(select(User).order_by(User.created_at, User.id).offset(offset).limit(limit))
+    return list(users), total or 0
+
+
+def set_role(session: Session, user: User, role: Role) -> User:
+    user.role = role
+    session.flush()
+    return user

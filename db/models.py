@@ -1,0 +1,276 @@
+"""The tables of the platform: who uses it, what they own, what they spent, what is rendering.
+
+users ─┬─ credit_accounts (one row: the balance, locked on every change)
+       ├─ ledger_entries  (every change to a balance, with the balance after it)
+       ├─ refresh_tokens  (rotated; a family is revoked as one)
+       └─ projects ─┬─ assets
+                    └─ jobs ── job_events (progress, in order)
+idempotency_keys: the first answer to a creating POST, replayed for a repeated key.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, UTCDateTime, utcnow
+
+# An autoincrementing 64-bit key on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Role(enum.StrEnum):
+    free_user = "free_user"
+    pro_user = "pro_user"
+    admin = "admin"
+
+
+class JobKind(enum.StrEnum):
+    script = "script"
+    storyboard = "storyboard"
+    video = "video"
+
+
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class LedgerKind(enum.StrEnum):
+    grant = "grant"  # an admin's grant
+    monthly = "monthly"  # the monthly top-up
+    reserve = "reserve"  # held for a job at submit
+    capture = "capture"  # the job succeeded: the hold is spent (amount 0)
+    release = "release"  # the job failed or was cancelled: the hold comes back
+
+
+class AssetKind(enum.StrEnum):
+    image = "image"
+    audio = "audio"
+
+
+class AssetStatus(enum.StrEnum):
+    pending = "pending"  # a presigned upload was handed out, not yet confirmed
+    ready = "ready"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    """Store an enum as its value in a VARCHAR on every backend (no native ENUM to migrate)."""
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+def _id() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = _id()
+    email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.free_user)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    account: Mapped[CreditAccount] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def tier(self) -> str:
+        """The subscription tier: pro users (and admins) may render the studio tier."""
+        return "free" if self.role == Role.free_user else "pro"
+
+
+class CreditAccount(Base):
+    """A user's spendable balance: the one row every credit change locks."""
+
+    __tablename__ = "credit_accounts"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = _created()
+
+    user: Mapped[User] = relationship(back_populates="account")
+
+
+class LedgerEntry(Base):
+    """One change to a balance. `reference` makes each change happen once (per user)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("user_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind))
+    amount: Mapped[int] = mapped_column(Integer)  # signed change to the balance
+    balance_after: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(120))  # "job:<id>:reserve", "monthly:2026-01"
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # kept after job deletion
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+
+
+class RefreshToken(Base):
+    """A refresh token, stored only as its SHA-256. Each use rotates it within its family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # rotated
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = _id()
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+    assets: Mapped[list[Asset]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True
+    )
+    jobs: Mapped[list[Job]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Asset(Base):
+    """An uploaded image or audio track, checked by content. The bytes live in storage."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[uuid.UUID] = _id()
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    kind: Mapped[AssetKind | None] = mapped_column(_enum(AssetKind))  # known once the content is read
+    status: Mapped[AssetStatus] = mapped_column(_enum(AssetStatus), default=AssetStatus.ready)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    storage_key: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = _created()
+
+    project: Mapped[Project] = relationship(back_populates="assets")
+
+
+class Job(Base):
+    """A render, durable: written before work starts, leased by the worker that runs it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_lease", "status", "lease_expires_at"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind))
+    tier: Mapped[str] = mapped_column(String(16), default="draft")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cost: Mapped[int] = mapped_column(Integer)
+
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.queued)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Durability: who holds the job, until when, and how many times it was started.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = _created()
+
+    project: Mapped[Project] = relationship(back_populates="jobs")
+
+
+class JobEvent(Base):
+    """One progress report or status change; `id` orders a job's events for followers."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus))
+    stage: Mapped[str | None] = mapped_column(String(40))
+    progress: Mapped[float] = mapped_column(Float)
+    message: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+
+
+class IdempotencyKey(Base):
+    """The first answer to a creating POST with an Idempotency-Key, stored with what it created."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(80))  # "user:<id>", or "anonymous" before login
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = _created()

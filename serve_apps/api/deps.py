@@ -1,0 +1,155 @@
+"""FastAPI dependencies: the platform, a database session, who is calling, what they may touch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
+from sqlalchemy.orm import Session
+
+from db import crud
+from db.models import Project, Role, User
+from serve_apps.api.idempotency import HEADER, Idempotency, fingerprint
+from serve_apps.api.platform import Platform
+from serve_apps.api.security import InvalidToken
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_platform(connection: HTTPConnection) -> Platform:
+    return connection.app.state.platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+def get_session(request: Request, platform: PlatformDep) -> Iterator[Session]:
+    """A session per request: GETs read without locking; other methods may write (db/session.py)."""
+    with platform.db.session(write=request.method not in READ_METHODS) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
+
+
+def unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+def authenticate(platform: Platform, session: Session, token: str | None) -> User:
+    """The active user an access token belongs to, or 401."""
+    if not token:
+        raise unauthorized("not authenticated")
+    try:
+        claims = platform.tokens.decode(token)
+    except InvalidToken as exc:
+        raise unauthorized(f"invalid token: {exc}") from None
+    if claims.family is not None and platform.revoked.is_revoked(claims.family):
+        raise unauthorized("this session was logged out or its refresh token was reused")
+    user = crud.users.get(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise unauthorized("account not found or disabled")
+    return user
+
+
+def get_current_user(
+    platform: PlatformDep,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    return authenticate(platform, session, credentials.credentials if credentials else None)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if user.role != Role.admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def get_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Project:
+    """The project in the path, if the caller may see it; 404 otherwise (never 403: no leaks)."""
+    project = crud.projects.get_for(session, user, project_id)
+    if project is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "project not found")
+    return project
+
+
+OwnedProject = Annotated[Project, Depends(get_project)]
+
+
+@dataclass(frozen=True)
+class PageParams:
+    offset: int
+    limit: int
+
+
+def get_page(
+    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> PageParams:
+    return PageParams(offset, limit)
+
+
+PageDep = Annotated[PageParams, Depends(get_page)]
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        min_length=1,
+        max_length=255,
+        description="Repeat a POST with the same key to get the first answer instead of a second creation",
+    ),
+]
+
+
+async def _fingerprint(request: Request) -> str:
+    multipart = request.headers.get("content-type", "").startswith("multipart/")
+    body = b"" if multipart else await request.body()  # uploads: the key alone identifies them
+    return fingerprint(request.method, request.url.path, body)
+
+
+async def get_idempotency(request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None) -> Idempotency:
+    return Idempotency(key, f"user:{user.id}", await _fingerprint(request))
+
+
+async def get_anonymous_idempotency(request: Request, key: IdempotencyKeyHeader = None) -> Idempotency:
+    return Idempotency(key, "anonymous", await _fingerprint(request))
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+AnonymousIdempotencyDep = Annotated[Idempotency, Depends(get_anonymous_idempotency)]
+
+
+def client_ip(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+def rate_limit(connection: HTTPConnection, platform: PlatformDep) -> None:
+    """100 requests per 5 minutes per client IP (settings); 429 with Retry-After past it.
+
+    HTTP requests count; a WebSocket (one long-lived, authenticated stream) does not.
+    """
+    if platform.limiter is None or connection.scope["type"] != "http":
+        return
+    verdict = platform.limiter.hit(client_ip(connection))
+    if not verdict.allowed:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"rate limit: {platform.limiter.limit} requests per {platform.limiter.window_s} s",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )

@@ -1,0 +1,87 @@
+"""Everything a request handler needs, built once per process from the settings.
+
+`Platform.start(settings)` migrates the database, loads (or creates) the signing keys and
+connects the parts the settings choose: SQLite or PostgreSQL, local files or S3, Redis or
+in-process rate limits, revocations and events. The FastAPI app keeps it on `app.state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db import crud
+from db.migrate import upgrade
+from db.models import Role, User
+from db.session import Database
+from filmstudio.events import EventBus, make_event_bus
+from filmstudio.settings import Settings
+from filmstudio.storage import Storage, make_storage
+from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
+from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
+from serve_apps.api.security import Passwords, SigningKeys, TokenService
+from serve_apps.jobs.dispatch import JobDispatcher
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    storage: Storage
+    tokens: TokenService
+    passwords: Passwords
+    revoked: RevokedFamilies
+    limiter: RateLimiter | None
+    bus: EventBus
+    jobs: JobDispatcher
+    engines: dict[str, Any] = field(default_factory=dict)  # Serve handles of model deployments
+
+    @classmethod
+    def start(cls, settings: Settings, engines: dict[str, Any] | None = None) -> Platform:
+        upgrade(settings.database_url)
+        keys = SigningKeys.load_or_create(settings.keys_dir)
+        platform = cls(
+            settings=settings,
+            db=Database(settings.database_url),
+            storage=make_storage(settings),
+            tokens=TokenService(
+                keys,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                lifetime=timedelta(minutes=settings.access_token_minutes),
+            ),
+            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
+            revoked=make_revoked_families(settings.redis_url, settings.redis_prefix),
+            limiter=make_rate_limiter(
+                settings.rate_limit_requests,
+                settings.rate_limit_window_s,
+                settings.redis_url,
+                settings.redis_prefix,
+            ),
+            bus=make_event_bus(settings),
+            jobs=JobDispatcher(settings, engines or {}),
+            engines=engines or {},
+        )
+        platform.jobs.start()
+        return platform
+
+    def close(self) -> None:
+        self.bus.close()
+        self.db.dispose()
+
+    @property
+    def refresh_lifetime(self) -> timedelta:
+        return timedelta(days=self.settings.refresh_token_days)
+
+    def monthly_allowance(self, user: User) -> int:
+        """Free users render within their monthly grant; pro users and admins get the pro one."""
+        if user.role == Role.free_user:
+            return self.settings.monthly_grant_free
+        return self.settings.monthly_grant_pro
+
+    def top_up(self, session: Session, user: User) -> None:
+        """Apply this month's grant if not yet applied (on register, login, refresh and submit)."""
+        crud.credits.top_up_monthly(session, user, self.monthly_allowance(user))

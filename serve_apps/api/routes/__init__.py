@@ -1,0 +1,9 @@
+"""The API's routers, one per area, gathered under /api/v1."""
+
+from fastapi import APIRouter
+
+from serve_apps.api.routes import admin, assets, auth, credits, generate, jobs, projects, users
+
+api_router = APIRouter()
+for module in (auth, users, projects, assets, generate, jobs, credits, admin):
+    api_router.include_router(module.router)

@@ -1,0 +1,185 @@
+"""A project's images and audio: uploaded (multipart, or presigned PUT to S3), listed, deleted.
+
+Whatever the route, a file becomes an asset only after its content was read in full: an image
+must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode (see media.py).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
+
+from db import crud
+from db.models import Asset, AssetStatus, Project
+from filmstudio.storage import object_key
+from pipelines.errors import InputError
+from serve_apps.api import media
+from serve_apps.api.downloads import stream_or_redirect
+from serve_apps.api.deps import IdempotencyDep, OwnedProject, PageDep, PlatformDep, SessionDep
+from serve_apps.api.platform import Platform
+from serve_apps.api.schemas.assets import AssetOut, UploadRequest, UploadTicket
+from serve_apps.api.schemas.common import Page
+
+router = APIRouter(prefix="/projects/{project_id}/assets", tags=["assets"])
+
+CHUNK = 1024 * 1024
+
+
+def safe_name(filename: str | None, extension: str = "") -> str:
+    """A file name fit for a storage key: the base name, plain characters, the real extension."""
+    stem = Path(filename or "upload").stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:100] or "upload"
+    return stem + extension
+
+
+def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
+    size = 0
+    with target.open("wb") as out:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"file: larger than {limit} bytes, the limit")
+            out.write(chunk)
+    if size == 0:
+        raise InputError("file", "the file is empty")
+    return size
+
+
+def _inspect(platform: Platform, path: Path) -> media.MediaInfo:
+    return media.inspect(
+        path,
+        max_pixels=platform.settings.max_image_pixels,
+        max_audio_seconds=platform.settings.max_audio_seconds,
+    )
+
+
+def _found(session, project: Project, asset_id: uuid.UUID) -> Asset:
+    asset = crud.assets.get_in(session, project, asset_id)
+    if asset is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "asset not found")
+    return asset
+
+
+def _describe(asset: Asset, info: media.MediaInfo, size: int) -> None:
+    asset.kind = info.kind
+    asset.content_type = info.content_type
+    asset.size_bytes = size
+    asset.width, asset.height, asset.duration_s = info.width, info.height, info.duration_s
+    asset.status = AssetStatus.ready
+
+
+@router.get("", response_model=Page[AssetOut])
+def list_assets(project: OwnedProject, session: SessionDep, page: PageDep) -> Page[AssetOut]:
+    items, total = crud.assets.list_page(session, project, offset=page.offset, limit=page.limit)
+    return Page(items=[AssetOut.model_validate(a) for a in items], total=total, offset=page.offset, limit=page.limit)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetOut)
+def upload_asset(
+    project: OwnedProject,
+    session: SessionDep,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
+    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+):
+    if (first := idempotency.replay(session)) is not None:
+        return first
+    session.commit()  # end the read part: no database lock is held while the file is checked
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "upload"
+        size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
+        info = _inspect(platform, path)
+        asset_id = uuid.uuid4()
+        key = object_key(project.owner_id, project.id, "raw", str(asset_id), safe_name(file.filename, info.extension))
+        platform.storage.put_file(key, path, info.content_type)
+    asset = crud.assets.create(session, project, id=asset_id, filename=safe_name(file.filename, info.extension), storage_key=key)
+    _describe(asset, info, size)
+    try:
+        response = idempotency.commit(session, AssetOut.model_validate(asset))
+    except Exception:
+        platform.storage.delete(key)
+        raise
+    if idempotency.replayed:  # a concurrent twin stored the same upload first
+        platform.storage.delete(key)
+    return response
+
+
+@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadTicket)
+def request_upload(
+    body: UploadRequest, project: OwnedProject, session: SessionDep, platform: PlatformDep, idempotency: IdempotencyDep
+):
+    """Step 1 of a direct upload to S3: a presigned PUT URL for a new, pending asset."""
+    if (first := idempotency.replay(session)) is not None:
+        return first
+    if body.size_bytes > platform.settings.max_upload_bytes:
+        raise InputError("size_bytes", f"{body.size_bytes} bytes; the limit is {platform.settings.max_upload_bytes}")
+    asset_id = uuid.uuid4()
+    key = object_key(project.owner_id, project.id, "raw", str(asset_id), safe_name(body.filename, Path(body.filename).suffix.lower()))
+    ticket = platform.storage.presigned_put(key, body.content_type)
+    if ticket is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "direct uploads need S3 storage here; POST the file as multipart")
+    asset = crud.assets.create(
+        session, project, id=asset_id, filename=safe_name(body.filename), storage_key=key, status=AssetStatus.pending
+    )
+    answer = UploadTicket(asset=AssetOut.model_validate(asset), expires_in=platform.settings.presign_seconds, **ticket)
+    return idempotency.commit(session, answer)
+
+
+@router.post("/{asset_id}/confirm", response_model=AssetOut)
+def confirm_upload(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep) -> AssetOut:
+    """Step 3: the file was PUT; read it in full and make it an asset (or refuse and delete it)."""
+    asset = _found(session, project, asset_id)
+    if asset.status == AssetStatus.ready:
+        return AssetOut.model_validate(asset)
+    storage = platform.storage
+    session.commit()  # no database lock is held while the file is read
+    if not storage.exists(asset.storage_key):
+        raise HTTPException(status.HTTP_409_CONFLICT, "nothing was uploaded to this asset's URL yet")
+    try:
+        size = storage.size(asset.storage_key)
+        if size > platform.settings.max_upload_bytes:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE, f"file: larger than {platform.settings.max_upload_bytes} bytes, the limit"
+            )
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "upload"
+            storage.get_file(asset.storage_key, path)
+            info = _inspect(platform, path)
+    except (InputError, HTTPException):
+        storage.delete(asset.storage_key)
+        crud.assets.delete(session, asset)
+        session.commit()
+        raise
+    _describe(asset, info, size)
+    session.commit()
+    return AssetOut.model_validate(asset)
+
+
+@router.get("/{asset_id}", response_model=AssetOut)
+def get_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep) -> AssetOut:
+    return AssetOut.model_validate(_found(session, project, asset_id))
+
+
+@router.get("/{asset_id}/content", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
+def download_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep):
+    """The file itself: streamed from local storage, or a redirect to a presigned S3 URL."""
+    asset = _found(session, project, asset_id)
+    if asset.status != AssetStatus.ready:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the upload was not confirmed yet")
+    return stream_or_redirect(platform, asset.storage_key, asset.filename, asset.content_type)
+
+
+@router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep) -> Response:
+    asset = _found(session, project, asset_id)
+    key = asset.storage_key
+    crud.assets.delete(session, asset)
+    session.commit()
+    platform.storage.delete(key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+

@@ -1,0 +1,151 @@
+"""Generate: a script's plan, a storyboard, or the film — each a durable job, answered 202.
+
+Everything a user can get wrong is checked before anything is written: the body's types, the
+tier their subscription allows, that the images and music are ready assets of the project, and
+the film request itself (the pipeline's own rules: duration range, size, fps…). Then, in one
+transaction, the job row and its credit hold (402 with the balance when short), and the
+Idempotency-Key's answer. Only after that commits is the job handed to the supervisor.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.orm import Session
+
+from db import crud
+from db.crud.credits import InsufficientCredits
+from db.models import AssetKind, JobKind, Project, User
+from pipelines.errors import InputError
+from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
+from serve_apps.api.idempotency import Idempotency
+from serve_apps.api.platform import Platform
+from serve_apps.api.pricing import price
+from serve_apps.api.schemas.jobs import FilmJobIn, JobAccepted, ScriptJobIn
+from serve_apps.jobs import spec
+
+router = APIRouter(prefix="/generate", tags=["generate"])
+
+ACCEPTED = {status.HTTP_402_PAYMENT_REQUIRED: {"description": "not enough credits (the balance is in the body)"}}
+
+
+def _own_project(session: Session, user: User, project_id: uuid.UUID) -> Project:
+    """Jobs are charged to the project's owner, so only the owner may start them."""
+    project = crud.projects.get_for(session, user, project_id)
+    if project is None or project.owner_id != user.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "project not found")
+    return project
+
+
+def _asset_ref(asset) -> dict[str, str]:
+    return {"asset_id": str(asset.id), "key": asset.storage_key, "filename": asset.filename}
+
+
+def _film_params(session: Session, platform: Platform, user: User, project: Project, body: FilmJobIn) -> dict[str, Any]:
+    """The job's stored parameters, checked as the worker will build them."""
+    if body.tier == "studio":
+        if user.tier != "pro":
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription")
+        if platform.settings.models_dir is None:
+            raise InputError("tier", "the studio tier is not available on this server (no model directory)")
+    wanted = [*body.image_ids, *([body.music] if isinstance(body.music, uuid.UUID) else [])]
+    assets = crud.assets.ready_in(session, project, wanted)
+    images = []
+    for i, asset_id in enumerate(body.image_ids):
+        asset = assets.get(asset_id)
+        if asset is None or asset.kind != AssetKind.image:
+            raise InputError(f"image_ids.{i}", f"{asset_id} is not a ready image of this project")
+        images.append(_asset_ref(asset))
+    music: str | dict[str, str] = body.music if isinstance(body.music, str) else ""
+    if isinstance(body.music, uuid.UUID):
+        asset = assets.get(body.music)
+        if asset is None or asset.kind != AssetKind.audio:
+            raise InputError("music", f"{body.music} is not a ready audio track of this project")
+        music = _asset_ref(asset)
+    params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
+    params |= {"images": images, "music": music}
+    spec.film_request(  # the pipeline's own checks, with the keys standing in for the files
+        params,
+        images=[Path(image["key"]) for image in images],
+        music=Path(music["key"]) if isinstance(music, dict) else music,
+        models_dir=platform.settings.models_dir,
+    )
+    return params
+
+
+def _submit(
+    session: Session,
+    platform: Platform,
+    user: User,
+    idempotency: Idempotency,
+    project: Project,
+    kind: JobKind,
+    params: dict[str, Any],
+    *,
+    tier: str = "draft",
+):
+    cost = price(platform.settings, kind, tier=tier, duration=params.get("duration", 0.0))
+    platform.top_up(session, user)
+    try:
+        job = crud.jobs.create(
+            session,
+            project=project,
+            kind=kind,
+            tier=tier,
+            params=params,
+            cost=cost,
+            max_attempts=platform.settings.job_max_attempts,
+        )
+    except InsufficientCredits as exc:
+        session.rollback()
+        raise HTTPException(
+            status.HTTP_402_PAYMENT_REQUIRED,
+            {"msg": str(exc), "balance": exc.balance, "needed": exc.needed},
+        ) from None
+    answer = JobAccepted(
+        job_id=job.id,
+        status=job.status,
+        cost=cost,
+        balance=crud.credits.balance(session, user.id),
+        status_url=f"/api/v1/jobs/{job.id}/status",
+        events_url=f"/api/v1/jobs/{job.id}/events",
+    )
+    response = idempotency.commit(session, answer, status.HTTP_202_ACCEPTED)
+    if not idempotency.replayed:
+        platform.jobs.submit(job.id)
+    return response
+
+
+@router.post("/script", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
+def generate_script(body: ScriptJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+    """Analyse a script: scenes, shots, spoken lines, characters and mood (the job's result)."""
+    if (first := idempotency.replay(session)) is not None:
+        return first
+    project = _own_project(session, user, body.project_id)
+    if not body.script.strip():
+        raise InputError("script", "script is empty")
+    params = {"script": body.script, "narrate_action": body.narrate_action}
+    return _submit(session, platform, user, idempotency, project, JobKind.script, params)
+
+
+@router.post("/storyboard", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
+def generate_storyboard(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+    """The plan and one still per shot (outputs shot-001, shot-002, …)."""
+    if (first := idempotency.replay(session)) is not None:
+        return first
+    project = _own_project(session, user, body.project_id)
+    params = _film_params(session, platform, user, project, body)
+    return _submit(session, platform, user, idempotency, project, JobKind.storyboard, params, tier=body.tier)
+
+
+@router.post("/video", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
+def generate_video(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+    """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail)."""
+    if (first := idempotency.replay(session)) is not None:
+        return first
+    project = _own_project(session, user, body.project_id)
+    params = _film_params(session, platform, user, project, body)
+    return _submit(session, platform, user, idempotency, project, JobKind.video, params, tier=body.tier)

@@ -1,0 +1,174 @@
+"""What each kind of job does, given its context: inputs in, outputs to storage, a result out.
+
+* script     — the plan of a script (scenes, shots, lines, characters, mood).
+* storyboard — the plan and one still per shot, kept under generated/{job}/storyboard/.
+* video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/.
+
+A film's stage outputs (the orchestrator's work dir) are copied to storage under
+generated/{job}/work/ each time a stage finishes, and copied back before a retried attempt,
+so the retry resumes from the last finished stage — on this machine or another.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from db.models import JobKind
+from filmstudio.settings import Settings
+from filmstudio.storage import MEDIA_TYPES, Storage, object_key
+from pipelines.errors import InputError
+from pipelines.orchestrator import Cancelled, Progress, render_film, storyboard
+from pipelines.request import FilmRequest
+from pipelines.script import analyze
+from serve_apps.jobs import spec
+
+__all__ = ["WORK", "Cancelled", "JobContext"]
+
+
+
+@dataclass
+class JobContext:
+    job_id: uuid.UUID
+    owner_id: uuid.UUID
+    project_id: uuid.UUID
+    kind: JobKind
+    params: dict[str, Any]
+    attempt: int
+    last_attempt: bool
+    settings: Settings
+    storage: Storage
+    workspace: Path  # this job's local scratch; the same path on every attempt
+    progress: Progress
+    engines: dict[str, Any] = field(default_factory=dict)
+
+    def key(self, area: str, *parts: str) -> str:
+        return object_key(self.owner_id, self.project_id, area, *parts)
+
+    @property
+    def stages_prefix(self) -> str:
+        return self.key("generated", str(self.job_id), "work") + "/"
+
+    def film_request(self) -> FilmRequest:
+        """Download the job's images and music next to it, then build the request.
+
+        Files land at fixed names in the workspace, so every attempt builds the same request
+        and the orchestrator finds the stage outputs it keyed by it.
+        """
+        inputs = self.workspace / "inputs"
+        images = [
+            self._fetch(item, inputs / f"image-{i:03d}", f"image_ids[{i}]")
+            for i, item in enumerate(self.params.get("images", []))
+        ]
+        music = self.params.get("music", "generated")
+        if isinstance(music, dict):
+            music = self._fetch(music, inputs / "music", "music")
+        return spec.film_request(self.params, images=images, music=music, models_dir=self.settings.models_dir)
+
+    def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:
+        path = stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())
+        if not path.exists():
+            if not self.storage.exists(item["key"]):
+                raise InputError(field_name, f"asset {item['asset_id']} was deleted")
+            self.storage.get_file(item["key"], path)
+        return path
+
+    def upload(self, path: Path, key: str) -> str:
+        self.storage.put_file(key, path, MEDIA_TYPES.get(path.suffix))
+        return key
+
+    def clean_up(self) -> None:
+        """The job is over: drop its scratch and its kept stage outputs."""
+        shutil.rmtree(self.workspace, ignore_errors=True)
+        self.storage.delete_prefix(self.stages_prefix)
+
+
+class StageOutputs:
+    """Keeps the orchestrator's work dir in storage: restored before, saved after each stage."""
+
+    def __init__(self, storage: Storage, directory: Path, prefix: str):
+        self.storage, self.directory, self.prefix = storage, directory, prefix
+        self._saved: dict[Path, tuple[int, int]] = {}
+
+    def restore(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for key in self.storage.list(self.prefix):
+            path = self.directory / key.removeprefix(self.prefix)
+            if not path.exists():
+                self.storage.get_file(key, path)
+            self._saved[path] = self._stamp(path)
+
+    def save(self) -> None:
+        """Upload finished files that changed (the orchestrator writes them whole, then renames)."""
+        for path in sorted(self.directory.rglob("*")):
+            if not path.is_file() or path.suffix in (".tmp", ".part"):
+                continue
+            if self._saved.get(path) != (stamp := self._stamp(path)):
+                self.storage.put_file(self.prefix + path.relative_to(self.directory).as_posix(), path)
+                self._saved[path] = stamp
+
+    def saving_between_stages(self, progress: Progress) -> Progress:
+        stage: list[str | None] = [None]
+
+        def report(name: str, percent: float, message: str) -> None:
+            if name != stage[0]:
+                if stage[0] is not None:
+                    self.save()
+                stage[0] = name
+            progress(name, percent, message)
+
+        return report
+
+    @staticmethod
+    def _stamp(path: Path) -> tuple[int, int]:
+        stat = path.stat()
+        return stat.st_size, stat.st_mtime_ns
+
+
+def run_script(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress("analysis", 0, "reading the script")
+    plan = analyze(ctx.params["script"], narrate_action=ctx.params.get("narrate_action", True))
+    ctx.progress("analysis", 100, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
+    return {"plan": asdict(plan)}
+
+
+def run_storyboard(ctx: JobContext) -> dict[str, Any]:
+    request = ctx.film_request()
+    stills = storyboard(request, ctx.workspace / "stills", progress=ctx.progress)
+    outputs = {
+        path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))
+        for path in stills
+    }
+    plan = analyze(request.script, narrate_action=request.narrate_action)
+    return {"outputs": outputs, "plan": asdict(plan)}
+
+
+def run_video(ctx: JobContext) -> dict[str, Any]:
+    request = ctx.film_request()
+    stages = StageOutputs(ctx.storage, ctx.workspace / "stages", ctx.stages_prefix)
+    stages.restore()
+    film = render_film(
+        request,
+        ctx.workspace / "out" / "film.mp4",
+        work_dir=stages.directory,
+        progress=stages.saving_between_stages(ctx.progress),
+    )
+    final = str(ctx.job_id)
+    outputs = {
+        "film": ctx.upload(film.video, ctx.key("final", final, "film.mp4")),
+        "srt": ctx.upload(film.srt, ctx.key("final", final, "film.srt")),
+        "vtt": ctx.upload(film.vtt, ctx.key("final", final, "film.vtt")),
+        "thumbnail": ctx.upload(film.thumbnail, ctx.key("final", final, "thumbnail.jpg")),
+    }
+    return {"outputs": outputs, "duration": film.duration, "plan": asdict(film.plan)}
+
+
+WORK: dict[JobKind, Callable[[JobContext], dict[str, Any]]] = {
+    JobKind.script: run_script,
+    JobKind.storyboard: run_storyboard,
+    JobKind.video: run_video,
+}
