@@ -17,6 +17,7 @@ and the pipeline takes the draft path for that stage. Each engine also works alo
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import warnings
@@ -37,22 +38,25 @@ __all__ = ["ENGINES", "EngineStatus", "StudioEngines", "check_models_dir", "engi
 
 log = logging.getLogger(__name__)
 
+PICTURE_BATCH = 4  # SDXL pictures per pipeline call in this process (the Serve deployment's max too)
+LINE_BATCH = 16  # TTS lines per model call
+
+
+ENGINE_CLASSES = {
+    "llm": "pipelines.engines.llm:LLMEngine",
+    "sdxl": "pipelines.engines.sdxl:SDXLEngine",
+    "svd": "pipelines.engines.svd:SVDEngine",
+    "tts": "pipelines.engines.tts:TTSEngine",
+    "musicgen": "pipelines.engines.musicgen:MusicGenEngine",
+}
+
 
 def engine_class(name: str) -> type:
-    """The engine class for one name in ENGINES (imported on demand: torch loads only here)."""
-    if name == "llm":
-        from pipelines.engines.llm import LLMEngine as cls
-    elif name == "sdxl":
-        from pipelines.engines.sdxl import SDXLEngine as cls
-    elif name == "svd":
-        from pipelines.engines.svd import SVDEngine as cls
-    elif name == "tts":
-        from pipelines.engines.tts import TTSEngine as cls
-    elif name == "musicgen":
-        from pipelines.engines.musicgen import MusicGenEngine as cls
-    else:
+    """The engine class for one name in ENGINES, imported on demand (torch loads only then)."""
+    if name not in ENGINE_CLASSES:
         raise ValueError(f"unknown engine {name!r}; engines are {', '.join(ENGINES)}")
-    return cls
+    module, cls = ENGINE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
 
 
 class StudioEngines:
@@ -65,6 +69,13 @@ class StudioEngines:
         self._ready = set(ready)
         self._engines: dict[str, Any] = {}
         self._loading = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        """Pickled for a Ray task: handles travel, local engines reload lazily over there."""
+        return {"models_dir": self.models_dir, "ready": self._ready, "handles": self.handles}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
 
     @classmethod
     def local(cls, models_dir: Path) -> "StudioEngines":
@@ -116,7 +127,9 @@ class StudioEngines:
         if self.handles is not None:  # one request per prompt: the deployment batches them
             sdxl = self.handles["sdxl"]
             return _gather([sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)])
-        return self._engine("sdxl")(list(prompts), tuple(size), seed)
+        sdxl, seeds = self._engine("sdxl"), [seed + i for i in range(len(prompts))]
+        return [picture for batch in _batches(range(len(prompts)), PICTURE_BATCH)
+                for picture in sdxl([prompts[i] for i in batch], tuple(size), [seeds[i] for i in batch])]
 
     def clip(self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
         """`num_frames` (14 or 25) H×W×3 uint8 frames of `size` animating `image`. [] without SVD."""
@@ -147,13 +160,13 @@ class StudioEngines:
             return _gather([tts.speak.remote(t, language, s) for t, s in zip(texts, speakers)])
         tts = self._engine("tts")
         out: list[np.ndarray | None] = [None] * len(texts)
-        for speaker in sorted(set(speakers)):  # one batch per voice
-            index = [i for i, s in enumerate(speakers) if s == speaker]
-            spoken = tts([texts[i] for i in index], language, speaker)
-            if spoken is None:
-                return out
-            for i, audio in zip(index, spoken):
-                out[i] = audio
+        for speaker in sorted(set(speakers)):  # batches of one voice's lines
+            for batch in _batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH):
+                spoken = tts([texts[i] for i in batch], language, speaker)
+                if spoken is None:  # no model for this language
+                    return out
+                for i, audio in zip(batch, spoken):
+                    out[i] = audio
         return out
 
     def music(self, prompt: str, duration_s: float) -> np.ndarray | None:
@@ -180,6 +193,11 @@ class StudioEngines:
             for key in [name] if name else list(self._engines):
                 self._engines.pop(key, None)
         _empty_cuda_cache()
+
+
+def _batches(items, size: int) -> list[list]:
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def _gather(responses: list) -> list:

@@ -20,7 +20,7 @@ WHAT = {
     "llm": "a causal LM with its tokenizer",
     "sdxl": "a diffusers StableDiffusionXLPipeline",
     "svd": "a diffusers StableVideoDiffusionPipeline",
-    "tts": "a VITS / MMS-TTS model per language, tts/<language>/",
+    "tts": "a VITS / MMS-TTS model per language",
     "musicgen": "a MusicgenForConditionalGeneration with its tokenizer",
 }
 
@@ -36,7 +36,7 @@ class EngineStatus:
     notes: list[str] = field(default_factory=list)  # what it will use: languages, backend, LoRA
 
     def line(self) -> str:
-        """One line for a terminal: `sdxl  ready  (LoRA: lora)` / `svd  missing: svd/ (...)`."""
+        """One line for a terminal: `sdxl: ready (LoRA: sdxl/lora)`, `svd: missing svd/ (...)`."""
         if self.ready:
             return f"{self.engine}: ready" + (f" ({'; '.join(self.notes)})" if self.notes else "")
         return f"{self.engine}: missing {', '.join(self.missing)}"
@@ -87,7 +87,7 @@ def _tts(path: Path) -> tuple[list[str], list[str]]:
     languages, missing = [], []
     for voice in sorted(p for p in path.iterdir() if p.is_dir()):
         where = f"tts/{voice.name}"
-        lacking = _model_files(voice, where) + ([] if (voice / "vocab.json").is_file() else [f"{where}/vocab.json"])
+        lacking = _model_files(voice, where) + _file(voice, "vocab.json", where)
         config = _tokenizer_config(voice)
         if config.get("phonemize") and not _installed("phonemizer"):
             lacking.append(f"the phonemizer package, needed by {where}")
@@ -96,7 +96,7 @@ def _tts(path: Path) -> tuple[list[str], list[str]]:
         else:
             languages.append(voice.name)
     if not languages:
-        return missing or [f"tts/<language>/ ({WHAT['tts'].split(',')[0]})"], []
+        return missing or [f"tts/<language>/ ({WHAT['tts']})"], []
     notes = [f"languages: {', '.join(languages)}"]
     if missing:  # some languages are fine: the engine serves those, espeak-ng the rest
         notes.append(f"skipped: {', '.join(missing)}")
@@ -127,18 +127,22 @@ def _pipeline_files(path: Path, where: str, pipeline: str) -> list[str]:
             continue
         component, inside = path / name, f"{where}/{name}"
         if name.startswith("scheduler"):
-            missing += [] if (component / "scheduler_config.json").is_file() else [f"{inside}/scheduler_config.json"]
+            missing += _file(component, "scheduler_config.json", inside)
         elif name.startswith("tokenizer"):
             missing += _tokenizer_files(component, inside)
         elif name.startswith("feature_extractor"):
-            missing += [] if (component / "preprocessor_config.json").is_file() else [f"{inside}/preprocessor_config.json"]
+            missing += _file(component, "preprocessor_config.json", inside)
         else:
             missing += _model_files(component, inside)
     return missing
 
 
+def _file(path: Path, name: str, where: str) -> list[str]:
+    return [] if (path / name).is_file() else [f"{where}/{name}"]
+
+
 def _model_files(path: Path, where: str) -> list[str]:
-    missing = [] if (path / "config.json").is_file() else [f"{where}/config.json"]
+    missing = _file(path, "config.json", where)
     if not any(next(path.glob(pattern), None) for pattern in WEIGHTS):
         missing.append(f"{where}/ weights (*.safetensors)")
     return missing

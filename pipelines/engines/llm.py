@@ -175,16 +175,16 @@ class LLMEngine:
     def plan_many(self, scripts: list[str], fallbacks: list[Plan]) -> list[Plan]:
         """`plan` for several films in one `generate` call (vLLM batches them on the GPU)."""
         plans = [with_derived_prompts(fallback) for fallback in fallbacks]
-        work = []  # (plan, its chunk of (scene, shot), is it the plan's first chunk)
-        for plan in plans:
+        work = []  # (plan, a chunk of its (scene, shot) pairs, first chunk?, script opening for it)
+        for plan, script in zip(plans, scripts):
             located = [(scene, shot) for scene in plan.scenes for shot in scene.shots]
             for i in range(0, len(located), self.shots_per_request):
-                work.append((plan, located[i:i + self.shots_per_request], i == 0))
+                work.append((plan, located[i:i + self.shots_per_request], i == 0, script if i == 0 else ""))
         if not work:
             return plans
-        script_of = {id(plan): script for plan, script in zip(plans, scripts)}
-        prompts = [self.prompt(plan, chunk, script_of[id(plan)] if first else "") for plan, chunk, first in work]
-        for (plan, chunk, first), answer in zip(work, self.backend.generate(prompts, self.max_new_tokens)):
+        answers = self.backend.generate([self.prompt(p, chunk, script) for p, chunk, _, script in work],
+                                        self.max_new_tokens)
+        for (plan, chunk, first, _), answer in zip(work, answers):
             notes = parse_notes(answer, len(chunk))
             if notes is None:
                 continue

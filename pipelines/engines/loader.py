@@ -105,9 +105,14 @@ def check_device(device: str) -> None:
     """Raise if the device can no longer run work (a health check for long-lived replicas).
 
     After an illegal memory access a CUDA context is dead for good and every later call fails;
-    synchronizing surfaces that error so Serve replaces the replica.
+    a tiny kernel surfaces that error so Serve replaces the replica. It runs on a stream of its
+    own (PyTorch's pool streams do not wait for the default stream), so a check made during a
+    long generation answers at once instead of waiting for the generation to finish.
     """
     if device.startswith("cuda"):
         import torch
 
-        torch.cuda.synchronize(torch.device(device))
+        stream = torch.cuda.Stream(torch.device(device))
+        with torch.cuda.stream(stream):
+            torch.ones(1, device=device).add_(1)
+        stream.synchronize()

@@ -89,11 +89,13 @@ class TTSEngine:
         return sorted(p.parent.name for p in self.root.glob("*/config.json"))
 
     def voice(self, language: str) -> VitsVoice | None:
-        if language not in self.voices:
-            if not (self.root / language / "config.json").is_file():
-                return None
-            self.voices[language] = VitsVoice.load(self.root / language, self.device)
-        return self.voices[language]
+        """The model for `language` ("pt-BR" falls back to "pt"), loaded once; None if there is none."""
+        for code in dict.fromkeys([language, language.split("-")[0]]):
+            if code not in self.voices and (self.root / code / "config.json").is_file():
+                self.voices[code] = VitsVoice.load(self.root / code, self.device)
+            if code in self.voices:
+                return self.voices[code]
+        return None
 
     def __call__(self, texts: list[str], language: str, speaker: int = 0, seed: int = 0) -> list[np.ndarray] | None:
         """48 kHz float32 mono per text, or None when `language` has no model."""

@@ -1,0 +1,60 @@
+"""A whole studio-tier film from the tiny models: noise pictures and clips, noise speech and
+music, through the same pipeline and the same checks as a draft-tier film."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyloudnorm
+import pytest
+from scipy.signal import resample_poly
+
+from pipelines.orchestrator import render_film
+from pipelines.request import make_request
+from tests.probe import decode_audio, decode_frames, probe
+
+SCRIPT = """Title: Kettle
+
+INT. KITCHEN - NIGHT
+
+A kettle hums.
+
+MARA
+Is anyone there?
+
+JONAS (O.S.)
+Only me.
+"""
+DURATION = 6.0
+
+
+@pytest.fixture(scope="module")
+def film(studio_ray, tiny_models, tmp_path_factory):
+    out = tmp_path_factory.mktemp("studio-film") / "kettle.mp4"
+    request = make_request(script=SCRIPT, duration=DURATION, seed=5, tier="studio", models_dir=tiny_models)
+    return render_film(request, out)
+
+
+def test_the_llm_wrote_a_prompt_for_every_shot(film):
+    assert all(shot.prompt for shot in film.plan.shots)
+
+
+def test_mp4_meets_the_upload_standard(film):
+    p = probe(film.video)
+    assert (p.video_codec, p.profile, p.pix_fmt) == ("h264", "High", "yuv420p")
+    assert (p.audio_codec, p.audio_profile, p.sample_rate, p.channels) == ("aac", "LC", 48000, 2)
+    assert (p.width, p.height, p.fps) == (1280, 720, 24)
+    assert abs(p.duration - DURATION) <= 0.5
+    assert p.moov_before_mdat
+
+
+def test_mix_is_minus_14_lufs_with_headroom(film):
+    audio = decode_audio(film.video)
+    loudness = pyloudnorm.Meter(48000).integrated_loudness(audio)
+    true_peak = 20 * np.log10(np.abs(resample_poly(audio, 4, 1, axis=0)).max())
+    assert abs(loudness + 14) <= 1
+    assert true_peak <= -1.0
+
+
+def test_the_picture_moves(film):
+    first, later = decode_frames(film.video, [0.5, 1.5])
+    assert np.abs(first.astype(int) - later.astype(int)).mean() > 0.5
