@@ -380,9 +380,20 @@ class _StageCache:
     def __init__(self, work_dir: Path | None, request: FilmRequest):
         self.dir = Path(work_dir) if work_dir else None
         if self.dir:
-            key = hashlib.sha256(request.model_dump_json().encode()).hexdigest()[:16]
-            self.dir = self.dir / key
+            self.dir = self.dir / self.key(request)
             self.dir.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def key(request: FilmRequest) -> str:
+        """What the film depends on: the request, with files by content rather than by path
+        (a retried job downloads its assets to a new place)."""
+        digest = hashlib.sha256()
+        files = [*request.images, *([request.music] if isinstance(request.music, Path) else [])]
+        digest.update(request.model_dump_json(exclude={"images", "music"}).encode())
+        digest.update(str(request.music if not isinstance(request.music, Path) else "file").encode())
+        for path in files:
+            digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        return digest.hexdigest()[:16]
 
     def get(self, name: str):
         if self.dir and (self.dir / f"{name}.pkl").exists():
