@@ -1,0 +1,232 @@
+"""Bulk renders on a Ray cluster: many films from one manifest, each its own Ray task.
+
+    RAY_AUTH_MODE=token ray job submit --working-dir . -- \\
+        python -m cluster.bulk samples/bulk.jsonl --out s3://studio-renders/batch-7
+
+1. Read the manifest (JSONL or CSV, see `cluster.manifest`): every row is checked alone, and
+   a bad one is reported with its reason while the rest go on.
+2. Skip films already finished: each film's folder gets a done-marker (`summary.json`) last,
+   after its files, so a re-submit of the same manifest renders only what is missing.
+3. Render the rest in parallel, one task per film (named `film:<id>` in the Ray dashboard),
+   spread over the cluster; Ray Data spreads each film's frame batches further. A task whose
+   node dies is retried elsewhere (`--max-retries`), and resumes from its per-film work dir.
+4. Report: a line per stage per film in the job log while it runs, then a table, and the
+   summary JSON at `--out/bulk-summary.json`. Exit 0 when every film is done or skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import ray
+
+from cluster import metrics, storage
+from cluster.manifest import Film, ManifestError, absolute_location, read_manifest
+from cluster.progress import ProgressLines, StageClock, tee
+from cluster.report import FilmReport, print_table, summary, write_summary
+from filmstudio import ray_local
+from pipelines.errors import InputError
+
+DONE_MARKER = "summary.json"
+SUMMARY = "bulk-summary.json"
+WORK_ROOT = str(Path(tempfile.gettempdir()) / "filmstudio-bulk")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        out = absolute_location(args.out, "--out") if args.out else None
+        manifest = read_manifest(args.manifest, out=out)
+    except (ManifestError, InputError) as exc:
+        print(f"bulk: {exc}", file=sys.stderr)
+        return 2
+
+    with ray_local.ray_session():
+        ray_local.start()  # in a job (or with RAY_ADDRESS): that cluster; else a local Ray
+        return _run(manifest, out, args)
+
+
+def _run(manifest, out: str | None, args: argparse.Namespace) -> int:
+    reports = [FilmReport(bad.row, bad.id, "invalid", reason=bad.reason) for bad in manifest.bad]
+    for bad in manifest.bad:
+        print(f"row {bad.row} invalid: {bad.reason}", flush=True)
+    finished = {film.id: report for film in manifest.films if (report := finished_report(film))}
+    todo = [film for film in manifest.films if film.id not in finished]
+    print(f"bulk: {len(manifest.films) + len(manifest.bad)} rows: {len(todo)} to render, "
+          f"{len(finished)} already done, {len(manifest.bad)} invalid; cluster {_describe_cluster()}", flush=True)
+
+    engines = studio_engines(args.serve_app) if any(f.fields.get("tier") == "studio" for f in todo) else None
+    started = time.time()
+    reports += [*finished.values(), *render_all(todo, parallel=args.parallel, max_retries=args.max_retries,
+                                                work_root=args.work_dir, engines=engines)]
+    result = summary(reports, manifest=args.manifest, wall_s=round(time.time() - started, 1), nodes=_task_nodes())
+    print_table(reports)
+    if out:
+        write_summary(result, storage.join(out, SUMMARY))
+        print(f"summary: {storage.join(out, SUMMARY)}", flush=True)
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def render_all(films: list[Film], *, parallel: int | None, max_retries: int, work_root: str,
+               engines=None) -> Iterator[FilmReport]:
+    """Render `films` as Ray tasks, keeping at most `parallel` in flight (by default half the
+    cluster's CPUs, re-read as the autoscaler adds nodes, so frame batches always find room).
+    `engines` (see `studio_engines`) serve the studio-tier films."""
+    waiting = deque(films)
+    running: dict[ray.ObjectRef, Film] = {}
+    while waiting or running:
+        while waiting and len(running) < (parallel or _cpu_slots()):
+            film = waiting.popleft()
+            task = render_film_task.options(name=f"film:{film.id}", max_retries=max_retries)
+            running[task.remote(film, work_root, engines)] = film
+        metrics.set_queue_depth(len(waiting) + len(running))
+        [ready], _ = ray.wait(list(running), num_returns=1)
+        film = running.pop(ready)
+        try:
+            report = ray.get(ready)
+        except ray.exceptions.RayError as exc:  # its nodes kept dying, or it ran out of memory
+            report = FilmReport(film.row, film.id, "failed", reason=_one_line(exc), stage="cluster")
+        print(f"[{film.id}] {report.status}" + (f" ({report.stage}: {report.reason})" if not report.ok else ""),
+              flush=True)
+        yield report
+    metrics.set_queue_depth(0)
+
+
+# Half a CPU for the film's own work (voices, music, mix, the encoder): its frame batches reserve
+# more through Ray Data (a 1-CPU read task, then half-CPU render tasks), about 2 CPUs per film
+# at its peak. A whole CPU here would leave a film's own read waiting forever on a 2-CPU node.
+@ray.remote(num_cpus=0.5, scheduling_strategy="SPREAD")
+def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
+    """Render one film and publish it to its output folder; never raises for a film's own
+    failure (the report says what and where), so one bad film cannot stop the run."""
+    from pipelines.orchestrator import render_film
+
+    started = time.time()
+    clock = StageClock()
+    progress = tee(clock, ProgressLines(film.id))
+    work = Path(work_root) / f"{film.id}-{film.fingerprint}"  # kept until done: a retry resumes
+    node = ray.get_runtime_context().get_node_id()
+    tier = film.fields.get("tier", "draft")
+    try:
+        progress("inputs", 0, f"on {ray.util.get_node_ip_address()} node {node[:8]}")
+        request = film.request(fetch=lambda ref: storage.download(ref, work / "inputs"))
+        result = render_film(request, work / "film" / f"{film.id}.mp4", work_dir=work / "stages", progress=progress,
+                             engines=engines if request.tier == "studio" else None)
+        progress("publish", 100, f"to {film.output}")
+        video = publish(result, film.output)
+        stages = clock.stop()
+        report = FilmReport(film.row, film.id, "done", duration=result.duration, output=video,
+                            wall_s=round(time.time() - started, 2), node=node,
+                            stages={k: round(v, 3) for k, v in stages.items()}, fingerprint=film.fingerprint)
+        storage.write_text(storage.join(film.output, DONE_MARKER), json.dumps(asdict(report), indent=2))
+    except Exception as exc:  # noqa: BLE001 — reported, not raised: the other films go on
+        stage = clock.stage or "inputs"
+        metrics.render_failed(stage, tier)
+        return FilmReport(film.row, film.id, "failed", reason=_one_line(exc), stage=stage,
+                          wall_s=round(time.time() - started, 2), node=node)
+    metrics.film_rendered(result.duration, tier)
+    metrics.record_stages(stages, tier)
+    shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
+def studio_engines(app: str):
+    """The studio tier's engines as handles to the Serve app `app`'s deployments, when it runs on
+    this cluster (`serve deploy serve_apps/t4.yaml`): GPU work stays on the GPU replicas. None
+    otherwise, and each studio film loads the engines itself from its `models_dir`."""
+    from ray import serve
+
+    from pipelines.engines import StudioEngines
+    from serve_apps.deployments import deployments
+
+    try:
+        status = serve.status().applications.get(app)
+    except Exception:  # noqa: BLE001 — no Serve on this cluster
+        return None
+    if status is None:
+        return None
+    handles = {engine: serve.get_deployment_handle(deployment.name, app_name=app)
+               for engine, deployment in deployments().items() if deployment.name in status.deployments}
+    return StudioEngines.from_handles(handles) if handles else None
+
+
+def publish(result, folder: str) -> str:
+    """Copy the film and its sidecars into `folder`; the location of the MP4."""
+    for path in (result.srt, result.vtt, result.thumbnail, result.video):
+        storage.upload(path, storage.join(folder, path.name))
+    return storage.join(folder, result.video.name)
+
+
+def finished_report(film: Film) -> FilmReport | None:
+    """The earlier report of `film` when its done-marker is there and the row is unchanged."""
+    marker = storage.join(film.output, DONE_MARKER)
+    if not storage.exists(marker):
+        return None
+    done = json.loads(storage.read_text(marker))
+    if done.get("fingerprint") != film.fingerprint:
+        return None  # the row changed since: render it again
+    return FilmReport(**{**done, "row": film.row, "status": "skipped"})
+
+
+def _cpu_slots() -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 0) // 2))
+
+
+def _describe_cluster() -> str:
+    nodes = [n for n in ray.nodes() if n["Alive"]]
+    resources = ray.cluster_resources()
+    return f"{len(nodes)} nodes, {resources.get('CPU', 0):g} CPU, {resources.get('GPU', 0):g} GPU"
+
+
+def _task_nodes() -> dict[str, list[str]]:
+    """Which nodes ran each kind of task of this job (film tasks, Ray Data frame batches, …)."""
+    try:
+        from ray.util.state import list_tasks
+
+        context = ray.get_runtime_context()
+        tasks = list_tasks(address=context.gcs_address, filters=[("job_id", "=", context.get_job_id())],
+                           limit=10_000, raise_on_missing_output=False)
+    except Exception:  # noqa: BLE001 — the dashboard is optional; the report is not
+        return {}
+    by_name: dict[str, set[str]] = {}
+    for task in tasks:
+        name = "film" if task.name.startswith("film:") else task.name
+        if task.node_id:
+            by_name.setdefault(name, set()).add(task.node_id)
+    return {name: sorted(nodes) for name, nodes in sorted(by_name.items())}
+
+
+def _one_line(exc: BaseException) -> str:
+    """The reason a user reads: the first line, named by its type unless it is bad input."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return (first if isinstance(exc, InputError) else f"{type(exc).__name__}: {first}")[:300]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cluster.bulk", description=__doc__.split("\n\n")[0])
+    parser.add_argument("manifest", help="a .jsonl or .csv manifest (local path or s3://)")
+    parser.add_argument("--out", help="output root, a directory or s3://bucket/prefix: films go to OUT/<id>/")
+    parser.add_argument("--parallel", type=int, default=None,
+                        help="films in flight at once (default: half the cluster's CPUs, as it grows)")
+    parser.add_argument("--max-retries", type=int, default=3,
+                        help="times a film is retried when its node dies (default 3)")
+    parser.add_argument("--serve-app", default="studio",
+                        help="the Serve app whose engine deployments render studio-tier films (default studio)")
+    parser.add_argument("--work-dir", default=WORK_ROOT,
+                        help="root of the per-film work dirs; a shared mount lets a retry on another "
+                             f"node resume (default {WORK_ROOT})")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
