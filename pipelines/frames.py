@@ -165,7 +165,10 @@ def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int =
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the caller shows progress
     logging.getLogger("ray.data").setLevel(logging.ERROR)
-    ds = ray.data.range(spec.batches, override_num_blocks=spec.batches).map_batches(
+    # from_items: the batch indices live in memory, so no read task competes for a CPU slot
+    # with the caller (a film task on a small node would otherwise wait on its own read).
+    ranges = [{"id": i} for i in range(spec.batches)]
+    ds = ray.data.from_items(ranges, override_num_blocks=spec.batches).map_batches(
         render_batch,
         fn_kwargs={"spec": spec, "pictures": pictures},
         batch_size=1,

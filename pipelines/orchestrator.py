@@ -281,6 +281,7 @@ def _music(plan: Plan, request: FilmRequest, track, engines) -> np.ndarray | Non
 
 
 def _encode(spec: frames.FrameSpec, pictures, audio: np.ndarray, path: Path, report) -> Path:
+    report("frames", 0, f"rendering {spec.total} frames")
     with FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder:
         for i, yuv in enumerate(frames.stream_frames(spec, pictures)):
             encoder.write(yuv)

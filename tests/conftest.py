@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("FILMSTUDIO_MIN_DURATION", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Ray reads this when first imported: one auth mode for every Ray in the run (see DESIGN.md).
+os.environ.setdefault("RAY_AUTH_MODE", "token")
 
 import pytest  # noqa: E402
 
