@@ -11,13 +11,18 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-fast bench serve migrate clean
+.PHONY: install demo test bench serve migrate clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
+	touch $@
+
+# The platform: database, auth, Redis, S3 clients.
+$(VENV)/.api: $(VENV)/.draft
+	$(BIN)/pip install -q -e ".[api]"
 	touch $@
 
 # Tests also exercise the platform and the studio tier (tiny models): torch 2.13.0 (CPU) first,
@@ -36,6 +41,13 @@ demo: $(VENV)/.draft
 test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m "not cluster"
 	$(BIN)/python -m pytest tests -m cluster
+
+# The platform: API + durable jobs behind the Ray Serve ingress on http://127.0.0.1:8000.
+serve: $(VENV)/.api
+	$(BIN)/python -m filmstudio.server
+
+migrate: $(VENV)/.api
+	$(BIN)/python -m db.migrate
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
