@@ -1,135 +1,286 @@
-"""`make bench`, GPU section: each studio deployment against the bare engine call, same GPU, same run.
+"""`make bench`, GPU section: each studio engine against the bare library call, same GPU, same run.
 
-1. For each engine: throughput (items per second) of the engine called directly in this process
-   (the diffusers / transformers call and nothing else), then of the same engine behind its
-   Serve deployment (one replica on the whole GPU, requests sent concurrently through a handle
-   so the deployment's batching works as in production). ratio = served / bare; target ≥ 0.8.
-2. TTS: four 0.25-GPU replicas against one 1.0-GPU replica under the same load of lines.
+For each engine, up to three ways of doing the same work, timed in alternating rounds in one
+process (so clock and thermal drift hit all of them alike):
 
-Models: `--models DIR` (a real model directory), else the tiny random-weight set with heavier
-settings (more steps, longer audio) so that each call is GPU work, not just Python overhead.
-Skipped without CUDA (`--cpu` runs it anyway on logical GPUs, to smoke-test this script).
-Prints a human summary, then one JSON object as the last line.
+  library  the diffusers / transformers call and nothing else (pipeline or `generate` called
+           directly, model loaded with the library's own `from_pretrained`);
+  engine   our engine class (`pipelines/engines`), loaded with its own `load`, called as the
+           film pipeline calls it (framing, resampling, JSON parsing included);
+  served   the same engine behind its Ray Serve deployment (one replica on the whole GPU, a
+           round's requests sent concurrently through a handle so the deployment batches them).
+
+ratio = engine / library and served / library (items per second); target >= 0.8.
+Then TTS: four quarter-GPU workers against one whole-GPU worker under the same load of lines,
+as Serve replicas (num_gpus 0.25) and/or as plain processes, each capped to a quarter of the
+card's memory with torch.cuda.set_per_process_memory_fraction (`--tts-split`).
+
+Models: `--models DIR` (a real model directory), `--size full` (random weights in the real
+models' configurations, built here on the GPU: SDXL base 1.0, SVD-XT, Qwen2.5-7B-Instruct,
+MMS-TTS, MusicGen-medium; nothing downloaded), else the tiny random-weight set with heavier
+settings (`--size tiny`, the default). Serve is skipped when Ray is not installed (`--serve`).
+Skipped without CUDA (`--cpu` runs it anyway, to smoke-test this script).
+Prints a human summary, then one JSON object as the last line (`--json FILE` writes it too).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
+import os
+import statistics
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.engines import engine_class, check_models_dir  # noqa: E402
+from pipelines.engines import check_models_dir, engine_class  # noqa: E402
 from pipelines.engines.loader import OPTIONS_FILE, engine_dir  # noqa: E402
 from pipelines.plan import Plan, Scene, Shot  # noqa: E402
 
-# Heavier settings for the tiny models: enough GPU work per call to measure serving overhead.
-BENCH_OPTIONS = {
-    "sdxl": {"steps": 30, "guidance": 5.0},
-    "svd": {"steps": 25, "decode_chunk_size": 8},
-    "llm": {"max_new_tokens": 256, "shots_per_request": 8},
-    "musicgen": {"max_seconds": 8.0},
-}
-SIZE = (1280, 720)
+SIZE = (1280, 720)  # the film's frame
 LINE = "The keeper climbs the stairs with a lantern, counting every step out loud."
+GIB = 2 ** 30
+
+# Per-call settings written into each model's studio.json, and the work of one round.
+SETTINGS = {
+    # the tiny models: heavier settings so that each call is GPU work, not just Python overhead
+    "tiny": {
+        "options": {
+            "sdxl": {"steps": 30, "guidance": 5.0},
+            "svd": {"steps": 25, "decode_chunk_size": 8},
+            "llm": {"max_new_tokens": 256, "shots_per_request": 8},
+            "musicgen": {"max_seconds": 8.0},
+        },
+        "round": {"sdxl_prompts": 8, "svd_clips": 4, "svd_frames": 14, "llm_films": 4, "tts_lines": 64,
+                  "music_pieces": 4, "music_seconds": 8.0},
+    },
+    # the real configurations: fewer steps than production so that a round takes seconds
+    "full": {
+        "options": {
+            "sdxl": {"steps": 15, "guidance": 5.0},
+            "svd": {"steps": 8, "decode_chunk_size": 8},
+            "llm": {"max_new_tokens": 128, "shots_per_request": 8},
+            "musicgen": {"max_seconds": 3.0},
+        },
+        "round": {"sdxl_prompts": 4, "svd_clips": 1, "svd_frames": 14, "llm_films": 4, "tts_lines": 64,
+                  "music_pieces": 1, "music_seconds": 3.0},
+    },
+}
+SDXL_BATCH = 4  # the SDXL deployment's max batch; the engine and library calls take the same batches
+TTS_BATCH = 16  # the TTS deployment's max batch (pipelines.engines.LINE_BATCH)
+
+
+# -- the work of one round, three ways ----------------------------------------------------------
 
 
 class Workload:
-    """What one engine is asked to do: `items` units, as the bare call and as handle requests."""
+    """What one engine is asked to do in a round: `items` units as a library call, an engine call
+    and Serve requests. `library(path)` loads the model with the library alone and returns the
+    round's callable; `engine(e)` and `served(h)` run a round on a loaded engine / a handle."""
 
-    def __init__(self, name: str, items: int, bare, served):
-        self.name, self.items, self.bare, self.served = name, items, bare, served
+    def __init__(self, name: str, items: int, library, engine, served):
+        self.name, self.items, self.library, self.engine, self.served = name, items, library, engine, served
 
 
-def workloads() -> dict[str, Workload]:
+def _batches(items, size):
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _dtype():
+    import torch
+
+    from pipelines.engines.loader import torch_dtype
+
+    return torch_dtype("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _plans(films: int) -> list[Plan]:
+    return [Plan(f"film {i}", [Scene("INT. LIGHTHOUSE - NIGHT", [Shot(f"Shot {j}.") for j in range(8)])], [])
+            for i in range(films)]
+
+
+def workloads(settings: dict) -> dict[str, Workload]:
     from PIL import Image
 
-    prompts = [f"a lighthouse at dusk, shot {i}" for i in range(8)]
+    r = settings["round"]
+    opts = settings["options"]
+    prompts = [f"a lighthouse at dusk, shot {i}" for i in range(r["sdxl_prompts"])]
     still = Image.new("RGB", SIZE, (180, 120, 60))
-    lines = [f"{LINE} ({i})" for i in range(64)]
-    plans = [Plan(f"film {i}", [Scene("INT. LIGHTHOUSE - NIGHT", [Shot(f"Shot {j}.") for j in range(8)])], [])
-             for i in range(4)]
+    lines = [f"{LINE} ({i})" for i in range(r["tts_lines"])]
+    plans = _plans(r["llm_films"])
+    music = "calm film score"
 
-    def batches(items, size):
-        return [items[i:i + size] for i in range(0, len(items), size)]
+    # -- SDXL
+    def sdxl_library(path):
+        import torch
+        from diffusers import StableDiffusionXLPipeline
+
+        from pipelines.engines.framing import generation_size
+        from pipelines.engines.sdxl import NEGATIVE_PROMPT
+
+        pipe = StableDiffusionXLPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
+                                                         use_safetensors=True).to(_device())
+        pipe.set_progress_bar_config(disable=True)
+        native = pipe.unet.config.sample_size * pipe.vae_scale_factor  # as the engine computes them
+        multiple = math.lcm(8, pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
+        width, height = generation_size(SIZE, native, multiple)
+        o = opts.get("sdxl", {})
+
+        def run():
+            return [image for b in _batches(range(len(prompts)), SDXL_BATCH) for image in pipe(
+                prompt=[prompts[i] for i in b], negative_prompt=[NEGATIVE_PROMPT] * len(b), width=width,
+                height=height, num_inference_steps=o.get("steps", 30), guidance_scale=o.get("guidance", 6.0),
+                generator=[torch.Generator("cpu").manual_seed(i) for i in b]).images]
+        return pipe, run
+
+    # -- SVD
+    def svd_library(path):
+        import torch
+        from diffusers import StableVideoDiffusionPipeline
+
+        from pipelines.engines.framing import cover_fit, generation_size
+
+        pipe = StableVideoDiffusionPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
+                                                            use_safetensors=True).to(_device())
+        pipe.set_progress_bar_config(disable=True)
+        native = pipe.unet.config.sample_size * pipe.vae_scale_factor  # as the engine computes them
+        multiple = math.lcm(8, pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
+        width, height = generation_size(SIZE, native, multiple)
+        image = cover_fit(still, (width, height))  # the library gets the still at its own size
+        o = opts.get("svd", {})
+
+        def run():
+            return [pipe(image, height=height, width=width, num_frames=r["svd_frames"],
+                         num_inference_steps=o.get("steps", 25), fps=7, motion_bucket_id=127,
+                         noise_aug_strength=0.02, decode_chunk_size=o.get("decode_chunk_size", 8),
+                         generator=torch.Generator("cpu").manual_seed(i)).frames[0]
+                    for i in range(r["svd_clips"])]
+        return pipe, run
+
+    # -- TTS
+    def tts_library(path):
+        import torch
+        from transformers import AutoTokenizer, VitsModel
+
+        model = VitsModel.from_pretrained(Path(path) / "en", local_files_only=True).to(_device()).eval()
+        tokenizer = AutoTokenizer.from_pretrained(Path(path) / "en", local_files_only=True)
+
+        def run():
+            out = []
+            for batch in _batches(lines, TTS_BATCH):
+                inputs = tokenizer(batch, padding=True, return_tensors="pt").to(_device())
+                torch.manual_seed(0)
+                with torch.inference_mode():
+                    spoken = model(**inputs)
+                out.append((spoken.waveform.float().cpu().numpy(), spoken.sequence_lengths.cpu().numpy()))
+            return out
+        return model, run
+
+    # -- MusicGen
+    def musicgen_library(path):
+        import torch
+        from transformers import AutoTokenizer, MusicgenForConditionalGeneration
+
+        model = MusicgenForConditionalGeneration.from_pretrained(path, dtype=_dtype(),
+                                                                 local_files_only=True).to(_device()).eval()
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        steps = round(r["music_seconds"] * model.config.audio_encoder.frame_rate)
+
+        def run():
+            out = []
+            for i in range(r["music_pieces"]):
+                torch.manual_seed(i)
+                inputs = tokenizer([music], padding=True, return_tensors="pt").to(_device())
+                with torch.inference_mode():
+                    audio = model.generate(**inputs, max_new_tokens=steps, do_sample=True, guidance_scale=3.0)
+                out.append(audio[0].float().cpu().numpy())
+            return out
+        return model, run
+
+    # -- LLM
+    def llm_library(path):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from pipelines.engines.llm import LLMEngine, _chat, with_derived_prompts
+        from pipelines.engines.loader import read_options
+
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, padding_side="left")
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=_dtype(), local_files_only=True).to(_device()).eval()
+        options = read_options(path)
+        # The very prompts the engine sends (built once, outside the timing).
+        builder = LLMEngine(SimpleNamespace(device=_device()), **options)
+        texts = []
+        for plan in plans:
+            plan = with_derived_prompts(plan)
+            located = [(scene, shot) for scene in plan.scenes for shot in scene.shots]
+            for i in range(0, len(located), builder.shots_per_request):
+                chunk = located[i:i + builder.shots_per_request]
+                texts.append(_chat(tokenizer, builder.prompt(plan, chunk, "script" if i == 0 else "")))
+
+        def run():
+            inputs = tokenizer(texts, padding=True, return_tensors="pt").to(_device())
+            with torch.inference_mode():
+                out = model.generate(**inputs, max_new_tokens=builder.max_new_tokens, do_sample=False,
+                                     pad_token_id=tokenizer.pad_token_id)
+            return tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        return model, run
 
     return {
-        # SDXL: the deployment batches up to 4 prompts; bare calls take the same batches.
-        "sdxl": Workload("sdxl", len(prompts),
-                         lambda e: [e(b, SIZE, 0) for b in batches(prompts, 4)],
+        "sdxl": Workload("sdxl", len(prompts), sdxl_library,
+                         lambda e: [e([prompts[i] for i in b], SIZE, list(b))
+                                    for b in _batches(range(len(prompts)), SDXL_BATCH)],
                          lambda h: [h.generate.remote(p, SIZE, i) for i, p in enumerate(prompts)]),
-        "svd": Workload("svd", 4,
-                        lambda e: [e(still, 14, SIZE, i) for i in range(4)],
-                        lambda h: [h.clip.remote(still, 14, SIZE, i) for i in range(4)]),
-        "tts": Workload("tts", len(lines),
-                        lambda e: [e(b, "en", 0) for b in batches(lines, 16)],
+        "svd": Workload("svd", r["svd_clips"], svd_library,
+                        lambda e: [e(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])],
+                        lambda h: [h.clip.remote(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])]),
+        "tts": Workload("tts", len(lines), tts_library,
+                        lambda e: [e(b, "en", 0) for b in _batches(lines, TTS_BATCH)],
                         lambda h: [h.speak.remote(t, "en", 0) for t in lines]),
-        "musicgen": Workload("musicgen", 4,
-                             lambda e: [e("calm film score", 8.0, i) for i in range(4)],
-                             lambda h: [h.generate.remote("calm film score", 8.0, i) for i in range(4)]),
-        "llm": Workload("llm", len(plans),
+        "musicgen": Workload("musicgen", r["music_pieces"], musicgen_library,
+                             lambda e: [e(music, r["music_seconds"], i) for i in range(r["music_pieces"])],
+                             lambda h: [h.generate.remote(music, r["music_seconds"], i)
+                                        for i in range(r["music_pieces"])]),
+        "llm": Workload("llm", len(plans), llm_library,
                         lambda e: e.plan_many(["script"] * len(plans), plans),
                         lambda h: [h.plan.remote("script", p) for p in plans]),
     }
 
 
-def bench_bare(work: Workload, models: Path, rounds: int) -> float:
-    """Items per second of the engine called directly, after one warm-up round."""
+# -- timing ------------------------------------------------------------------------------------
+
+
+def _sync() -> None:
     import torch
 
-    engine = engine_class(work.name).load(engine_dir(models, work.name))
-    work.bare(engine)
-    start = time.perf_counter()
-    for _ in range(rounds):
-        work.bare(engine)
-        torch.cuda.synchronize() if torch.cuda.is_available() else None
-    rate = work.items * rounds / (time.perf_counter() - start)
-    del engine
-    _free_gpu()
-    return rate
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
-def bench_served(work: Workload, models: Path, rounds: int, *, replicas: int = 1, gpus: float = 1.0) -> float:
-    """Items per second through the Serve deployment, all of a round's requests in flight at once."""
-    from ray import serve
+def _allocated() -> int:
+    import torch
 
-    from serve_apps.deployments import deployments
-
-    deployment = deployments()[work.name].options(
-        num_replicas=replicas, autoscaling_config=None, ray_actor_options={"num_gpus": gpus, "num_cpus": 1})
-    handle = serve.run(deployment.bind(str(models)), name=f"bench-{work.name}", route_prefix=None)
-    _results(work.served(handle))
-    start = time.perf_counter()
-    for _ in range(rounds):
-        _results(work.served(handle))
-    rate = work.items * rounds / (time.perf_counter() - start)
-    serve.delete(f"bench-{work.name}")
-    return rate
-
-
-def bench_tts_split(models: Path, rounds: int) -> dict[str, float]:
-    """Four quarter-GPU TTS replicas against one whole-GPU replica, 4× the usual load of lines."""
-    lines = [f"{LINE} ({i})" for i in range(256)]
-    heavy = Workload("tts", len(lines), None, lambda h: [h.speak.remote(t, "en", 0) for t in lines])
-    quarters = bench_served(heavy, models, rounds, replicas=4, gpus=0.25)
-    whole = bench_served(heavy, models, rounds, replicas=1, gpus=1.0)
-    return {"tts_4x025_lines_per_s": quarters, "tts_1x1_lines_per_s": whole, "tts_4x025_vs_1x1": quarters / whole}
-
-
-def _results(responses: list) -> list:
-    with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(lambda r: r.result(timeout_s=600), responses))
+    return torch.cuda.memory_allocated() if torch.cuda.is_available() else 0
 
 
 def _free_gpu() -> None:
-    import gc
-
     import torch
 
     gc.collect()
@@ -137,21 +288,373 @@ def _free_gpu() -> None:
         torch.cuda.empty_cache()
 
 
-def bench_models(out: Path) -> Path:
-    """The tiny model set, with heavier per-call settings written into each studio.json."""
-    from pipelines.engines.tiny import build_tiny_models
+def _results(responses: list) -> list:
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda r: r.result(timeout_s=900), responses))
 
-    build_tiny_models(out)
-    for name, options in BENCH_OPTIONS.items():
-        (out / name / OPTIONS_FILE).write_text(json.dumps(options))
+
+def _serve_app(name: str, models: Path, *, replicas: int = 1, gpus: float = 1.0):
+    """Deploy one engine's Serve deployment; its handle."""
+    from ray import serve
+
+    from serve_apps.deployments import deployments
+
+    deployment = deployments()[name].options(
+        num_replicas=replicas, autoscaling_config=None, ray_actor_options={"num_gpus": gpus, "num_cpus": 1})
+    return serve.run(deployment.bind(str(models)), name=f"bench-{name}", route_prefix=None)
+
+
+def bench_engine(work: Workload, models: Path, rounds: int, serve_on: bool) -> dict:
+    """Items per second of each way (median of `rounds` alternating rounds after one warm-up each),
+    and GPU memory of the in-process ways: weights after load, and weights + the peak of a call."""
+    import torch
+
+    path = engine_dir(models, work.name)
+    runs: dict = {}
+    memory: dict = {}
+    keep = []  # models stay loaded until every way is done
+
+    base = _allocated()
+    lib_model, lib_run = work.library(path)
+    runs["library"] = lib_run
+    memory["library"] = {"weights": _allocated() - base}
+    keep.append(lib_model)
+
+    base = _allocated()
+    engine = engine_class(work.name).load(path)
+    if work.name == "tts":
+        engine.voice("en")  # the TTS engine loads a language's model on first use
+    runs["engine"] = lambda: work.engine(engine)
+    memory["engine"] = {"weights": _allocated() - base}
+    keep.append(engine)
+
+    if serve_on:
+        try:
+            handle = _serve_app(work.name, models)
+            runs["served"] = lambda: _results(work.served(handle))
+        except Exception as exc:  # noqa: BLE001 - a deployment that cannot start is a finding, not a crash
+            print(f"{work.name}: Serve deployment failed: {exc!r}")
+
+    times: dict[str, list[float]] = {way: [] for way in runs}
+    for way, run in runs.items():  # warm-up (and the memory peak of one call)
+        base = _allocated()
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        run()
+        _sync()
+        if way in memory and torch.cuda.is_available():
+            memory[way]["call_peak"] = torch.cuda.max_memory_allocated() - base
+    for _ in range(rounds):
+        for way, run in runs.items():
+            start = time.perf_counter()
+            run()
+            _sync()
+            times[way].append(time.perf_counter() - start)
+
+    if "served" in runs:
+        from ray import serve
+
+        serve.delete(f"bench-{work.name}")
+    keep.clear()
+    runs.clear()
+    del engine, lib_model, lib_run
+    _free_gpu()
+    rates = {way: work.items / statistics.median(t) for way, t in times.items()}
+    return {"rates": rates, "times": times, "memory": memory}
+
+
+# -- TTS: four quarter-GPU workers against one whole-GPU worker -----------------------------------
+
+
+def bench_tts_split_serve(models: Path, rounds: int, lines_per_round: int = 256) -> dict[str, float]:
+    """Four 0.25-GPU TTS replicas against one 1.0-GPU replica, the same lines sent at once."""
+    lines = [f"{LINE} ({i})" for i in range(lines_per_round)]
+    out = {}
+    for label, replicas, gpus in (("4x025", 4, 0.25), ("1x1", 1, 1.0)):
+        from ray import serve
+
+        handle = _serve_app("tts", models, replicas=replicas, gpus=gpus)
+        _results([handle.speak.remote(t, "en", 0) for t in lines])
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            _results([handle.speak.remote(t, "en", 0) for t in lines])
+            times.append(time.perf_counter() - start)
+        out[f"tts_serve_{label}_lines_per_s"] = lines_per_round / statistics.median(times)
+        serve.delete("bench-tts")
+    out["tts_serve_4x025_vs_1x1"] = out["tts_serve_4x025_lines_per_s"] / out["tts_serve_1x1_lines_per_s"]
     return out
+
+
+def _tts_worker(models: str, share: float, lines: int, rounds: int, barrier, queue) -> None:
+    """One process: the TTS engine capped to `share` of the GPU's memory, `rounds` rounds of
+    `lines` lines in batches of TTS_BATCH, started together with the others at `barrier`."""
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    engine = engine_class("tts").load(engine_dir(Path(models), "tts"), memory_share=share)
+    texts = [f"{LINE} ({i})" for i in range(lines)]
+    for batch in _batches(texts, TTS_BATCH):  # warm-up
+        engine(batch, "en", 0)
+    _sync()
+    barrier.wait()
+    stamps = []
+    for _ in range(rounds):
+        start = time.time()
+        for batch in _batches(texts, TTS_BATCH):
+            engine(batch, "en", 0)
+        _sync()
+        stamps.append((start, time.time()))
+    peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else 0
+    queue.put({"stamps": stamps, "lines": lines, "peak": peak})
+
+
+def bench_tts_split_procs(models: Path, rounds: int, lines_per_round: int = 256) -> dict[str, float]:
+    """Four processes, each capped to a quarter of the GPU's memory and speaking a quarter of the
+    lines, against one uncapped process speaking all of them; the same rounds, started together.
+    lines/s = all lines spoken / (last end - first start), per round, median over rounds."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    out = {}
+    for label, workers, share in (("4x025", 4, 0.25), ("1x1", 1, None)):
+        barrier, queue = ctx.Barrier(workers), ctx.Queue()
+        procs = [ctx.Process(target=_tts_worker, args=(str(models), share, lines_per_round // workers, rounds,
+                                                       barrier, queue)) for _ in range(workers)]
+        for p in procs:
+            p.start()
+        reports = [queue.get(timeout=900) for _ in procs]
+        for p in procs:
+            p.join()
+        per_round = []
+        for k in range(rounds):
+            start = min(rep["stamps"][k][0] for rep in reports)
+            end = max(rep["stamps"][k][1] for rep in reports)
+            per_round.append(lines_per_round / (end - start))
+        out[f"tts_procs_{label}_lines_per_s"] = statistics.median(per_round)
+        out[f"tts_procs_{label}_peak_gib_per_process"] = max(rep["peak"] for rep in reports) / GIB
+    out["tts_procs_4x025_vs_1x1"] = out["tts_procs_4x025_lines_per_s"] / out["tts_procs_1x1_lines_per_s"]
+    return out
+
+
+# -- model directories ---------------------------------------------------------------------------
+
+
+def bench_models(out: Path, size: str = "tiny", engines=("llm", "sdxl", "svd", "tts", "musicgen")) -> Path:
+    """The tiny model set, or the full-size random-weight set, with the bench settings written
+    into each studio.json."""
+    if size == "full":
+        build_full_models(out, engines)
+    else:
+        from pipelines.engines.tiny import build_tiny_models
+
+        build_tiny_models(out, engines)
+    for name, options in SETTINGS[size]["options"].items():
+        if name in engines:
+            (out / name / OPTIONS_FILE).write_text(json.dumps(options))
+    return out
+
+
+def build_full_models(out: Path, engines) -> Path:
+    """Random weights in the real models' configurations, written as the loaders expect them.
+
+    Each model is constructed under `torch.device("cuda")` (parameters allocated and initialised
+    on the GPU by the modules' own init, in float32), cast to the engines' dtype (bf16) and saved
+    with `save_pretrained`. Tokenizers are the offline test ones of `pipelines.engines.tiny`: they
+    encode any text into ids well inside the real vocabularies, so the compute is the real one
+    (an LLM decoding 128 new tokens decodes 128 tokens: its generation config has no EOS)."""
+    import torch
+
+    out = Path(out)
+    builders = {"llm": _full_llm, "sdxl": _full_sdxl, "svd": _full_svd, "tts": _full_tts,
+                "musicgen": _full_musicgen}
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    for name in engines:
+        start = time.perf_counter()
+        torch.manual_seed(0)
+        with torch.device(device):
+            builders[name](out / name)
+        _free_gpu()
+        print(f"built full-size {name} in {time.perf_counter() - start:.1f} s", flush=True)
+    return out
+
+
+def _params(module) -> float:
+    return sum(p.numel() for p in module.parameters()) / 1e9
+
+
+def _full_sdxl(path: Path) -> None:
+    """stabilityai/stable-diffusion-xl-base-1.0: UNet 2.57 B, CLIP ViT-L + OpenCLIP bigG text encoders."""
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from pipelines.engines.tiny import _clip_tokenizer
+
+    dtype = _dtype()
+    unet = UNet2DConditionModel(
+        sample_size=128, in_channels=4, out_channels=4, layers_per_block=2,
+        block_out_channels=(320, 640, 1280),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(5, 10, 20), cross_attention_dim=2048, transformer_layers_per_block=(1, 2, 10),
+        use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=256,
+        projection_class_embeddings_input_dim=2816, norm_num_groups=32,
+    ).to(dtype)
+    vae = AutoencoderKL(
+        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, norm_num_groups=32,
+        block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4, sample_size=1024, scaling_factor=0.13025, force_upcast=True,
+    ).to(dtype)
+    tokenizer = _clip_tokenizer()
+    ids = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+           "pad_token_id": tokenizer.pad_token_id}
+    text = CLIPTextModel(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_attention_heads=12,
+                                        num_hidden_layers=12, projection_dim=768, hidden_act="quick_gelu",
+                                        vocab_size=49408, max_position_embeddings=77, **ids)).to(dtype)
+    text_2 = CLIPTextModelWithProjection(CLIPTextConfig(
+        hidden_size=1280, intermediate_size=5120, num_attention_heads=20, num_hidden_layers=32,
+        projection_dim=1280, hidden_act="gelu", vocab_size=49408, max_position_embeddings=77, **ids)).to(dtype)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       steps_offset=1, timestep_spacing="leading", num_train_timesteps=1000)
+    print(f"  sdxl: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, text encoders "
+          f"{_params(text):.3f} + {_params(text_2):.3f} B parameters")
+    StableDiffusionXLPipeline(unet=unet, vae=vae, text_encoder=text, tokenizer=tokenizer, text_encoder_2=text_2,
+                              tokenizer_2=tokenizer, scheduler=scheduler).save_pretrained(path)
+
+
+def _full_svd(path: Path) -> None:
+    """stabilityai/stable-video-diffusion-img2vid-xt: spatio-temporal UNet 1.52 B, CLIP ViT-H/14 image encoder."""
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    dtype = _dtype()
+    unet = UNetSpatioTemporalConditionModel(
+        sample_size=96, in_channels=8, out_channels=4, layers_per_block=2,
+        block_out_channels=(320, 640, 1280, 1280),
+        down_block_types=("CrossAttnDownBlockSpatioTemporal",) * 3 + ("DownBlockSpatioTemporal",),
+        up_block_types=("UpBlockSpatioTemporal",) + ("CrossAttnUpBlockSpatioTemporal",) * 3,
+        num_attention_heads=(5, 10, 20, 20), cross_attention_dim=1024, transformer_layers_per_block=1,
+        addition_time_embed_dim=256, projection_class_embeddings_input_dim=768, num_frames=25,
+    ).to(dtype)
+    vae = AutoencoderKLTemporalDecoder(
+        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2,
+        block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
+        sample_size=768, scaling_factor=0.18215, force_upcast=True,
+    ).to(dtype)
+    image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32, patch_size=14,
+        image_size=224, projection_dim=1024, hidden_act="gelu")).to(dtype)
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", interpolation_type="linear",
+        num_train_timesteps=1000, prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
+        steps_offset=1, timestep_spacing="leading", timestep_type="continuous", use_karras_sigmas=True)
+    print(f"  svd: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, image encoder "
+          f"{_params(image_encoder):.3f} B parameters")
+    StableVideoDiffusionPipeline(unet=unet, image_encoder=image_encoder, scheduler=scheduler, vae=vae,
+                                 feature_extractor=CLIPImageProcessor(crop_size=224, size=224)).save_pretrained(path)
+
+
+def _full_llm(path: Path) -> None:
+    """Qwen/Qwen2.5-7B-Instruct: 7.6 B parameters (transformers backend; vLLM is not measured here)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from pipelines.engines.tiny import _bpe_tokenizer
+
+    tokenizer = _bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
+    config = Qwen2Config(
+        vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
+        num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=32768, rope_theta=1e6,
+        rms_norm_eps=1e-6, tie_word_embeddings=False, hidden_act="silu",
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=None, pad_token_id=tokenizer.pad_token_id,
+    )
+    model = Qwen2ForCausalLM(config).to(_dtype())
+    model.generation_config.eos_token_id = None  # random weights: decode every token asked for
+    print(f"  llm: {_params(model):.2f} B parameters")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+
+
+def _full_tts(path: Path) -> None:
+    """facebook/mms-tts-eng: VITS, 36 M parameters (transformers' VitsConfig defaults are MMS-TTS's)."""
+    import string
+
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    target = path / "en"
+    target.mkdir(parents=True, exist_ok=True)
+    chars = ["<pad>", " ", "'", "-"] + list(string.ascii_lowercase) + ["<unk>"]
+    vocab = target / "vocab.json"
+    vocab.write_text(json.dumps({c: i for i, c in enumerate(chars)}))
+    tokenizer = VitsTokenizer(vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False)
+    model = VitsModel(VitsConfig(vocab_size=len(chars), sampling_rate=16000, pad_token_id=0))
+    print(f"  tts: {_params(model) * 1000:.1f} M parameters")
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+
+
+def _full_musicgen(path: Path) -> None:
+    """facebook/musicgen-medium: 1.5 B decoder (48 layers), T5-base text encoder, EnCodec 32 kHz."""
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
+
+    from pipelines.engines.tiny import _bpe_tokenizer
+
+    tokenizer = _bpe_tokenizer({"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
+    text_encoder = T5Config(vocab_size=32128, d_model=768, d_ff=3072, d_kv=64, num_layers=12, num_heads=12,
+                            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+    audio_encoder = EncodecConfig(
+        sampling_rate=32000, audio_channels=1, hidden_size=128, num_filters=64, num_residual_layers=1,
+        upsampling_ratios=[8, 5, 4, 4], codebook_size=2048, codebook_dim=128, target_bandwidths=[2.2],
+        compress=2, num_lstm_layers=2, norm_type="weight_norm", use_causal_conv=False, pad_mode="reflect",
+        normalize=False, trim_right_ratio=1.0,
+    )
+    decoder = MusicgenDecoderConfig(
+        vocab_size=2048, hidden_size=1536, num_hidden_layers=48, num_attention_heads=24, ffn_dim=6144,
+        max_position_embeddings=2048, num_codebooks=4, audio_channels=1, pad_token_id=2048, bos_token_id=2048,
+    )
+    model = MusicgenForConditionalGeneration(
+        MusicgenConfig(text_encoder=text_encoder, audio_encoder=audio_encoder, decoder=decoder)).to(_dtype())
+    model.generation_config.update(decoder_start_token_id=2048, pad_token_id=2048, do_sample=True,
+                                   guidance_scale=3.0, max_length=1500)
+    print(f"  musicgen: {_params(model):.2f} B parameters")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+
+
+# -- main ----------------------------------------------------------------------------------------
+
+
+def _ray_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None and importlib.util.find_spec("ray.serve") is not None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, help="a model directory (default: tiny models, heavier settings)")
+    parser.add_argument("--models", type=Path, help="a model directory (default: built here, see --size)")
+    parser.add_argument("--size", choices=["tiny", "full"], default="tiny",
+                        help="models built here: tiny test models, or random weights in the real configs")
+    parser.add_argument("--keep-models", type=Path, help="build the models into this directory and keep them "
+                        "(reused when it already holds them)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engines", default="llm,sdxl,svd,tts,musicgen")
+    parser.add_argument("--serve", choices=["auto", "on", "off"], default="auto",
+                        help="the Serve way too (auto: when Ray is installed)")
+    parser.add_argument("--tts-split", choices=["auto", "serve", "procs", "both", "off"], default="auto",
+                        help="4x0.25 vs 1x1.0 TTS workers: Serve replicas, capped processes (auto: Serve "
+                             "when on, else processes)")
+    parser.add_argument("--json", type=Path, help="also write the JSON object to this file")
     parser.add_argument("--cpu", action="store_true", help="run without CUDA (a smoke test; numbers mean nothing)")
     args = parser.parse_args(argv)
 
@@ -162,40 +665,94 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({}))
         return 0
 
-    import ray
+    engines = [e for e in args.engines.split(",") if e]
+    serve_on = args.serve == "on" or (args.serve == "auto" and _ray_available())
+    split = args.tts_split if args.tts_split != "auto" else ("serve" if serve_on else "procs")
+    settings = SETTINGS["tiny" if args.models else args.size]
 
     with tempfile.TemporaryDirectory() as tmp:
-        models = args.models or bench_models(Path(tmp))
+        if args.models:
+            models = args.models
+        else:
+            models = args.keep_models or Path(tmp)
+            models.mkdir(parents=True, exist_ok=True)
+            ready = {s.engine for s in check_models_dir(models) if s.ready}
+            missing = [e for e in engines if e not in ready]
+            if missing:
+                bench_models(models, args.size, missing)
         ready = {s.engine for s in check_models_dir(models) if s.ready}
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu (smoke test)"
-        ray.init(address="local", num_gpus=1, include_dashboard=False, log_to_driver=False,
-                 **({"num_cpus": 4} if args.cpu else {}))
-        print(f"device: {gpu}; models: {args.models or 'tiny (bench settings)'}")
-        results: dict = {"gpu_device": gpu}
-        for name in args.engines.split(","):
+        if serve_on:
+            import ray
+
+            ray.init(address="local", num_gpus=1, include_dashboard=False, log_to_driver=False,
+                     object_store_memory=8 * GIB, **({"num_cpus": 4} if args.cpu else {}))
+        print(f"device: {gpu}; models: {args.models or args.size}; serve: {'on' if serve_on else 'off'}", flush=True)
+        results: dict = {"gpu_device": gpu, "gpu_models": str(args.models or args.size)}
+        for name in engines:
             if name not in ready:
                 print(f"{name}: not in the model directory, skipped")
                 continue
-            work = workloads()[name]
-            bare = bench_bare(work, models, args.rounds)
-            served = bench_served(work, models, args.rounds)
-            ratio = served / bare
-            flag = "ok" if ratio >= 0.8 else "BELOW 0.8"
-            print(f"{name:9s} bare {bare:8.2f}/s  served {served:8.2f}/s  ratio {ratio:.2f}  {flag}")
-            results.update({f"gpu_{name}_bare_per_s": bare, f"gpu_{name}_served_per_s": served,
-                            f"gpu_{name}_served_vs_bare": ratio})
-        if "tts" in ready and "tts" in args.engines.split(","):
-            split = bench_tts_split(models, args.rounds)
-            print(f"tts       4x0.25 GPU {split['tts_4x025_lines_per_s']:.1f} lines/s, "
-                  f"1x1.0 GPU {split['tts_1x1_lines_per_s']:.1f} lines/s, ratio {split['tts_4x025_vs_1x1']:.2f}")
-            results.update({f"gpu_{k}": v for k, v in split.items()})
-        from ray import serve
+            work = workloads(settings)[name]
+            try:
+                measured = bench_engine(work, models, args.rounds, serve_on)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the other engines
+                import traceback
 
-        serve.shutdown()
-        ray.shutdown()
+                traceback.print_exc()
+                print(f"{name}: FAILED {exc!r}", flush=True)
+                results[f"gpu_{name}_error"] = repr(exc)
+                _free_gpu()
+                continue
+            rates, memory = measured["rates"], measured["memory"]
+            lib = rates["library"]
+            line = f"{name:9s} library {lib:8.3f}/s  engine {rates['engine']:8.3f}/s ({rates['engine'] / lib:.2f})"
+            if "served" in rates:
+                line += f"  served {rates['served']:8.3f}/s ({rates['served'] / lib:.2f})"
+            flags = [r / lib for r in rates.values()]
+            line += "  ok" if min(flags) >= 0.8 else "  BELOW 0.8"
+            print(line, flush=True)
+            for way, mem in memory.items():
+                total = mem["weights"] + mem.get("call_peak", 0)
+                print(f"          {way}: weights {mem['weights'] / GIB:.2f} GiB, peak in a call {total / GIB:.2f} GiB")
+                results[f"gpu_{name}_{way}_weights_gib"] = mem["weights"] / GIB
+                results[f"gpu_{name}_{way}_peak_gib"] = total / GIB
+            for way, rate in rates.items():
+                results[f"gpu_{name}_{way}_per_s"] = rate
+                results[f"gpu_{name}_{way}_round_s"] = measured["times"][way]
+                if way != "library":
+                    results[f"gpu_{name}_{way}_vs_library"] = rate / lib
+        if "tts" in ready and "tts" in engines and split != "off":
+            if split in ("serve", "both") and serve_on:
+                try:
+                    s = bench_tts_split_serve(models, args.rounds)
+                    print(f"tts serve  4x0.25 GPU {s['tts_serve_4x025_lines_per_s']:.1f} lines/s, "
+                          f"1x1.0 GPU {s['tts_serve_1x1_lines_per_s']:.1f} lines/s, "
+                          f"ratio {s['tts_serve_4x025_vs_1x1']:.2f}", flush=True)
+                    results.update({f"gpu_{k}": v for k, v in s.items()})
+                except Exception as exc:  # noqa: BLE001
+                    print(f"tts serve split: FAILED {exc!r}", flush=True)
+            if split in ("procs", "both"):
+                try:
+                    p = bench_tts_split_procs(models, args.rounds)
+                    print(f"tts procs  4x0.25 mem {p['tts_procs_4x025_lines_per_s']:.1f} lines/s, "
+                          f"1x1.0 {p['tts_procs_1x1_lines_per_s']:.1f} lines/s, "
+                          f"ratio {p['tts_procs_4x025_vs_1x1']:.2f}", flush=True)
+                    results.update({f"gpu_{k}": v for k, v in p.items()})
+                except Exception as exc:  # noqa: BLE001
+                    print(f"tts procs split: FAILED {exc!r}", flush=True)
+        if serve_on:
+            import ray
+            from ray import serve
+
+            serve.shutdown()
+            ray.shutdown()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
     print(json.dumps(results))
     return 0
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     sys.exit(main())

@@ -22,9 +22,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def create_db_engine(url: str) -> Engine:
     """An engine tuned for its backend: WAL and foreign keys on SQLite, a real pool on Postgres."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=30
+        )
         _configure_sqlite(engine)
         return engine
+    # One connection per request thread (FastAPI runs sync routes on 40 threads) and a margin.
     return create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 
 from db.migrate import upgrade
@@ -16,6 +17,11 @@ from filmstudio import ray_local
 from filmstudio.settings import get_settings
 
 log = logging.getLogger("filmstudio.server")
+
+# Ray Serve's high-throughput ingress (Ray >= 2.55): HAProxy in front of the replicas' own HTTP
+# servers, instead of the Python proxy. Read when Ray starts; export them as "0" to opt out.
+APP = "studio"
+HIGH_THROUGHPUT_SERVE = {"RAY_SERVE_ENABLE_HA_PROXY": "1", "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1"}
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -25,10 +31,12 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     settings = get_settings()
     upgrade(settings.database_url)
-    with ray_local.ray_session():
-        ray_local.start()
+    for name, value in HIGH_THROUGHPUT_SERVE.items():
+        os.environ.setdefault(name, value)
+    with ray_local.ray_session():  # stops the Ray it started, and everything running on it
+        own_ray = ray_local.start()
         serve.start(http_options={"host": host, "port": port})
-        serve.run(build_app({}), name="studio", route_prefix="/")
+        serve.run(build_app({}), name=APP, route_prefix="/")
         print(f"AI Film Studio on http://{host}:{port}  (API docs: /docs; Ctrl-C stops)", flush=True)
         try:
             while True:
@@ -36,7 +44,8 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8000) -> None:
         except KeyboardInterrupt:
             print("shutting down…", flush=True)
         finally:
-            serve.shutdown()
+            if not own_ray:  # a shared cluster (RAY_ADDRESS): take down only this app
+                serve.delete(APP)
 
 
 def main() -> None:

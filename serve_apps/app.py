@@ -3,7 +3,7 @@
 `build_app(args)` binds the Ingress with settings overrides (any field of
 filmstudio.settings.Settings, e.g. `database_url=postgresql+psycopg://…`); the environment
 supplies the rest. `app` is the graph with the embedded defaults (`serve run serve_apps.app:app`).
-Model deployments for the studio tier are bound into the ingress through `engines`.
+The studio tier binds its model deployments into the ingress with `bind_ingress(args, engines)`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ from ray.serve import Application
 from serve_apps.ingress import Ingress
 
 
-def build_app(args: dict[str, Any] | None = None, engines: dict[str, Application] | None = None) -> Application:
+def bind_ingress(args: dict[str, Any] | None = None, engines: dict[str, Application] | None = None) -> Application:
+    """The ingress with settings overrides and the engines' bound deployments (name → app)."""
     return Ingress.bind(engines=engines or {}, settings=dict(args or {}))
+
+
+def build_app(args: dict[str, Any]) -> Application:
+    """Serve's application builder (one dict argument: the config file's `args:`)."""
+    return bind_ingress(args)
 
 
 app = build_app({})

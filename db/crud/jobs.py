@@ -16,7 +16,6 @@ job fails and its hold is released. Each transition locks the job row and writes
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -135,12 +134,6 @@ def _finish(session: Session, job: Job, status: JobStatus, message: str, error: 
     else:
         credits.release(session, job)
     return add_event(session, job)
-
-
-@dataclass
-class Claimed:
-    job: Job
-    event: JobEvent
 
 
 def claim(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.requests import HTTPConnection
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from db import crud
 from db.models import Project, Role, User
@@ -20,21 +21,35 @@ from serve_apps.api.security import InvalidToken
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Requests holding a database session at once; the rest wait without taking a worker thread.
+# A request's session spans several worker-thread hops (dependencies, route, close). Unbounded,
+# requests blocked in the pool on every thread would starve those holding connections of the
+# thread they need to finish. Keep it below FastAPI's 40 threads and the pools' sizes.
+DATABASE_CONCURRENCY = 32
 
-def get_platform(connection: HTTPConnection) -> Platform:
+
+async def get_platform(connection: HTTPConnection) -> Platform:
     return connection.app.state.platform
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def get_session(request: Request, platform: PlatformDep) -> Iterator[Session]:
-    """A session per request: GETs read without locking; other methods may write (db/session.py)."""
-    with platform.db.session(write=request.method not in READ_METHODS) as session:
+async def get_session(request: Request, platform: PlatformDep) -> AsyncIterator[Session]:
+    """A session per request: GETs read without locking; other methods may write (db/session.py).
+
+    Opening one is free (it connects on first use); closing it may talk to the database, so
+    that runs on a worker thread. It closes when the route function returns, before the
+    response is sent, so a slow client (a film download) never holds a connection.
+    """
+    session = platform.db.session(write=request.method not in READ_METHODS)
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DATABASE_CONCURRENCY)]
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
 
@@ -61,12 +76,17 @@ def authenticate(platform: Platform, session: Session, token: str | None) -> Use
     return user
 
 
-def get_current_user(
-    platform: PlatformDep,
-    session: SessionDep,
+async def get_bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
-    return authenticate(platform, session, credentials.credentials if credentials else None)
+) -> str | None:
+    return credentials.credentials if credentials else None
+
+
+BearerToken = Annotated[str | None, Depends(get_bearer_token)]
+
+
+def get_current_user(platform: PlatformDep, session: SessionDep, token: BearerToken) -> User:
+    return authenticate(platform, session, token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -77,8 +97,6 @@ def get_admin(user: CurrentUser) -> User:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
     return user
 
-
-AdminUser = Annotated[User, Depends(get_admin)]
 
 
 def get_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Project:
@@ -139,14 +157,14 @@ def client_ip(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-def rate_limit(connection: HTTPConnection, platform: PlatformDep) -> None:
+async def rate_limit(connection: HTTPConnection, platform: PlatformDep) -> None:
     """100 requests per 5 minutes per client IP (settings); 429 with Retry-After past it.
 
     HTTP requests count; a WebSocket (one long-lived, authenticated stream) does not.
     """
     if platform.limiter is None or connection.scope["type"] != "http":
         return
-    verdict = platform.limiter.hit(client_ip(connection))
+    verdict = await platform.limiter.hit(client_ip(connection))
     if not verdict.allowed:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,

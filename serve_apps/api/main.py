@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, engines: dict[str, Any] | None 
         try:
             yield
         finally:
-            app.state.platform.close()
+            await app.state.platform.aclose()
 
     app = FastAPI(
         title="AI Film Studio",

@@ -68,7 +68,9 @@ class Platform:
         platform.jobs.start()
         return platform
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        if self.limiter is not None:
+            await self.limiter.aclose()
         self.bus.close()
         self.db.dispose()
 

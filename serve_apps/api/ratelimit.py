@@ -1,7 +1,8 @@
 """Requests per client IP per window (100 per 5 minutes by default), answered 429 past the limit.
 
 With REDIS_URL set the count lives in Redis, so every replica shares it; otherwise each process
-counts on its own. A client's window starts at its first request and lasts `window_s`;
+counts on its own (the memory limiter's lock is held for microseconds, never across an
+await). A client's window starts at its first request and lasts `window_s`;
 Retry-After says how long until it ends.
 """
 
@@ -27,11 +28,14 @@ class RateLimiter(ABC):
         self.window_s = window_s
 
     @abstractmethod
-    def _count(self, client: str) -> tuple[int, float]:
+    async def _count(self, client: str) -> tuple[int, float]:
         """Count one request; returns (requests in the window, seconds until it ends)."""
 
-    def hit(self, client: str) -> Verdict:
-        count, left = self._count(client)
+    async def aclose(self) -> None:
+        return None
+
+    async def hit(self, client: str) -> Verdict:
+        count, left = await self._count(client)
         return Verdict(count <= self.limit, max(0, self.limit - count), max(1, math.ceil(left)))
 
 
@@ -41,7 +45,7 @@ class MemoryRateLimiter(RateLimiter):
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def _count(self, client: str) -> tuple[int, float]:
+    async def _count(self, client: str) -> tuple[int, float]:
         now = time.monotonic()
         with self._lock:
             start, count = self._windows.get(client, (now, 0))
@@ -57,20 +61,23 @@ class MemoryRateLimiter(RateLimiter):
 
 class RedisRateLimiter(RateLimiter):
     def __init__(self, limit: int, window_s: int, url: str, prefix: str = "filmstudio:"):
-        import redis
+        import redis.asyncio
 
         super().__init__(limit, window_s)
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.asyncio.Redis.from_url(url)
         self.prefix = prefix
 
-    def _count(self, client: str) -> tuple[int, float]:
+    async def _count(self, client: str) -> tuple[int, float]:
         key = f"{self.prefix}ratelimit:{client}"
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.set(key, 0, ex=self.window_s, nx=True)  # opens the window on the first request
-        pipe.incr(key)
-        pipe.pttl(key)
-        _, count, ttl_ms = pipe.execute()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=self.window_s, nx=True)  # opens the window on the first request
+            pipe.incr(key)
+            pipe.pttl(key)
+            _, count, ttl_ms = await pipe.execute()
         return int(count), max(ttl_ms, 0) / 1000
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
 
 
 def make_rate_limiter(

@@ -77,6 +77,7 @@ class JobRun:
         self.engines = engines
         self.db = Database(settings.database_url)
         self.bus: EventBus = make_event_bus(settings)
+        self.lease = Lease(self.db, job_id, launch_id, settings.job_lease_s)
         self._stage: str | None = None
         self._last_report = 0.0
 
@@ -110,15 +111,18 @@ class JobRun:
                 )
         self.publish(event)
         if context is None:
+            self.close()
             return "skipped"
-        self.lease = Lease(self.db, self.job_id, self.launch_id, self.settings.job_lease_s)
         self.lease.start()
         try:
             return self._work(context)
         finally:
             self.lease.stop()
-            self.db.dispose()
-            self.bus.close()
+            self.close()
+
+    def close(self) -> None:
+        self.db.dispose()
+        self.bus.close()
 
     def _work(self, context: JobContext) -> str:
         try:

@@ -11,6 +11,7 @@ so the retry resumes from the last finished stage — on this machine or another
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from collections.abc import Callable
@@ -29,10 +30,13 @@ from serve_apps.jobs import spec
 
 __all__ = ["WORK", "Cancelled", "JobContext"]
 
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class JobContext:
+    """One attempt at one job: who and what it is for, where its files go, whom to tell."""
+
     job_id: uuid.UUID
     owner_id: uuid.UUID
     project_id: uuid.UUID
@@ -77,14 +81,26 @@ class JobContext:
             self.storage.get_file(item["key"], path)
         return path
 
+    def studio_engines(self, request: FilmRequest):
+        """The model deployments bound into the ingress, for a studio-tier request (None: the
+        orchestrator loads engines from the model directory, or takes the draft path)."""
+        if request.tier != "studio" or not self.engines:
+            return None
+        from pipelines.engines import StudioEngines
+
+        return StudioEngines.from_handles(self.engines)
+
     def upload(self, path: Path, key: str) -> str:
         self.storage.put_file(key, path, MEDIA_TYPES.get(path.suffix))
         return key
 
     def clean_up(self) -> None:
-        """The job is over: drop its scratch and its kept stage outputs."""
+        """The job is over: drop its scratch and its kept stage outputs (best effort)."""
         shutil.rmtree(self.workspace, ignore_errors=True)
-        self.storage.delete_prefix(self.stages_prefix)
+        try:
+            self.storage.delete_prefix(self.stages_prefix)
+        except Exception:
+            log.exception("job %s: could not delete its kept stage outputs", self.job_id)
 
 
 class StageOutputs:
@@ -138,7 +154,9 @@ def run_script(ctx: JobContext) -> dict[str, Any]:
 
 def run_storyboard(ctx: JobContext) -> dict[str, Any]:
     request = ctx.film_request()
-    stills = storyboard(request, ctx.workspace / "stills", progress=ctx.progress)
+    stills = storyboard(
+        request, ctx.workspace / "stills", progress=ctx.progress, engines=ctx.studio_engines(request)
+    )
     outputs = {
         path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))
         for path in stills
@@ -156,6 +174,7 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
         ctx.workspace / "out" / "film.mp4",
         work_dir=stages.directory,
         progress=stages.saving_between_stages(ctx.progress),
+        engines=ctx.studio_engines(request),
     )
     final = str(ctx.job_id)
     outputs = {

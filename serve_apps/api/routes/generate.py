@@ -49,8 +49,8 @@ def _film_params(session: Session, platform: Platform, user: User, project: Proj
     if body.tier == "studio":
         if user.tier != "pro":
             raise HTTPException(status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription")
-        if platform.settings.models_dir is None:
-            raise InputError("tier", "the studio tier is not available on this server (no model directory)")
+        if platform.settings.models_dir is None and not platform.engines:
+            raise InputError("tier", "the studio tier is not available on this server (no models)")
     wanted = [*body.image_ids, *([body.music] if isinstance(body.music, uuid.UUID) else [])]
     assets = crud.assets.ready_in(session, project, wanted)
     images = []

@@ -15,7 +15,7 @@ from db import crud
 from db.models import Job, JobStatus, User
 from filmstudio.events import Event, follow
 from filmstudio.storage import MEDIA_TYPES
-from serve_apps.api.deps import CurrentUser, PageDep, PlatformDep, SessionDep, authenticate
+from serve_apps.api.deps import BearerToken, CurrentUser, PageDep, PlatformDep, SessionDep, authenticate
 from serve_apps.api.downloads import stream_or_redirect
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.common import Page
@@ -56,9 +56,16 @@ def get_job(job_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> JobOut
     return job_out(_job(session, user, job_id))
 
 
+def _read_status(platform: Platform, token: str | None, job_id: uuid.UUID) -> JobStatusOut:
+    with platform.db.session(write=False) as session:
+        return JobStatusOut.model_validate(_job(session, authenticate(platform, session, token), job_id))
+
+
 @router.get("/{job_id}/status", response_model=JobStatusOut)
-def job_status(job_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> JobStatusOut:
-    return JobStatusOut.model_validate(_job(session, user, job_id))
+async def job_status(job_id: uuid.UUID, platform: PlatformDep, token: BearerToken) -> JobStatusOut:
+    """What clients poll: the same checks as every route (token, owner), done in one trip to a
+    worker thread instead of one per dependency, since this is the hottest path of the API."""
+    return await run_in_threadpool(_read_status, platform, token, job_id)
 
 
 @router.post("/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatusOut)
