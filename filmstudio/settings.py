@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     jwt_audience: str = "filmstudio-api"
     access_token_minutes: float = 15
     refresh_token_days: float = 7
-    admin_emails: list[str] = []  # these addresses get the admin role when they register
+    admin_emails: list[str] = []  # get the admin role on registering (env: a JSON list)
     argon2_time_cost: int = 3  # argon2id cost (RFC 9106 low-memory profile)
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -75,9 +75,12 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     max_audio_seconds: float = 900.0
 
+    # --- The studio tier through the API: its local model directory (None: draft only,
+    # unless model deployments are bound into the Serve ingress) ---
+    models_dir: Path | None = None
+
     # --- Durable jobs ---
     job_supervisor: bool = True  # False: this API only queues jobs; a supervisor elsewhere runs them
-    models_dir: Path | None = None  # the studio tier's local model directory (None: draft only)
     job_max_attempts: int = 3  # tries (worker deaths and errors together) before a job fails
     job_lease_s: float = 60.0  # a running job's worker renews its lease every third of this
     job_scan_s: float = 5.0  # how often the supervisor looks for orphaned jobs

@@ -43,6 +43,7 @@ class JobSupervisor:
         self.db = Database(settings.database_url)
         self.pending: deque[uuid.UUID] = deque()
         self.running: dict[uuid.UUID, ray.ObjectRef] = {}
+        self._watchers: set[asyncio.Task] = set()  # held, so the loop never drops one unfinished
         self._last_scan = 0.0
         # An async actor is constructed on its event loop: the loop starts with the actor,
         # also when Ray restarts it after a crash.
@@ -89,7 +90,9 @@ class JobSupervisor:
             str(job_id), launch_id, self.settings, self.engines
         )
         self.running[job_id] = ref
-        asyncio.create_task(self._watch(job_id, ref))
+        watcher = asyncio.create_task(self._watch(job_id, ref))
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     async def _watch(self, job_id: uuid.UUID, ref: ray.ObjectRef) -> None:
         try:

@@ -279,12 +279,6 @@ def s3_server() -> Iterator[str]:
     """moto's S3 server on loopback: real S3 HTTP, presigned URLs included."""
     from moto.server import ThreadedMotoServer
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -292,14 +286,18 @@ def s3_server() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def s3_bucket(s3_server) -> str:
+def s3_client(endpoint: str):
     import boto3
 
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> str:
     name = f"studio-{uuid.uuid4().hex[:10]}"
-    boto3.client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    ).create_bucket(Bucket=name)
+    s3_client(s3_server).create_bucket(Bucket=name)
     return name
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import boto3
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from serve_apps.api.main import create_app
-from tests.platform.conftest import create_project, make_settings, register, s3_settings
+from tests.platform.conftest import create_project, make_settings, register, s3_client, s3_settings
 from tests.platform.media import image_bytes, noise_png, png_bomb, truncated_png, wav_bytes
 
 
@@ -116,7 +115,7 @@ def s3_client_app(tmp_path, render_database_url, keys_dir, s3_server, s3_bucket)
 
 
 def _bucket_keys(settings) -> list[str]:
-    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name="us-east-1")
+    s3 = s3_client(settings.s3_endpoint_url)
     return [o["Key"] for o in s3.list_objects_v2(Bucket=settings.s3_bucket).get("Contents", [])]
 
 

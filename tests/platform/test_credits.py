@@ -179,3 +179,24 @@ def test_forty_concurrent_submits_with_credit_for_twenty(tmp_path, database_url,
         assert len(reserves) == 20 and {e.job_id for e in reserves} == {j.id for j in jobs}
         assert min(e.balance_after for e in entries) == 0
     database.dispose()
+
+
+def test_studio_tier_needs_pro_and_models(client, user, admin, project):
+    assert submit(client, user, project["id"], tier="studio").status_code == 403
+    assert client.patch(f"/api/v1/admin/users/{user.id}", json={"role": "pro_user"}, headers=admin.headers).json()["tier"] == "pro"
+    refused = submit(client, user, project["id"], tier="studio")  # no model directory here
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "tier"]
+    assert submit(client, user, project["id"]).status_code == 202  # the draft tier still works
+
+
+def test_admin_lists_every_job(client, user, other_user, admin, project):
+    submit(client, user, project["id"])
+    other_project = create_project(client, other_user)
+    submit(client, other_user, other_project["id"])
+    assert client.get("/api/v1/admin/jobs", headers=user.headers).status_code == 403
+    every = client.get("/api/v1/admin/jobs", headers=admin.headers).json()
+    assert every["total"] == 2 and {j["owner_id"] for j in every["items"]} == {user.id, other_user.id}
+    queued = client.get("/api/v1/admin/jobs", params={"status": "queued"}, headers=admin.headers).json()
+    assert queued["total"] == 2
+    mine = client.get("/api/v1/jobs", headers=user.headers).json()
+    assert mine["total"] == 1 and mine["items"][0]["owner_id"] == user.id

@@ -210,6 +210,50 @@ def test_jobs_outlive_their_supervisor(studio, ray_jobs):
     assert ledger_kinds(settings, job_id) == ["capture", "reserve"]
 
 
+def test_jobs_queued_while_no_supervisor_ran_are_run_when_one_starts(tmp_path, render_database_url, keys_dir, ray_jobs):
+    """An API that only queues (or an ingress that died before handing a job over): the job waits
+    in the database, and the first supervisor to start runs it."""
+    queue_only = make_settings(tmp_path, render_database_url, keys_dir, job_supervisor=False)
+    with TestClient(create_app(queue_only)) as client:
+        user = register(client)
+        job_id = submit(client, user, create_project(client, user), "script", script="Hello, sea.")
+    time.sleep(1)
+    assert job_row(queue_only, job_id).status == "queued"
+    with TestClient(create_app(queue_only.model_copy(update={"job_supervisor": True}))) as client:
+        assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+
+
+def test_s3_storyboard_and_stage_outputs(tmp_path, render_database_url, keys_dir, ray_jobs, s3_server, s3_bucket):
+    """With S3 storage the stills land in the bucket, downloads are presigned redirects, and a
+    film's kept stage outputs come back from the bucket into an empty work dir (another node)."""
+    import httpx
+
+    from filmstudio.storage import make_storage
+    from serve_apps.jobs.work import StageOutputs
+    from tests.platform.conftest import s3_settings
+
+    settings = make_settings(
+        tmp_path, render_database_url, keys_dir, job_supervisor=True, **s3_settings(s3_server, s3_bucket)
+    )
+    with TestClient(create_app(settings)) as client:
+        user = register(client)
+        job_id = submit(client, user, create_project(client, user), "storyboard", script="The sea.\n\nThe light.")
+        assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+        redirect = client.get(f"/api/v1/jobs/{job_id}/outputs/shot-001", headers=user.headers, follow_redirects=False)
+        assert redirect.status_code == 307
+        assert httpx.get(redirect.headers["location"]).content[:3] == b"\xff\xd8\xff"  # a JPEG
+
+    storage = make_storage(settings)
+    here = tmp_path / "node-a"
+    (here / "key").mkdir(parents=True)
+    (here / "key" / "speech.pkl").write_bytes(b"speech")
+    kept = StageOutputs(storage, here, "users/u/projects/p/generated/j/work/")
+    kept.save()
+    elsewhere = StageOutputs(storage, tmp_path / "node-b", "users/u/projects/p/generated/j/work/")
+    elsewhere.restore()
+    assert (tmp_path / "node-b" / "key" / "speech.pkl").read_bytes() == b"speech"
+
+
 def test_other_users_jobs_are_404(studio):
     client, _ = studio
     owner, stranger = register(client), register(client)

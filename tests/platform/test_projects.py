@@ -102,3 +102,12 @@ def test_keys_are_per_user(client, user, other_user):
     for account in (user, other_user):
         response = client.post(PROJECTS, json={"name": "Same"}, headers={**account.headers, "Idempotency-Key": "k"})
         assert response.status_code == 201 and response.json()["owner_id"] == account.id
+
+
+def test_openapi_and_health(client):
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {"/api/v1/auth/login", "/api/v1/generate/video", "/api/v1/jobs/{job_id}/status"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["database"].startswith("ok")

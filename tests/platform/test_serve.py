@@ -1,6 +1,6 @@
 """The whole flow through Ray Serve over real HTTP and a real WebSocket:
 
-register → login → project → upload images → submit a short film → restart the ingress (the job
+register → login → project → upload images and music → submit a short film → restart the ingress (the job
 goes on) → follow progress on the WebSocket → download an MP4 that FFmpeg's libraries accept.
 """
 
@@ -15,7 +15,7 @@ from ray import serve
 from websockets.sync.client import connect
 
 from tests.platform.conftest import PASSWORD, free_port, make_settings
-from tests.platform.media import image_bytes
+from tests.platform.media import image_bytes, wav_bytes
 from tests.probe import probe
 
 pytestmark = pytest.mark.timeout(300)
@@ -61,12 +61,17 @@ def test_film_through_serve(served, tmp_path: Path):
         ).json()["id"]
         for i, color in enumerate([(30, 60, 120), (220, 150, 60)])
     ]
+    track = http.post(
+        f"/api/v1/projects/{project['id']}/assets", files={"file": ("theme.wav", wav_bytes(3.0))}, headers=auth
+    ).json()
+    assert track["kind"] == "audio"
     submitted = http.post(
         "/api/v1/generate/video",
         json={
             "project_id": project["id"],
             "script": "Night falls on the sea.\n\nDawn breaks.",
             "image_ids": images,
+            "music": track["id"],
             "duration": 8,
         },
         headers={**auth, "Idempotency-Key": "dawn-1"},

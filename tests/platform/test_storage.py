@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import boto3
 import httpx
 import pytest
 
 from filmstudio.storage import LocalStorage, S3Storage, object_key, project_prefix
+from tests.platform.conftest import s3_client
 
 
 def test_key_layout():
@@ -25,10 +25,7 @@ def storage(request, tmp_path):
     if request.param == "local":
         return LocalStorage(tmp_path / "media")
     server, bucket = request.getfixturevalue("s3_server"), request.getfixturevalue("s3_bucket")
-    client = boto3.client(
-        "s3", endpoint_url=server, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    return S3Storage(bucket, client)
+    return S3Storage(bucket, s3_client(server))
 
 
 def test_put_get_list_delete(storage, tmp_path):
@@ -58,11 +55,8 @@ def test_local_storage_stays_inside_its_root(tmp_path):
     assert storage.presigned_get("users/x") is None and storage.presigned_put("users/x", "image/png") is None
 
 
-def test_s3_presigned_urls(s3_server, s3_bucket, tmp_path):
-    client = boto3.client(
-        "s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    storage = S3Storage(s3_bucket, client, presign_seconds=60)
+def test_s3_presigned_urls(s3_server, s3_bucket):
+    storage = S3Storage(s3_bucket, s3_client(s3_server), presign_seconds=60)
     ticket = storage.presigned_put("users/u/projects/p/raw/a/x.png", "image/png")
     assert httpx.put(ticket["url"], content=b"png bytes", headers=ticket["headers"]).status_code == 200
     download = httpx.get(storage.presigned_get("users/u/projects/p/raw/a/x.png", "x.png"))

@@ -59,12 +59,12 @@ def _film_params(session: Session, platform: Platform, user: User, project: Proj
         if asset is None or asset.kind != AssetKind.image:
             raise InputError(f"image_ids.{i}", f"{asset_id} is not a ready image of this project")
         images.append(_asset_ref(asset))
-    music: str | dict[str, str] = body.music if isinstance(body.music, str) else ""
+    music: str | dict[str, str] = body.music if isinstance(body.music, str) else {}
     if isinstance(body.music, uuid.UUID):
-        asset = assets.get(body.music)
-        if asset is None or asset.kind != AssetKind.audio:
+        track = assets.get(body.music)
+        if track is None or track.kind != AssetKind.audio:
             raise InputError("music", f"{body.music} is not a ready audio track of this project")
-        music = _asset_ref(asset)
+        music = _asset_ref(track)
     params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
     params |= {"images": images, "music": music}
     spec.film_request(  # the pipeline's own checks, with the keys standing in for the files

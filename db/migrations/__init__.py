@@ -1,0 +1,1 @@
+"""Alembic migrations of the platform database (a package so installs carry it)."""
