@@ -3,10 +3,10 @@
     serve run serve_apps/t4.yaml                                   # a profile
     serve run serve_apps.studio:build_studio_app models_dir=/models # defaults (T4-sized)
 
-`bind_engines` binds a deployment for each engine the model directory can serve; the ingress
-gets them as `engines: dict[str, DeploymentHandle]` and reaches them through
-`StudioEngines.from_handles`. Until the platform's Ingress takes them, `StudioGateway` is that
-ingress: the engines over plain HTTP, for trying a model directory out.
+`bind_engines` binds a deployment for each engine the model directory can serve; the platform's
+ingress gets them as `engines: dict[str, DeploymentHandle]`, and its jobs reach them through
+`StudioEngines.from_handles`. `build_gateway_app` puts `StudioGateway` in front of the engines
+instead: the engines over plain HTTP, for trying a model directory out.
 
 (No `from __future__ import annotations` here: FastAPI reads the endpoint annotations at runtime.)
 """
@@ -40,6 +40,9 @@ class StudioArgs(BaseModel):
     # override deployments in their own `deployments:` section instead.
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     gateway_options: dict[str, Any] = Field(default_factory=dict)
+    # The platform ingress's settings overrides (database_url, redis_url, …; the environment
+    # is read as well).
+    settings: dict[str, Any] = Field(default_factory=dict)
 
 
 def bind_engines(args: StudioArgs) -> dict[str, Application]:
@@ -58,7 +61,17 @@ def bind_engines(args: StudioArgs) -> dict[str, Application]:
 
 
 def build_studio_app(args: dict) -> Application:
-    """The Serve app builder: engines bound, handed to the ingress."""
+    """The studio profile (t4.yaml, h100.yaml): the platform's ingress — API and durable jobs —
+    with every engine deployment bound into it; jobs with tier=studio render through them."""
+    from serve_apps.app import bind_ingress
+
+    args = StudioArgs.model_validate(args)
+    return bind_ingress(args.settings, engines=bind_engines(args))
+
+
+def build_gateway_app(args: dict) -> Application:
+    """The engines alone behind a small HTTP gateway, for trying a model directory out:
+    `serve run serve_apps.studio:build_gateway_app models_dir=MODELS`."""
     args = StudioArgs.model_validate(args)
     return StudioGateway.options(**args.gateway_options).bind(engines=bind_engines(args))
 

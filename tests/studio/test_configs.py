@@ -12,7 +12,7 @@ from serve_apps.deployments import deployments
 from serve_apps.studio import build_studio_app
 
 PROFILES = Path(__file__).parents[2] / "serve_apps"
-NAMES = {d.name for d in deployments().values()} | {"StudioGateway"}
+NAMES = {d.name for d in deployments().values()} | {"Ingress"}
 
 
 def load(profile: str) -> dict:
@@ -20,7 +20,7 @@ def load(profile: str) -> dict:
 
 
 def engine_deployments(config: dict) -> list[dict]:
-    return [d for d in config["applications"][0]["deployments"] if d["name"] != "StudioGateway"]
+    return [d for d in config["applications"][0]["deployments"] if d["name"] != "Ingress"]
 
 
 @pytest.mark.parametrize("profile", ["t4", "h100"])

@@ -13,7 +13,7 @@ from PIL import Image
 
 from pipelines.engines import ENGINES, StudioEngines
 from pipelines.plan import Plan, Scene, Shot
-from serve_apps.studio import build_studio_app
+from serve_apps.studio import build_gateway_app
 
 SIZE = (320, 180)
 ROUTE = "/studio"
@@ -25,7 +25,7 @@ def studio(serve_session, tiny_models):
 
     The CPU share is zeroed: this box has 2 cores, and each replica would reserve one."""
     no_cpu = {"ray_actor_options": {"num_cpus": 0}}
-    app = build_studio_app({"models_dir": str(tiny_models), "options": {name: no_cpu for name in ENGINES},
+    app = build_gateway_app({"models_dir": str(tiny_models), "options": {name: no_cpu for name in ENGINES},
                             "gateway_options": no_cpu})
     serve_session.run(app, name="studio", route_prefix=ROUTE)
     yield serve_session.get_app_handle("studio")
