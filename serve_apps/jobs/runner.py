@@ -24,6 +24,8 @@ from typing import Any
 
 import ray
 
+from cluster import metrics
+from cluster.progress import StageClock
 from db import crud
 from db.models import JobEvent
 from db.session import Database
@@ -80,6 +82,9 @@ class JobRun:
         self.lease = Lease(self.db, job_id, launch_id, settings.job_lease_s)
         self._stage: str | None = None
         self._last_report = 0.0
+        self.clock = StageClock()  # seconds per stage, for the studio's metrics
+        self.tier = "draft"
+        self.cost = 0
 
     def publish(self, row: JobEvent | None) -> None:
         if row is not None:
@@ -95,6 +100,7 @@ class JobRun:
             )
             context = None
             if job is not None:
+                self.tier, self.cost = job.tier, job.cost
                 context = JobContext(
                     job_id=job.id,
                     owner_id=job.owner_id,
@@ -134,12 +140,14 @@ class JobRun:
             context.clean_up()
             return "cancelled"
         except InputError as exc:
+            metrics.render_failed("inputs", self.tier)
             self._settle(crud.jobs.fail, f"{exc.field}: {exc.message}")
             context.clean_up()
             return "failed"
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s attempt %d failed:\n%s", self.job_id, context.attempt, traceback.format_exc())
+            metrics.render_failed(self.clock.stage or "inputs", self.tier)
             if context.last_attempt:
                 self._settle(crud.jobs.fail, f"gave up after {context.attempt} attempts: {error}")
                 context.clean_up()
@@ -147,6 +155,10 @@ class JobRun:
             self._settle(crud.jobs.retry, error)
             return "retry"
         self._settle(crud.jobs.succeed, result)
+        metrics.record_stages(self.clock.stop(), self.tier)
+        metrics.credits_spent(self.cost, self.tier)
+        if "duration" in result:
+            metrics.film_rendered(result["duration"], self.tier)
         context.clean_up()
         return "succeeded"
 
@@ -157,6 +169,7 @@ class JobRun:
 
     def report(self, stage: str, percent: float, message: str) -> None:
         """The render's progress callback: records progress and stops the render on cancel."""
+        self.clock(stage, percent, message)
         if self.lease.should_stop:
             raise Cancelled("cancelled" if self.lease.cancel_requested else "lease lost")
         now = time.monotonic()

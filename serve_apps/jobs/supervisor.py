@@ -25,6 +25,7 @@ from typing import Any
 
 import ray
 
+from cluster import metrics
 from db import crud
 from db.session import Database
 from filmstudio.settings import Settings
@@ -70,6 +71,7 @@ class JobSupervisor:
                         self._enqueue(job_id)
                 while self.pending and len(self.running) < self.settings.job_max_running:
                     self._launch(self.pending.popleft())
+                metrics.set_queue_depth(len(self.pending) + len(self.running), "jobs")
             except Exception:
                 log.exception("job supervisor: scheduling round failed; trying again")
             self._wake.clear()
