@@ -31,9 +31,6 @@ class Settings(BaseSettings):
     # Ray: object store size for a local ray.init() (bytes); None lets Ray choose.
     object_store_memory: int | None = 400 * 1024 * 1024
 
-    # Frames per Ray Data batch.
-    frame_batch: int = 24
-
     # --- The platform: database, Redis, storage (unset = the embedded defaults under var/) ---
     database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))

@@ -67,7 +67,7 @@ class FilmEncoder:
         self.audio_stream = self.container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
         self.audio_stream.bit_rate = AUDIO_BITRATE
         self.audio_stream.codec_context.profile = "LC"
-        self.audio = np.ascontiguousarray(audio.T.astype(np.float32))  # planar (2, n)
+        self.audio = audio  # (n, 2) float32; made planar a chunk at a time
         self.audio_sent = 0
         self.frames = 0
 
@@ -99,11 +99,11 @@ class FilmEncoder:
 
     # -- audio -----------------------------------------------------------------------------
     def _feed_audio(self, upto: int) -> None:
-        upto = min(upto, self.audio.shape[1])
+        upto = min(upto, len(self.audio))
         chunk = 1024 * 8
         while self.audio_sent < upto:
             end = min(self.audio_sent + chunk, upto)
-            samples = np.ascontiguousarray(self.audio[:, self.audio_sent : end])
+            samples = np.ascontiguousarray(self.audio[self.audio_sent : end].T, dtype=np.float32)
             frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = self.audio_sent
@@ -112,7 +112,7 @@ class FilmEncoder:
 
     def close(self) -> None:
         """Flush both encoders and write the moov atom at the front (+faststart)."""
-        self._feed_audio(upto=self.audio.shape[1])
+        self._feed_audio(upto=len(self.audio))
         self.container.mux(self.video.encode(None))
         self.container.mux(self.audio_stream.encode(None))
         self.container.close()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import ray
-from ray.data import DataContext, TaskPoolStrategy
+from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
 
 from pipelines.encode import rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
@@ -65,9 +65,13 @@ def frame_spec(
     fps: int,
     seed: int,
     cues: list[tuple[float, float, str]] | None = None,
-    batch: int = 24,
+    batch_pixels: int = 24 * 1280 * 720,
 ) -> FrameSpec:
-    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i."""
+    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i.
+
+    A batch holds about `batch_pixels` pixels (24 frames of 720p, 10 of 1080p), so the frames
+    in flight take the same memory at every size."""
+    batch = max(4, batch_pixels // (width * height))
     total = round(timeline.duration * fps)
     shots = []
     for i, (shot, pic) in enumerate(zip(timeline.shots, pictures_of_shots)):
@@ -97,7 +101,10 @@ class FrameRenderer:
         """Frames [index * batch, (index + 1) * batch) as yuv420p rows."""
         start = index * self.spec.batch
         stop = min(start + self.spec.batch, self.spec.total)
-        return np.stack([self.render(i) for i in range(start, stop)])
+        rows = np.empty((stop - start, self.spec.width * self.spec.height * 3 // 2), np.uint8)
+        for row, i in enumerate(range(start, stop)):
+            rows[row] = self.render(i)
+        return rows
 
     def render(self, i: int) -> np.ndarray:
         """One frame as flat yuv420p: the shot's moving picture, a crossfade near scene cuts,
@@ -153,7 +160,8 @@ def render_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) 
     if renderer is None:
         _warm.clear()
         renderer = _warm[spec.key] = FrameRenderer(spec, pictures)
-    return {"yuv": np.concatenate([renderer.batch(int(i)) for i in batch["id"]])}
+    (index,) = batch["id"]  # batch_size=1: one frame range per call
+    return {"yuv": renderer.batch(int(index))}
 
 
 def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int = 2) -> Iterator[np.ndarray]:
@@ -164,6 +172,9 @@ def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int =
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the caller shows progress
+    # At most a few batches of frames in flight: memory stays flat however long the film is.
+    in_flight = spec.batch * spec.width * spec.height * 3 // 2 * (workers + 2)
+    ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=in_flight)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     # from_items: the batch indices live in memory, so no read task competes for a CPU slot
     # with the caller (a film task on a small node would otherwise wait on its own read).
@@ -175,5 +186,5 @@ def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int =
         compute=TaskPoolStrategy(size=workers),
         num_cpus=0.5,
     )
-    for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=2):
+    for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1):
         yield from batch["yuv"]

@@ -85,6 +85,8 @@ def render_film(
     report("analysis", 0, "reading the script")
     plan = cache.get("plan") or cache.put("plan", _analyze(request, engines))
     voices = voice.cast(plan.characters, request.language, request.voices)
+    if request.burn_subtitles:  # refuse now if no font covers the script's writing system
+        subtitles.load_font(" ".join(line.text for line in plan.lines), 12)
     report("analysis", 1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # 2. Voices: every line synthesized; the real audio lengths time the film.
@@ -123,14 +125,10 @@ def render_film(
         seed=request.seed,
         cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
     )
-    if request.burn_subtitles:  # refuse early if no font covers the script's writing system
-        subtitles.find_font(spec.subtitle_sample or "") or subtitles.SubtitleBurner(
-            request.width, request.height, spec.subtitle_sample or ""
-        )
     try:
         video_part = cache.path("film.mp4")
         if video_part is None or not video_part.exists():
-            video_part = _encode(spec, pictures, audio, outputs["video"].with_suffix(".mp4.part"), report)
+            video_part = _encode(spec, pictures, audio, _part(outputs["video"]), report)
             video_part = cache.keep("film.mp4", video_part)
 
         # 8. Subtitles and thumbnail beside the film, then everything moves into place at once.
@@ -138,12 +136,11 @@ def render_film(
         subtitles.write_srt(cues, _part(outputs["srt"]))
         subtitles.write_vtt(cues, _part(outputs["vtt"]))
         candidates = _thumbnail_candidates(spec, pictures)
-        thumbnail.make_thumbnail(candidates, plan.title, _part(outputs["thumbnail"]), " ".join(c.text for c in cues))
+        thumbnail.make_thumbnail(candidates, plan.title, _part(outputs["thumbnail"]))
         _commit(video_part, outputs, keep_video=work_dir is not None)
     except BaseException:
         for path in outputs.values():
             _part(path).unlink(missing_ok=True)
-        outputs["video"].with_suffix(".mp4.part").unlink(missing_ok=True)
         raise
     report("mux", 1, f"wrote {outputs['video']}")
     return FilmResult(**outputs, duration=request.duration, plan=plan)

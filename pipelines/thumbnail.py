@@ -26,9 +26,8 @@ def score(rgb: np.ndarray) -> float:
     return exposure * 0.5 + sharpness * 0.5 - clipped
 
 
-def make_thumbnail(candidates: list[np.ndarray], title: str, path: Path, sample_text: str = "") -> Path:
+def make_thumbnail(candidates: list[np.ndarray], title: str, path: Path) -> Path:
     """Pick the best candidate frame, cover-fit it to 1280×720, draw the title, save as JPEG."""
-    from pipelines.subtitles import load_font
     from pipelines.visuals import cover_fit
 
     best = max(candidates, key=score)
@@ -41,15 +40,27 @@ def make_thumbnail(candidates: list[np.ndarray], title: str, path: Path, sample_
     shade = Image.fromarray((band * 255).astype(np.uint8), "L")
     image = Image.composite(Image.new("RGB", SIZE, (0, 0, 0)), image, shade)
 
+    _draw_title(image, title.strip() or "Untitled")
+    image.save(path, "JPEG", quality=90, optimize=True)
+    return path
+
+
+def _draw_title(image: Image.Image, text: str) -> None:
+    """The title, as large as fits 88 % of the width, white with a black outline. Where no
+    installed font covers the title's writing system, the picture goes without it (the
+    render is not refused for a thumbnail; burned subtitles are refused up front instead)."""
+    from pipelines.errors import InputError
+    from pipelines.subtitles import load_font
+
     draw = ImageDraw.Draw(image)
-    text = title.strip() or "Untitled"
     size = 96
-    font = load_font(text + sample_text, size)
-    while draw.textlength(text, font=font) > SIZE[0] * 0.88 and size > 36:
-        size -= 6
-        font = load_font(text + sample_text, size)
+    try:
+        font = load_font(text, size, field="thumbnail")
+        while draw.textlength(text, font=font) > SIZE[0] * 0.88 and size > 36:
+            size -= 6
+            font = load_font(text, size, field="thumbnail")
+    except InputError:
+        return
     width = draw.textlength(text, font=font)
     x, y = (SIZE[0] - width) / 2, SIZE[1] * 0.80 - size / 2
     draw.text((x, y), text, font=font, fill=(255, 255, 255), stroke_width=max(2, size // 16), stroke_fill=(0, 0, 0))
-    image.save(path, "JPEG", quality=90, optimize=True)
-    return path
