@@ -90,7 +90,11 @@ def cap_gpu_memory(device: str, share: float | None) -> None:
         return
     import torch
 
-    torch.cuda.set_per_process_memory_fraction(min(float(share), 1.0), torch.device(device))
+    index = torch.device(device).index
+    # torch wants a device with an index ("cuda" alone is refused, measured with torch 2.11).
+    torch.cuda.set_per_process_memory_fraction(
+        min(float(share), 1.0), torch.cuda.current_device() if index is None else index
+    )
 
 
 def prepare(device: str | None, memory_share: float | None) -> str:
