@@ -106,9 +106,8 @@ def render_film(
     report("music", 0, "music and mix")
     audio = cache.get("mix")
     if audio is None:
-        bed = _music(plan, request, music_track, engines)
-        placed = [(tl.start, clip) for tl, clip in zip(film_timeline.lines, _flat(speech))]
-        audio = cache.put("mix", mix.mix(placed, bed, request.duration, SAMPLE_RATE))
+        audio = cache.put("mix", _mix(plan, request, film_timeline, speech, music_track, engines))
+    del speech, music_track  # from here on only the mix is needed: keep the driver small
     report("music", 1, "mix at -14 LUFS")
 
     # 6. Subtitles: one cue per spoken line, timed from the speech.
@@ -263,6 +262,13 @@ def _pictures(plan: Plan, user_images: list, request: FilmRequest, engines):
                 picture_of_shot[i] = len(pictures)
                 pictures.append(ray.put(np.stack(clip)))
     return pictures, picture_of_shot, clips
+
+
+def _mix(plan: Plan, request: FilmRequest, film_timeline, speech, track, engines) -> np.ndarray:
+    """The film's audio: every line at its place on the timeline over the ducked music bed."""
+    bed = _music(plan, request, track, engines)
+    placed = [(tl.start, clip) for tl, clip in zip(film_timeline.lines, _flat(speech))]
+    return mix.mix(placed, bed, request.duration, SAMPLE_RATE)
 
 
 def _music(plan: Plan, request: FilmRequest, track, engines) -> np.ndarray | None:
