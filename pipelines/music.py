@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from scipy import fft, signal
 
 from pipelines.errors import InputError
 from pipelines.plan import MOODS
+from pipelines.wav import write_wav
 
 SAMPLE_RATE = 48000
 PEAK_DBFS = -6.0  # the generated bed's peak; the mixer sets the final loudness
@@ -608,16 +608,6 @@ def _fades(n: int, sr: int, fade_in_s: float, fade_out_s: float) -> np.ndarray:
     return gain
 
 
-def write_wav(path: Path, audio: np.ndarray, sr: int = SAMPLE_RATE) -> None:
-    """Write float (n, 2) audio as a 16-bit PCM WAV file (stdlib `wave`, no extra dependency)."""
-    pcm = (np.clip(audio, -1, 1) * 32767).round().astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(audio.shape[1])
-        out.setsampwidth(2)
-        out.setframerate(sr)
-        out.writeframes(pcm.tobytes())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.music", description="Write a film's music bed as a WAV file."
@@ -636,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    write_wav(args.output, audio)
+    write_wav(args.output, audio, SAMPLE_RATE)
     key, mode, bpm = mood_key(args.mood)
     source = args.track or f"{args.mood}: {key} {mode}, {bpm:g} bpm, seed {args.seed}"
     print(f"wrote {args.output} ({len(audio) / SAMPLE_RATE:.1f} s, {source})")

@@ -37,7 +37,6 @@ import importlib
 import math
 import sys
 import threading
-import wave
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cache
@@ -49,6 +48,7 @@ from scipy.signal import resample_poly
 from pipelines import espeak
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR
+from pipelines.wav import write_wav
 
 SAMPLE_RATE = 48000
 PAD_SECONDS = 0.03  # silence kept either side of the speech
@@ -393,16 +393,6 @@ def _speak_piper(text: str, voice: VoiceSpec, rate: float) -> tuple[np.ndarray, 
 
 
 # ---------------------------------------------------------------------------------- CLI
-
-
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
-    """Write mono float audio as 16-bit PCM WAV."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(pcm.tobytes())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,11 +13,9 @@ instead: the engines over plain HTTP, for trying a model directory out.
 
 import base64
 import io
-import wave
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -26,6 +24,7 @@ from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
 
 from pipelines.engines import ENGINES, StudioEngines, check_models_dir
+from pipelines.wav import wav_bytes
 from serve_apps.deployments import deployments
 
 
@@ -104,18 +103,6 @@ class PlanBody(BaseModel):
 
 
 # (Helpers come before the ingress class: `serve.ingress` pickles the FastAPI app as it decorates.)
-def wav_bytes(audio: np.ndarray, sample_rate: int = 48_000) -> bytes:
-    """16-bit PCM WAV of float audio, (n,) mono or (n, channels)."""
-    audio = np.asarray(audio, np.float32).reshape(len(audio), -1)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(audio.shape[1])
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
-
-
 def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
