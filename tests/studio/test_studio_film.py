@@ -11,19 +11,8 @@ from scipy.signal import resample_poly
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
 from tests.probe import decode_audio, decode_frames, probe
+from tests.test_film import SCRIPT  # the same short scene as the draft-tier film tests
 
-SCRIPT = """Title: Kettle
-
-INT. KITCHEN - NIGHT
-
-A kettle hums.
-
-MARA
-Is anyone there?
-
-JONAS (O.S.)
-Only me.
-"""
 DURATION = 6.0
 
 
