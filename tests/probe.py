@@ -70,6 +70,18 @@ def decode_audio(path: Path) -> np.ndarray:
     return np.concatenate(chunks, axis=1).T.astype(np.float32)
 
 
+def loudness(path: Path) -> tuple[float, float]:
+    """The film's (integrated LUFS, true peak dBTP), measured independently of the mixer: a
+    BS.1770 meter (pyloudnorm) and the peak of the signal oversampled 4×."""
+    import pyloudnorm
+    from scipy.signal import resample_poly
+
+    audio = decode_audio(path)
+    lufs = pyloudnorm.Meter(48000).integrated_loudness(audio)
+    true_peak = 20 * np.log10(np.abs(resample_poly(audio, 4, 1, axis=0)).max())
+    return lufs, true_peak
+
+
 def decode_frames(path: Path, times: list[float]) -> list[np.ndarray]:
     """RGB frames nearest the given times (seconds)."""
     out = []
