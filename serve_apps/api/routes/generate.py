@@ -134,18 +134,19 @@ def generate_script(body: ScriptJobIn, session: SessionDep, user: CurrentUser, p
 @router.post("/storyboard", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
 def generate_storyboard(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
     """The plan and one still per shot (outputs shot-001, shot-002, …)."""
-    if (first := idempotency.replay(session)) is not None:
-        return first
-    project = _own_project(session, user, body.project_id)
-    params = _film_params(session, platform, user, project, body)
-    return _submit(session, platform, user, idempotency, project, JobKind.storyboard, params, tier=body.tier)
+    return _film_job(JobKind.storyboard, body, session, user, platform, idempotency)
 
 
 @router.post("/video", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
 def generate_video(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
     """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail)."""
+    return _film_job(JobKind.video, body, session, user, platform, idempotency)
+
+
+def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempotency):
+    """A storyboard or video job: the first answer for a repeated key, else checked and queued."""
     if (first := idempotency.replay(session)) is not None:
         return first
     project = _own_project(session, user, body.project_id)
     params = _film_params(session, platform, user, project, body)
-    return _submit(session, platform, user, idempotency, project, JobKind.video, params, tier=body.tier)
+    return _submit(session, platform, user, idempotency, project, kind, params, tier=body.tier)
