@@ -145,7 +145,13 @@ def render_film(
     return FilmResult(**outputs, duration=request.duration, plan=plan)
 
 
-def storyboard(request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None) -> list[Path]:
+@dataclass
+class Storyboard:
+    plan: Plan
+    stills: list[Path]  # one JPEG per shot, in order
+
+
+def storyboard(request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None) -> Storyboard:
     """The plan and one still per shot (JPEG), without rendering the film."""
     report = _Reporter(progress)
     engines = engines or _studio_engines(request)
@@ -161,7 +167,7 @@ def storyboard(request: FilmRequest, out_dir: Path, *, progress: Progress | None
         visuals.cover_fit(image, request.width, request.height).save(path, "JPEG", quality=88)
         paths.append(path)
         report("visuals", (i + 1) / len(plan.shots), path.name)
-    return paths
+    return Storyboard(plan, paths)
 
 
 # --- the stages' glue ----------------------------------------------------------------------

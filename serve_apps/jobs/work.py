@@ -154,15 +154,14 @@ def run_script(ctx: JobContext) -> dict[str, Any]:
 
 def run_storyboard(ctx: JobContext) -> dict[str, Any]:
     request = ctx.film_request()
-    stills = storyboard(
+    board = storyboard(
         request, ctx.workspace / "stills", progress=ctx.progress, engines=ctx.studio_engines(request)
     )
     outputs = {
         path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))
-        for path in stills
+        for path in board.stills
     }
-    plan = analyze(request.script, narrate_action=request.narrate_action)
-    return {"outputs": outputs, "plan": asdict(plan)}
+    return {"outputs": outputs, "plan": asdict(board.plan)}  # the plan the stills were drawn from
 
 
 def run_video(ctx: JobContext) -> dict[str, Any]:
