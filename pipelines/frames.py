@@ -23,6 +23,7 @@ from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
 
 from pipelines.encode import rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
+from pipelines.subtitles import find_font
 from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes
@@ -47,6 +48,7 @@ class FrameSpec:
     fades: list[int] = field(default_factory=list)  # frames where one scene fades into the next
     cues: list[tuple[int, int, str]] = field(default_factory=list)  # burned-in subtitles
     subtitle_sample: str | None = None  # text whose script the subtitle font must cover
+    subtitle_font: str | None = None  # the font file covering it, found once by the driver
     batch: int = 24
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
 
@@ -81,7 +83,8 @@ def frame_spec(
     fades = [round(t * fps) for t in timeline.scene_boundaries()]
     frame_cues = [(round(a * fps), round(b * fps), text) for a, b, text in (cues or [])]
     sample = " ".join(text for _, _, text in frame_cues) or None
-    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, batch)
+    font = find_font(sample) if sample else None
+    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, font, batch)
 
 
 class FrameRenderer:
@@ -95,7 +98,7 @@ class FrameRenderer:
         if spec.cues:
             from pipelines.subtitles import SubtitleBurner
 
-            self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "")
+            self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font)
 
     def batch(self, index: int) -> np.ndarray:
         """Frames [index * batch, (index + 1) * batch) as yuv420p rows."""

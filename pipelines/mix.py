@@ -7,12 +7,14 @@ request → plan → assets → timeline → frames + **mix** → MP4.
 3. Ducking — the music dips by `DUCK_DB` wherever speech is active, starting `ATTACK_S` before
    each line (look-ahead) and recovering over `RELEASE_S` after it.
 4. Master — the whole mix to −14 LUFS integrated (BS.1770, pyloudnorm), with its true peak
-   (4× oversampled, scipy) held under −1 dBTP by a smooth look-ahead limiter.
+   (4× oversampled with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead
+   limiter.
 
-Loudness is measured by pyloudnorm and oversampling is scipy's `resample_poly`. The ducking
-envelope and the limiter are hand-written because no maintained library ships them: both are
-a handful of vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample
-Python loop.
+Loudness is measured by pyloudnorm. The true peak uses the standard's own 48-tap interpolator
+as four numpy convolutions, ~3x faster than scipy's `resample_poly` with its longer default
+filter (the tests measure with `resample_poly`, independently). The ducking envelope and the
+limiter are hand-written because no maintained library ships them: both are a handful of
+vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample Python loop.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import functools
 import numpy as np
 import pyloudnorm
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import ndimage, signal
+from scipy import ndimage
 
 SAMPLE_RATE = 48000
 
@@ -39,8 +41,6 @@ FRAME_S = 0.01  # resolution of the speech-activity detector
 ACTIVITY_DB = -40.0  # a frame is speech when within this of the loudest speech frame
 
 LIMITER_LOOKAHEAD_S = 0.005  # the limiter's gain glides down over 2× this before a peak
-OVERSAMPLE = 4  # true peak per ITU-R BS.1770-4, annex 2
-_CHUNK = 1 << 20  # samples oversampled at a time, so memory does not grow with film length
 
 
 def mix(
@@ -207,19 +207,32 @@ def limiter_gain(peaks: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
 def _true_peaks(audio: np.ndarray) -> np.ndarray:
     """Per sample, the largest magnitude across channels after 4× oversampling: (n,).
 
-    Oversampled in chunks (with a margin for the filter) so memory stays flat.
+    Oversampled with BS.1770-4's own interpolator (annex 2: 48 taps, 12 per phase): each of the
+    four phases is one short convolution per channel, in float32, and the result is the
+    running maximum over phases and channels, so memory stays at a few copies of one channel.
     """
-    n = len(audio)
-    out = np.zeros(n, np.float32)
-    margin = 64
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        lo, hi = max(0, start - margin), min(n, stop + margin)
-        up = signal.resample_poly(audio[lo:hi], OVERSAMPLE, 1, axis=0)
-        # row i holds sample i's four oversampled points in every channel
-        points = np.abs(up, out=up).reshape(hi - lo, -1)[start - lo : stop - lo]
-        out[start:stop] = functools.reduce(np.maximum, points.T)
+    audio = _as_channels(np.asarray(audio, np.float32))
+    out = np.zeros(len(audio), np.float32)
+    if len(audio) == 0:
+        return out
+    for channel in audio.T:
+        channel = np.ascontiguousarray(channel)
+        for phase in _TRUE_PEAK_PHASES:
+            np.maximum(out, np.abs(np.convolve(channel, phase, mode="same")), out=out)
     return out
+
+
+# ITU-R BS.1770-4, annex 2: the polyphase FIR of the true-peak meter, one row per phase.
+_TRUE_PEAK_PHASES = np.array([
+    [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
+     0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
+    [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
+     0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
+    [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125, 0.7797851562500,
+     0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000, 0.0292968750000, -0.0291748046875],
+    [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750, 0.9721679687500,
+     0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125, 0.0109863281250, 0.0017089843750],
+], np.float32)
 
 
 @functools.lru_cache(maxsize=4)

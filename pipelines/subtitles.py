@@ -24,6 +24,7 @@ import re
 import sys
 import sysconfig
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,13 +41,14 @@ MAX_SECONDS = 7.0
 MIN_PIECE = 10  # characters: the shortest cue cut from a line only to keep cues under 7 s
 
 FONT_ENV = "FILMSTUDIO_FONT"
-# Where font files are looked for, in order: fonts shipped inside installed packages, then the
-# system's. FILMSTUDIO_FONT comes before all; Pillow's own Aileron (ASCII only) after all.
+# Where font files are looked for, in order: the system's, then fonts shipped inside installed
+# packages (scanned only when the system's fonts do not cover the text: site-packages is large).
+# FILMSTUDIO_FONT comes before all; Pillow's own Aileron (ASCII only) after all.
 FONT_DIRS: list[Path] = [
-    Path(sysconfig.get_paths()["purelib"]),
     Path("/usr/share/fonts"),
     Path("/usr/local/share/fonts"),
     Path.home() / ".local/share/fonts",
+    Path(sysconfig.get_paths()["purelib"]),
 ]
 PILLOW_FONT = "pillow:aileron"  # find_font's name for the font Pillow ships inside its code
 
@@ -225,22 +227,36 @@ def _open_font(font: str, size: int, layout: int | None = None) -> ImageFont.Fre
     return ImageFont.truetype(font, size, layout_engine=layout)
 
 
-def _candidates() -> list[str]:
+def _candidates() -> Iterator[str]:
+    """Font files in the order they are tried, each folder scanned only when reached."""
     env = os.environ.get(FONT_ENV)
-    return ([env] if env else []) + list(_font_files(tuple(FONT_DIRS))) + [PILLOW_FONT]
+    if env:
+        yield env
+    seen: set[str] = set()
+    for folder in FONT_DIRS:
+        for font in _font_files(folder):
+            if font not in seen:
+                seen.add(font)
+                yield font
+    yield PILLOW_FONT
 
 
-@lru_cache(maxsize=8)
-def _font_files(dirs: tuple[Path, ...]) -> tuple[str, ...]:
+@lru_cache(maxsize=16)
+def _font_files(folder: Path) -> tuple[str, ...]:
+    """The font files under `folder`, regular sans faces first (os.walk: ~6x faster than
+    Path.rglob over a large site-packages)."""
+
     def preference(path: Path) -> tuple[int, int, str]:
         name = path.stem.lower()
         return sum(word in name for word in _STYLE_WORDS), "sans" not in name, name
 
-    found: list[str] = []
-    for folder in dirs:
-        files = [p for p in folder.rglob("*") if p.suffix.lower() in (".ttf", ".otf", ".ttc")]
-        found += [str(p) for p in sorted(files, key=preference) if str(p) not in found]
-    return tuple(found)
+    files = [
+        Path(root, name)
+        for root, _, names in os.walk(folder)
+        for name in names
+        if name.lower().endswith((".ttf", ".otf", ".ttc"))
+    ]
+    return tuple(str(p) for p in sorted(files, key=preference))
 
 
 def _visible_chars(text: str) -> frozenset[str]:
@@ -298,14 +314,20 @@ class SubtitleBurner:
     once; burn() blends the cached patch (well under 1 ms for a 720p frame).
     """
 
-    def __init__(self, width: int, height: int, sample_text: str):
+    def __init__(self, width: int, height: int, sample_text: str, font_file: str | None = None):
+        """`font_file` (from `find_font(sample_text)`) saves looking for the font again, as in
+        every frame worker of a film."""
         self.width, self.height = width, height
+
+        def font_of(size: int) -> ImageFont.FreeTypeFont:
+            return _open_font(font_file, size) if font_file else load_font(sample_text, size)
+
         size = round(height / 18)
-        font = load_font(sample_text, size)
+        font = font_of(size)
         line_width = font.getlength("n" * MAX_CHARS)  # roughly a full 42-character line
         if line_width > 0.9 * width:
             size = max(10, int(size * 0.9 * width / line_width))
-            font = load_font(sample_text, size)
+            font = font_of(size)
         self.font = font
         self.outline = max(2, round(size / 14))
         # Portrait films end up on phones, where the player's own buttons cover the bottom.
