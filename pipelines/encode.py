@@ -6,11 +6,14 @@ recommendation for the height (720p 5 Mbps, 1080p 8 Mbps: we cap with a VBV and 
 less on easy pictures). PyAV drives FFmpeg's libx264 and native AAC encoders in-process.
 
 Frames arrive as yuv420p planes in display order; audio is fed in step with the video so the
-file is interleaved.
+file is interleaved. The audio may still be in the making when the first frames arrive (the
+orchestrator mixes it beside the frames): the encoder then takes a Future of it and catches the
+audio up as soon as it is ready.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,13 +62,14 @@ def yuv_frame_bytes(width: int, height: int) -> int:
 class FilmEncoder:
     """Write an MP4 frame by frame: `write(yuv_planes)` for each frame, then `close()`.
 
-    `audio` is the whole mix, float32 (n, 2) at 48 kHz; it is encoded alongside the frames.
+    `audio` is the whole mix, float32 (n, 2) at 48 kHz, or a Future of it; it is encoded
+    alongside the frames from the moment it is ready (`close` waits for it).
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray):
+    def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray | Future):
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
-        self.container = av.open(str(self.path), "w", format="mp4", options={"movflags": "+faststart"})
+        self.container = av.open(str(self.path), "w", format="mp4", options={"movflags": "+faststart", "max_interleave_delta": "0"})
         self.video = self.container.add_stream("libx264", rate=fps)
         self.video.width, self.video.height = width, height
         self.video.pix_fmt = "yuv420p"
@@ -77,7 +81,8 @@ class FilmEncoder:
         )
         self.audio_stream.bit_rate = AUDIO_BITRATE
         self.audio_stream.codec_context.profile = "LC"
-        self.audio = audio  # (n, 2) float32; made planar a chunk at a time
+        self._pending = audio if isinstance(audio, Future) else None
+        self.audio = None if self._pending else audio  # (n, 2) float32; made planar a chunk at a time
         self.audio_sent = 0
         self.frames = 0
 
@@ -108,8 +113,13 @@ class FilmEncoder:
         self._feed_audio(upto=round(self.frames / self.fps * SAMPLE_RATE))
 
     # -- audio -----------------------------------------------------------------------------
-    def _feed_audio(self, upto: int) -> None:
-        upto = min(upto, len(self.audio))
+    def _feed_audio(self, upto: int | None) -> None:
+        """Encode the audio up to sample `upto` (None: all of it, waiting for it if need be)."""
+        if self._pending is not None:
+            if upto is not None and not self._pending.done():
+                return  # not mixed yet: the muxer holds the video until the audio catches up
+            self.audio, self._pending = self._pending.result(), None
+        upto = len(self.audio) if upto is None else min(upto, len(self.audio))
         chunk = 1024 * 8
         while self.audio_sent < upto:
             end = min(self.audio_sent + chunk, upto)
@@ -122,7 +132,7 @@ class FilmEncoder:
 
     def close(self) -> None:
         """Flush both encoders and write the moov atom at the front (+faststart)."""
-        self._feed_audio(upto=len(self.audio))
+        self._feed_audio(upto=None)
         self.container.mux(self.video.encode(None))
         self.container.mux(self.audio_stream.encode(None))
         self.container.close()

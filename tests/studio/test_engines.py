@@ -97,6 +97,29 @@ def test_tts_speaks_48khz_mono_and_declines_unknown_languages(tiny_models):
     assert engine(["Bonjour."], "fr") is None
 
 
+def test_batch_resampling_on_the_model_device_matches_scipy():
+    """The TTS engine resamples a whole batch where the model ran; the samples are those of
+    scipy's resample_poly (the CPU path), line by line, for 16 and 24 kHz models and for a
+    ratio that is not a whole number."""
+    import torch
+    from scipy.signal import resample_poly
+
+    from pipelines.engines.tts import resample_batch
+
+    rng = np.random.default_rng(0)
+    for rate, up, down in ((16_000, 3, 1), (24_000, 2, 1), (22_050, 320, 147)):
+        lengths = torch.tensor([rate // 2, rate // 5, rate // 3])
+        waves = torch.zeros(3, int(lengths.max()))
+        for row, n in zip(waves, lengths):
+            row[:n] = torch.from_numpy(rng.normal(0, 0.2, int(n)).astype(np.float32))
+        out, out_lengths = resample_batch(waves, lengths, rate, 48_000)
+        for row, n, wave, m in zip(out, out_lengths.tolist(), waves, lengths.tolist()):
+            expected = resample_poly(wave[:m].numpy(), up, down)
+            assert n == len(expected)
+            # the padded batch sees zeros past a line's end, as resample_poly does: equal samples
+            assert np.allclose(row[:n].numpy(), expected, atol=1e-5)
+
+
 def test_musicgen_matches_any_length(tiny_models):
     engine = MusicGenEngine.load(tiny_models / "musicgen")
     assert engine.max_seconds == 2.0  # the tiny model's studio.json
