@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import os
 import statistics
 import sys
@@ -130,15 +129,13 @@ def workloads(settings: dict) -> dict[str, Workload]:
         import torch
         from diffusers import StableDiffusionXLPipeline
 
-        from pipelines.engines.framing import generation_size
+        from pipelines.engines.framing import generation_size, latent_grid
         from pipelines.engines.sdxl import NEGATIVE_PROMPT
 
         pipe = StableDiffusionXLPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
                                                          use_safetensors=True).to(_device())
         pipe.set_progress_bar_config(disable=True)
-        native = pipe.unet.config.sample_size * pipe.vae_scale_factor  # as the engine computes them
-        multiple = math.lcm(8, pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
-        width, height = generation_size(SIZE, native, multiple)
+        width, height = generation_size(SIZE, *latent_grid(pipe))  # as the engine computes them
         o = opts.get("sdxl", {})
 
         def run():
@@ -153,14 +150,12 @@ def workloads(settings: dict) -> dict[str, Workload]:
         import torch
         from diffusers import StableVideoDiffusionPipeline
 
-        from pipelines.engines.framing import cover_fit, generation_size
+        from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 
         pipe = StableVideoDiffusionPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
                                                             use_safetensors=True).to(_device())
         pipe.set_progress_bar_config(disable=True)
-        native = pipe.unet.config.sample_size * pipe.vae_scale_factor  # as the engine computes them
-        multiple = math.lcm(8, pipe.vae_scale_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
-        width, height = generation_size(SIZE, native, multiple)
+        width, height = generation_size(SIZE, *latent_grid(pipe))  # as the engine computes them
         image = cover_fit(still, (width, height))  # the library gets the still at its own size
         o = opts.get("svd", {})
 

@@ -12,6 +12,14 @@ import math
 from PIL import Image
 
 
+def latent_grid(pipe) -> tuple[int, int]:
+    """(native, multiple) of a diffusers pipeline: the side its UNet was trained at, in pixels,
+    and the grid its latents divide into (every down-sampling block halves them)."""
+    scale = pipe.vae_scale_factor
+    native = pipe.unet.config.sample_size * scale
+    return native, math.lcm(8, scale * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
+
+
 def generation_size(size: tuple[int, int], native: int, multiple: int) -> tuple[int, int]:
     """A (width, height) with the aspect of `size`, about `native`² pixels, sides a `multiple`."""
     width, height = size

@@ -10,12 +10,11 @@ drawn at a model-friendly size and cover-fitted to the film's frame.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from PIL import Image
 
-from pipelines.engines.framing import cover_fit, generation_size
+from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 from pipelines.engines.loader import check_device, prepare, read_options, torch_dtype
 
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
@@ -31,11 +30,8 @@ class SDXLEngine:
         self.steps = steps
         self.guidance = guidance
         self.negative_prompt = negative_prompt
-        # The side the UNet was trained at (`native` draws smaller, e.g. on a T4), and the grid
-        # its latents divide into.
-        scale = pipe.vae_scale_factor
-        self.native = native or pipe.unet.config.sample_size * scale
-        self.multiple = math.lcm(8, scale * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
+        trained, self.multiple = latent_grid(pipe)
+        self.native = native or trained  # a smaller `native` draws smaller, e.g. on a T4
 
     @classmethod
     def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "SDXLEngine":

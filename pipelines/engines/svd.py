@@ -10,13 +10,12 @@ A thin layer over diffusers' `StableVideoDiffusionPipeline`. SVD makes 14 frames
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from pipelines.engines.framing import cover_fit, generation_size
+from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 from pipelines.engines.loader import check_device, prepare, read_options, torch_dtype
 
 
@@ -33,9 +32,8 @@ class SVDEngine:
         self.motion_bucket_id = motion_bucket_id
         self.fps = fps
         self.noise_aug_strength = noise_aug_strength
-        scale = pipe.vae_scale_factor
-        self.native = native or pipe.unet.config.sample_size * scale
-        self.multiple = math.lcm(8, scale * 2 ** (len(pipe.unet.config.block_out_channels) - 1))
+        trained, self.multiple = latent_grid(pipe)
+        self.native = native or trained  # a smaller `native` draws smaller, e.g. on a T4
 
     @classmethod
     def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "SVDEngine":
