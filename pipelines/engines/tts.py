@@ -64,14 +64,8 @@ class VitsVoice:
             waves, lengths = resample_batch(
                 out.waveform.float(), out.sequence_lengths, self.sampling_rate, rate or self.sampling_rate
             )
-        return self._unbatch(waves, lengths, spoken)
-
-    @staticmethod
-    def _unbatch(waves, lengths, spoken) -> list[np.ndarray]:
-        """One copy of the batch to the host, then each line trimmed to its length; lines the
-        tokenizer kept nothing of are silent."""
-        lengths = lengths.cpu().tolist()
-        rows = iter(wave[:n] for wave, n in zip(waves.cpu().numpy(), lengths))
+        # one copy of the batch to the host, then each line trimmed to its length
+        rows = iter(wave[:n] for wave, n in zip(waves.cpu().numpy(), lengths.cpu().tolist()))
         return [next(rows) if keep else np.zeros(0, np.float32) for keep in spoken.tolist()]
 
 
