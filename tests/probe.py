@@ -40,6 +40,15 @@ def top_level_boxes(path: Path) -> list[str]:
     return boxes
 
 
+def assert_upload_standard(p: Probe, duration: float, tolerance: float = 0.5) -> None:
+    """YouTube's recommended upload settings, for a 1280×720 24 fps film of `duration` s."""
+    assert (p.video_codec, p.profile, p.pix_fmt) == ("h264", "High", "yuv420p")
+    assert (p.audio_codec, p.audio_profile, p.sample_rate, p.channels) == ("aac", "LC", 48000, 2)
+    assert (p.width, p.height, p.fps) == (1280, 720, 24)
+    assert abs(p.duration - duration) <= tolerance
+    assert p.moov_before_mdat
+
+
 def probe(path: Path) -> Probe:
     with av.open(str(path)) as c:
         v, a = c.streams.video[0], c.streams.audio[0]

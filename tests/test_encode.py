@@ -5,7 +5,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from pipelines.encode import FilmEncoder, rgb_to_yuv420
-from tests.probe import decode_audio, probe
+from tests.probe import assert_upload_standard, decode_audio, probe
 
 
 def test_encoder_writes_youtube_ready_mp4(tmp_path):
@@ -19,11 +19,7 @@ def test_encoder_writes_youtube_ready_mp4(tmp_path):
             rgb[:, (i * 20) % 1280 :] = (200, 120, 40)
             enc.write(rgb_to_yuv420(rgb))
     p = probe(path)
-    assert (p.video_codec, p.profile, p.pix_fmt) == ("h264", "High", "yuv420p")
-    assert (p.audio_codec, p.audio_profile, p.sample_rate, p.channels) == ("aac", "LC", 48000, 2)
-    assert (p.width, p.height, p.fps) == (1280, 720, 24)
-    assert abs(p.duration - seconds) <= 0.1
-    assert p.moov_before_mdat
+    assert_upload_standard(p, seconds, tolerance=0.1)
     assert p.keyframe_interval == fps // 2  # closed GOP of half the frame rate
 
 

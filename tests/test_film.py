@@ -9,7 +9,7 @@ from PIL import Image
 
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
-from tests.probe import decode_audio, decode_frames, loudness, probe
+from tests.probe import assert_upload_standard, decode_audio, decode_frames, loudness, probe
 
 SCRIPT = """Title: Kettle
 
@@ -35,11 +35,7 @@ def film(ray_session, tmp_path_factory):
 
 def test_mp4_meets_the_upload_standard(film):
     p = probe(film.video)
-    assert (p.video_codec, p.profile, p.pix_fmt) == ("h264", "High", "yuv420p")
-    assert (p.audio_codec, p.audio_profile, p.sample_rate, p.channels) == ("aac", "LC", 48000, 2)
-    assert (p.width, p.height, p.fps) == (1280, 720, 24)
-    assert abs(p.duration - DURATION) <= 0.5
-    assert p.moov_before_mdat
+    assert_upload_standard(p, DURATION)
     assert p.keyframe_interval <= 12
 
 

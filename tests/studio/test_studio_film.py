@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
-from tests.probe import decode_frames, loudness, probe
+from tests.probe import assert_upload_standard, decode_frames, loudness, probe
 from tests.test_film import SCRIPT  # the same short scene as the draft-tier film tests
 
 DURATION = 6.0
@@ -27,11 +27,7 @@ def test_the_llm_wrote_a_prompt_for_every_shot(film):
 
 def test_mp4_meets_the_upload_standard(film):
     p = probe(film.video)
-    assert (p.video_codec, p.profile, p.pix_fmt) == ("h264", "High", "yuv420p")
-    assert (p.audio_codec, p.audio_profile, p.sample_rate, p.channels) == ("aac", "LC", 48000, 2)
-    assert (p.width, p.height, p.fps) == (1280, 720, 24)
-    assert abs(p.duration - DURATION) <= 0.5
-    assert p.moov_before_mdat
+    assert_upload_standard(p, DURATION)
 
 
 def test_mix_is_minus_14_lufs_with_headroom(film):
