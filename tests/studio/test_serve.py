@@ -71,7 +71,13 @@ def test_every_engine_answers_through_its_handle(handles):
 def test_the_same_seed_draws_the_same_picture_locally_and_on_serve(handles, tiny_models):
     remote = StudioEngines.from_handles(handles).pictures(["a lighthouse", "rain"], SIZE, seed=5)
     local = StudioEngines.local(tiny_models).pictures(["a lighthouse", "rain"], SIZE, seed=5)
-    assert [np.asarray(p).tobytes() for p in remote] == [np.asarray(p).tobytes() for p in local]
+    # The replica runs torch on its own thread count (Ray gives an actor one CPU), so a sum can
+    # round differently: the same picture, give or take one level in a few pixels (seen on AMD
+    # EPYC: 1 pixel in 6,600). Another seed draws a different picture altogether.
+    for r, l in zip(remote, local):
+        assert np.abs(np.asarray(r, np.int16) - np.asarray(l, np.int16)).max() <= 1
+    other = StudioEngines.local(tiny_models).pictures(["a lighthouse"], SIZE, seed=6)[0]
+    assert np.abs(np.asarray(other, np.int16) - np.asarray(local[0], np.int16)).mean() > 10
 
 
 def test_gateway_over_http(studio, serve_url):
