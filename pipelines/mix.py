@@ -108,7 +108,9 @@ def _bed_gain(voice: np.ndarray, bed: np.ndarray, sr: int) -> float:
     sets it. Silent music gets no gain.
     """
     music_lufs = _loudness(bed, sr)
-    speech_lufs = _loudness(np.repeat(voice[:, None], 2, axis=1), sr)
+    # the speech sits centred in both channels: BS.1770 sums the channels' power, so its stereo
+    # loudness is its mono loudness + 3.01 dB, measured on one channel for half the work
+    speech_lufs = _loudness(voice, sr) + 10 * np.log10(2)
     if not np.isfinite(music_lufs):
         return 0.0
     if not np.isfinite(speech_lufs):
