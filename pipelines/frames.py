@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import ray
 from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
+# The base class of `DataContext.custom_execution_callback_classes` lives in Ray Data's internals.
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import rgb_to_yuv420

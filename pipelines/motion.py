@@ -1,10 +1,10 @@
 """Motion: the Ken Burns pan and zoom that moves a still picture for the length of its shot.
 
 A shot's `Move` goes from a start window to an end window over the prepared picture (see
-`visuals.prepare_picture`, which leaves ~15 % of room around the frame). Every frame maps the
-window at the eased position and zoom onto the output size with OpenCV's `warpAffine`
-(bilinear): the window is in floating-point pixels, so the picture glides by fractions of a
-pixel per frame instead of jumping whole pixels (the jitter of FFmpeg's `zoompan`).
+`visuals.prepare_picture`, which leaves ~15 % of room around the frame). Every frame resamples
+the window at the eased position and zoom onto the output size (bilinear, with OpenCV): the
+window is in floating-point pixels, so the picture glides by fractions of a pixel per frame
+instead of jumping whole pixels (the jitter of FFmpeg's `zoompan`).
 
 Speed matters: this runs for every frame of the film. The window usually goes through OpenCV's
 separable `resize` with the exact scale, landed on the window's sub-pixel position by the trick in
