@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "var" / "bench"
 SAMPLE = ROOT / "samples" / "sample.fountain"
 
+from benchmarks.capacity import cpu_model  # noqa: E402 - needs ROOT on the path
+
 
 def make_images(folder: Path, count: int = 6) -> list[Path]:
     """Six pictures of different sizes and aspects (the user's images in the benchmark)."""
@@ -118,17 +120,6 @@ def cli_peak_rss(args: list[str]) -> tuple[float, float, float]:
     return wall, peak_pss / 2**20, peak_rss / 2**20
 
 
-def _cpu_name() -> str:
-    """The CPU's model name: timings differ between machines of one kind (2x seen here)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "an unknown CPU"
-
-
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     images = make_images(OUT / "images")
@@ -160,7 +151,7 @@ def main() -> None:
         "rss_sum_mb_60s_720p": round(rss_sum_60),
         "rss_sum_mb_300s_1080p": round(rss_sum_300),
     }
-    print(f"\nFilm rendering (draft tier) on {_cpu_name()}, {os.cpu_count()} CPUs")
+    print(f"\nFilm rendering (draft tier) on {cpu_model()}, {os.cpu_count()} CPUs")
     print(f"  60 s 720p film, Ray warm:    {wall:6.1f} s  → {60 / wall:4.1f}x real time (target ≥ 5)")
     print(f"  encode floor (still image):  {floor:6.1f} s  → floor ratio {wall / floor:.2f} (target ≤ 1.5)")
     print(f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak memory {rss_60:.0f} MB PSS ({rss_sum_60:.0f} MB RSS summed)")

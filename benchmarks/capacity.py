@@ -94,7 +94,7 @@ def capacity(run: dict, films: int, duration: float, tier: str) -> dict:
         "film_s": duration,
         "wall_s": round(run["wall_s"], 1),
         "vcpus_here": run["vcpus"],
-        "cpu_here": _cpu_model(),
+        "cpu_here": cpu_model(),
         "films_per_hour_here": round(per_hour_here, 1),
         "mean_film_wall_s": round(statistics.mean(r.wall_s for r in run["reports"]), 1),
         "stage_mean_s": {k: round(statistics.mean(v), 2) for k, v in stages.items()},
@@ -122,7 +122,8 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name: timings differ between machines of one kind (2x seen here)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
