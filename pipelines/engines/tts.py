@@ -75,7 +75,8 @@ def resample_batch(waves, lengths, rate: int, target: int = SAMPLE_RATE):
 
     Integer up-sampling (16, 24 or 12 kHz → 48 kHz) is scipy's `resample_poly`, done as one
     `conv_transpose1d` of the zero-stuffed batch with the same Kaiser-windowed filter, so the
-    samples match the CPU path. Other ratios go through `resample_poly` on the CPU."""
+    samples match the CPU path. Other ratios go through `resample_poly` on the CPU and stay
+    there (the caller takes the batch to the host anyway)."""
     import torch
 
     if rate == target:
@@ -88,7 +89,7 @@ def resample_batch(waves, lengths, rate: int, target: int = SAMPLE_RATE):
         out = np.zeros((len(audio), width), np.float32)
         for row, a in zip(out, audio):
             row[: len(a)] = a
-        return torch.from_numpy(out).to(waves.device), torch.tensor([len(a) for a in audio])
+        return torch.from_numpy(out), torch.tensor([len(a) for a in audio])
     taps = torch.from_numpy(_polyphase_filter(up)).to(waves.device, waves.dtype)
     lengths = lengths.to(waves.device)
     # silence past each line's end (a padded batch holds leftovers there), as a trimmed line has
