@@ -115,23 +115,22 @@ class FrameRenderer:
         stop = min(start + self.spec.batch, self.spec.total)
         rows = np.empty((stop - start, self.spec.width * self.spec.height * 3 // 2), np.uint8)
         for row, i in enumerate(range(start, stop)):
-            rows[row] = self.render(i)
+            self.render(i, out=rows[row])
         return rows
 
-    def render(self, i: int) -> np.ndarray:
+    def render(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         """One frame as flat yuv420p: the shot's moving picture, a crossfade near scene cuts,
-        subtitles. Rendered straight in YUV (half the work of RGB plus a conversion)."""
+        subtitles. Rendered straight in YUV (half the work of RGB plus a conversion), into `out`
+        when given (its row of the batch: no copy)."""
         spec = self.spec
-        k = self._shot_at(i)
-        frame = self._shot_frame(k, i)
         half = round(FADE_SECONDS * spec.fps / 2)
-        for cut in spec.fades:
-            if cut - half <= i < cut + half:
-                before = self._shot_at(cut - 1)
-                after = self._shot_at(cut)
-                alpha = (i - (cut - half) + 0.5) / (2 * half)
-                frame = crossfade(self._shot_frame(before, i), self._shot_frame(after, i), alpha)
-                break
+        cut = next((c for c in spec.fades if c - half <= i < c + half), None)
+        if cut is None:
+            frame = self._shot_frame(self._shot_at(i), i, out)
+        else:
+            alpha = (i - (cut - half) + 0.5) / (2 * half)
+            before = self._shot_frame(self._shot_at(cut - 1), i)
+            frame = crossfade(before, self._shot_frame(self._shot_at(cut), i), alpha, out)
         if self.burner is not None:
             for a, b, text in spec.cues:
                 if a <= i < b:
@@ -145,7 +144,7 @@ class FrameRenderer:
                 return k
         return len(self.spec.shots) - 1
 
-    def _shot_frame(self, k: int, i: int) -> np.ndarray:
+    def _shot_frame(self, k: int, i: int, out: np.ndarray | None = None) -> np.ndarray:
         shot = self.spec.shots[k]
         t = min(max((i - shot.start) / max(shot.end - shot.start - 1, 1), 0.0), 1.0)
         if k not in self.renderers:
@@ -156,8 +155,12 @@ class FrameRenderer:
             self.renderers[k] = picture if shot.clip else ShotRenderer(picture, shot.move, size)
         renderer = self.renderers[k]
         if shot.clip:  # retime the clip's frames to the shot's length
-            return rgb_to_yuv420(renderer[round(t * (len(renderer) - 1))])
-        return renderer.frame_yuv420(t)
+            frame = rgb_to_yuv420(renderer[round(t * (len(renderer) - 1))])
+            if out is None:
+                return frame
+            out[...] = frame
+            return out
+        return renderer.frame_yuv420(t, out)
 
 
 class _PacedScheduling(ExecutionCallback):
