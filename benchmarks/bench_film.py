@@ -4,8 +4,10 @@
    subtitles), rendered with Ray and its worker processes warm, as in the service (Ray started
    and a 5 s film rendered first); the cold CLI time, Ray's start-up included, is printed too.
 2. The encode floor: the same encoder and settings encoding the same number of frames of one
-   still image with the same audio. floor_ratio = wall_s / floor_s says what the rest of the
-   pipeline costs on top of x264.
+   still image with the same audio: the same chunks, encoded by the same Ray Data tasks in
+   parallel and stitched by the same `FilmEncoder`, with the still copied in where the film's
+   frames are rendered. floor_ratio = wall_s / floor_s says what the rest of the pipeline
+   (rendering, motion, subtitles, speech, music and mix) costs on top of encoding.
 3. Peak memory (summed over the process tree: CLI, Ray's GCS, raylet and workers, sampled
    every 0.2 s) of a 60 s 720p and a 300 s 1080p render through the CLI.
 
@@ -80,17 +82,34 @@ def render_warm(images: list[Path]) -> tuple[float, Path]:
 
 
 def encode_floor(film: Path, frames: int) -> float:
-    """Encode `frames` copies of one still frame plus the film's own audio, same settings."""
-    from pipelines.encode import FilmEncoder, rgb_to_yuv420
+    """Encode `frames` copies of one still frame plus the film's own audio, same settings, same
+    chunks and workers as the film (see `still_chunk`)."""
+    import ray
+
+    from pipelines import frames as film_frames
+    from pipelines.encode import FilmEncoder, chunk_frames, rgb_to_yuv420
     from tests.probe import decode_audio, decode_frames
 
     audio = decode_audio(film)
-    still = rgb_to_yuv420(decode_frames(film, [10.0])[0])
+    still = ray.put(rgb_to_yuv420(decode_frames(film, [10.0])[0]))
+    spec = film_frames.FrameSpec(1280, 720, 24, total=frames, shots=[], batch=chunk_frames(24))
     started = time.perf_counter()
     with FilmEncoder(OUT / "floor.mp4", 1280, 720, 24, audio) as encoder:
-        for _ in range(frames):
-            encoder.write(still)
+        for chunk in film_frames.stream_chunks(spec, [still], task=still_chunk):
+            encoder.write_chunk(chunk)
     return time.perf_counter() - started
+
+
+def still_chunk(batch: dict, spec, pictures: list) -> dict:
+    """The floor's Ray Data task: `frames.encode_batch` with the still in place of rendering."""
+    import ray
+
+    from pipelines.encode import encode_chunk
+
+    (index,) = batch["id"]
+    count = min(spec.batch, spec.total - int(index) * spec.batch)
+    still = ray.get(pictures[0])
+    return {"mp4": np.array([encode_chunk([still] * count, spec.width, spec.height, spec.fps)], dtype=object)}
 
 
 def cli_peak_rss(args: list[str]) -> tuple[float, float, float]:

@@ -1,12 +1,14 @@
-"""Frames: every picture of the film, rendered in batches by Ray Data and handed over in order.
+"""Frames: every picture of the film, rendered and encoded in chunks by Ray Data, in order.
 
 The timeline becomes a `FrameSpec` (plain numbers: which shot covers which frames, its picture,
-its Ken Burns move, crossfades, burned-in cues). Ray Data maps `FrameRenderer` over frame-index
-ranges on an actor pool; each batch comes back as yuv420p bytes, in order
-(`preserve_order`), and goes straight into the encoder. Nothing holds more than a few batches,
-so memory does not grow with the film's length.
+its Ken Burns move, crossfades, burned-in cues). Ray Data maps `encode_batch` over chunks of
+frames (whole closed GOPs, see `encode.ChunkEncoder`) on a pool of tasks: each renders its
+chunk's frames one at a time with `FrameRenderer` and feeds them straight to its own x264, so a
+frame never leaves the worker that drew it. Chunks come back as small MP4s, in order
+(`preserve_order`), and the film's encoder stitches them together with the sound. Raw frames are
+never gathered anywhere, so memory does not grow with the film's length or its size.
 
-Pictures travel through Ray's object store (one `ray.put` per distinct picture), so batches can
+Pictures travel through Ray's object store (one `ray.put` per distinct picture), so chunks can
 render on any node of a cluster.
 """
 
@@ -24,17 +26,16 @@ from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
 # The base class of `DataContext.custom_execution_callback_classes` lives in Ray Data's internals.
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
-from pipelines.encode import rgb_to_yuv420
+from pipelines.encode import ChunkEncoder, chunk_frames, rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
 from pipelines.subtitles import find_font
 from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes
-# Ray Data's scheduling loop waits on its tasks, but not when it has none to wait on: once the
-# renderers are ahead of the encoder (always, here), every task is done and backpressure holds
-# the next, and the loop spins. A pause per step stops that spin: it took 8 s of CPU (in Ray
-# Data's own thread) per minute of 720p film on 2 cores, and now takes under 1 s. A batch takes
-# ~100 ms to render, so a 20 ms pause never starves the encoder.
+# Ray Data's scheduling loop waits on its tasks, but not when it has none to wait on: once every
+# task is done and backpressure holds the next, the loop spins. A pause per step stops that spin
+# (it once took 8 s of CPU, in Ray Data's own thread, per minute of 720p film on 2 cores). A
+# chunk takes ~0.5 s to render and encode, so a 20 ms pause costs nothing.
 SCHEDULING_PAUSE_S = 0.02
 
 
@@ -58,7 +59,7 @@ class FrameSpec:
     cues: list[tuple[int, int, str]] = field(default_factory=list)  # burned-in subtitles
     subtitle_sample: str | None = None  # text whose script the subtitle font must cover
     subtitle_font: str | None = None  # the font file covering it, found once by the driver
-    batch: int = 24
+    batch: int = 48  # frames per chunk: whole GOPs (`encode.chunk_frames`)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
 
     @property
@@ -76,13 +77,8 @@ def frame_spec(
     fps: int,
     seed: int,
     cues: list[tuple[float, float, str]] | None = None,
-    batch_pixels: int = 24 * 1280 * 720,
 ) -> FrameSpec:
-    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i.
-
-    A batch holds about `batch_pixels` pixels (24 frames of 720p, 10 of 1080p), so the frames
-    in flight take the same memory at every size."""
-    batch = max(4, batch_pixels // (width * height))
+    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i."""
     total = round(timeline.duration * fps)
     shots = []
     for i, (shot, pic) in enumerate(zip(timeline.shots, pictures_of_shots)):
@@ -93,7 +89,7 @@ def frame_spec(
     frame_cues = [(round(a * fps), round(b * fps), text) for a, b, text in (cues or [])]
     sample = " ".join(text for _, _, text in frame_cues) or None
     font = find_font(sample) if sample else None
-    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, font, batch)
+    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps))
 
 
 class FrameRenderer:
@@ -109,14 +105,20 @@ class FrameRenderer:
 
             self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font)
 
-    def batch(self, index: int) -> np.ndarray:
-        """Frames [index * batch, (index + 1) * batch) as yuv420p rows."""
+    def frames(self, index: int) -> range:
+        """The frame numbers of chunk `index`: [index * batch, (index + 1) * batch)."""
         start = index * self.spec.batch
-        stop = min(start + self.spec.batch, self.spec.total)
-        rows = np.empty((stop - start, self.spec.width * self.spec.height * 3 // 2), np.uint8)
-        for row, i in enumerate(range(start, stop)):
-            self.render(i, out=rows[row])
-        return rows
+        return range(start, min(start + self.spec.batch, self.spec.total))
+
+    def encode(self, index: int) -> bytes:
+        """Chunk `index` rendered and encoded: its MP4 bytes (see `encode.ChunkEncoder`). One
+        frame buffer is reused, so a chunk costs one frame of memory plus x264's look-ahead."""
+        spec = self.spec
+        chunk = ChunkEncoder(spec.width, spec.height, spec.fps)
+        frame = np.empty(spec.width * spec.height * 3 // 2, np.uint8)
+        for i in self.frames(index):
+            chunk.add(self.render(i, out=frame))
+        return chunk.finish()
 
     def render(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         """One frame as flat yuv420p: the shot's moving picture, a crossfade near scene cuts,
@@ -173,8 +175,8 @@ class _PacedScheduling(ExecutionCallback):
 _warm: dict[str, FrameRenderer] = {}  # per worker process: the renderer of the current film
 
 
-def render_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) -> dict[str, np.ndarray]:
-    """Ray Data task: render the frame ranges named in `batch["id"]`.
+def encode_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) -> dict[str, np.ndarray]:
+    """Ray Data task: render and encode the chunk named in `batch["id"]`.
 
     Worker processes are reused between tasks, so the film's renderer stays warm in `_warm`.
     """
@@ -182,33 +184,34 @@ def render_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) 
     if renderer is None:
         _warm.clear()
         renderer = _warm[spec.key] = FrameRenderer(spec, pictures)
-    (index,) = batch["id"]  # batch_size=1: one frame range per call
-    return {"yuv": renderer.batch(int(index))}
+    (index,) = batch["id"]  # batch_size=1: one chunk per call
+    return {"mp4": np.array([renderer.encode(int(index))], dtype=object)}
 
 
-def stream_frames(spec: FrameSpec, pictures: list[ray.ObjectRef], workers: int = 2) -> Iterator[np.ndarray]:
-    """Yield the film's frames as flat yuv420p arrays, in order, rendered by Ray Data.
+def stream_chunks(spec: FrameSpec, pictures: list, workers: int = 2, task=encode_batch) -> Iterator[bytes]:
+    """Yield the film's video as encoded chunks (MP4 bytes, see `encode.ChunkEncoder`), in
+    order, rendered and encoded by Ray Data tasks.
 
     `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`); a task
-    that fails is retried by Ray on any node, and the encoder still gets the frames in order."""
+    that fails is retried by Ray on any node, and the encoder still gets the chunks in order.
+    `task` is what each chunk runs (the benchmark's encode floor swaps in a still picture)."""
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the caller shows progress
-    # At most a few batches of frames in flight: memory stays flat however long the film is.
-    in_flight = spec.batch * spec.width * spec.height * 3 // 2 * (workers + 2)
-    ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=in_flight)
+    # Chunks are compressed (~0.5 MB for 2 s of 720p), so a few workers' worth ahead is plenty.
+    ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=64 * 2**20)
     if _PacedScheduling not in ctx.custom_execution_callback_classes:
         ctx.custom_execution_callback_classes.append(_PacedScheduling)
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     # from_items: the batch indices live in memory, so no read task competes for a CPU slot
     # with the caller (a film task on a small node would otherwise wait on its own read).
-    ranges = [{"id": i} for i in range(spec.batches)]
-    ds = ray.data.from_items(ranges, override_num_blocks=spec.batches).map_batches(
-        render_batch,
+    chunks = [{"id": i} for i in range(spec.batches)]
+    ds = ray.data.from_items(chunks, override_num_blocks=spec.batches).map_batches(
+        task,
         fn_kwargs={"spec": spec, "pictures": pictures},
         batch_size=1,
         compute=TaskPoolStrategy(size=workers),
         num_cpus=0.5,
     )
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1):
-        yield from batch["yuv"]
+        yield from batch["mp4"]

@@ -123,7 +123,7 @@ def render_film(
     # 6. Subtitles: one cue per spoken line, timed from the speech.
     cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
 
-    # 7. Frames and encode: Ray Data renders batches in order, the encoder consumes them.
+    # 7. Frames and encode: Ray Data renders and encodes chunks, the encoder stitches them in order.
     spec = frames.frame_spec(
         film_timeline,
         picture_of_shot,
@@ -321,10 +321,9 @@ def _in_background(work: Callable[..., np.ndarray], *args) -> Future:
 def _encode(spec: frames.FrameSpec, pictures, audio: np.ndarray | Future, path: Path, report) -> Path:
     report("frames", 0, f"rendering {spec.total} frames")
     with FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder:
-        for i, yuv in enumerate(frames.stream_frames(spec, pictures)):
-            encoder.write(yuv)
-            if i % spec.fps == 0:
-                report("frames", i / spec.total, f"frame {i}/{spec.total}")
+        for chunk in frames.stream_chunks(spec, pictures):
+            encoder.write_chunk(chunk)
+            report("frames", encoder.frames / spec.total, f"frame {encoder.frames}/{spec.total}")
     report("frames", 1, f"{spec.total} frames")
     return path
 
