@@ -59,7 +59,7 @@ class FrameSpec:
     cues: list[tuple[int, int, str]] = field(default_factory=list)  # burned-in subtitles
     subtitle_sample: str | None = None  # text whose script the subtitle font must cover
     subtitle_font: str | None = None  # the font file covering it, found once by the driver
-    batch: int = 48  # frames per chunk: whole GOPs (`encode.chunk_frames`)
+    batch: int = 96  # frames per chunk: whole GOPs (`encode.chunk_frames`)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
 
     @property
@@ -188,17 +188,23 @@ def encode_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) 
     return {"mp4": np.array([renderer.encode(int(index))], dtype=object)}
 
 
-def stream_chunks(spec: FrameSpec, pictures: list, workers: int = 2, task=encode_batch) -> Iterator[bytes]:
+def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, task=encode_batch) -> Iterator[bytes]:
     """Yield the film's video as encoded chunks (MP4 bytes, see `encode.ChunkEncoder`), in
     order, rendered and encoded by Ray Data tasks.
 
     `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`); a task
     that fails is retried by Ray on any node, and the encoder still gets the chunks in order.
-    `task` is what each chunk runs (the benchmark's encode floor swaps in a still picture)."""
+    `task` is what each chunk runs (the benchmark's encode floor swaps in a still picture).
+
+    `workers` (tasks at once) defaults to one more than the cluster's CPUs: each task keeps a
+    core busy with x264, and the extra one covers Ray Data's pause between a task and the next."""
+    if workers is None:
+        workers = int(ray.cluster_resources().get("CPU", 1)) + 1
+    workers = max(1, min(workers, spec.batches))  # a short film has fewer chunks than that
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the caller shows progress
-    # Chunks are compressed (~0.5 MB for 2 s of 720p), so a few workers' worth ahead is plenty.
+    # Chunks are compressed (~1 MB for 4 s of 720p), so a few workers' worth ahead is plenty.
     ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=64 * 2**20)
     if _PacedScheduling not in ctx.custom_execution_callback_classes:
         ctx.custom_execution_callback_classes.append(_PacedScheduling)

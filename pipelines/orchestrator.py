@@ -134,6 +134,7 @@ def render_film(
         seed=request.seed,
         cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
     )
+    candidates = _in_background(_thumbnail_candidates, spec, pictures)  # stills for step 8
     try:
         video_part = cache.path("film.mp4")
         if video_part is None or not video_part.exists():
@@ -144,8 +145,7 @@ def render_film(
         report("mux", 0, "subtitles and thumbnail")
         subtitles.write_srt(cues, _part(outputs["srt"]))
         subtitles.write_vtt(cues, _part(outputs["vtt"]))
-        candidates = _thumbnail_candidates(spec, pictures)
-        thumbnail.make_thumbnail(candidates, plan.title, _part(outputs["thumbnail"]))
+        thumbnail.make_thumbnail(candidates.result(), plan.title, _part(outputs["thumbnail"]))
         _commit(video_part, outputs, keep_video=work_dir is not None)
     except BaseException:
         for path in outputs.values():
@@ -303,7 +303,7 @@ def _cached_mix(cache: "_StageCache", *args) -> np.ndarray:
     return cache.put("mix", _mix(*args))
 
 
-def _in_background(work: Callable[..., np.ndarray], *args) -> Future:
+def _in_background(work: Callable, *args) -> Future:
     """Run `work(*args)` in a daemon thread; its result (or error) arrives through the Future. A
     render that fails or is cancelled meanwhile lets the thread finish and drops its result."""
     future: Future = Future()
@@ -314,7 +314,7 @@ def _in_background(work: Callable[..., np.ndarray], *args) -> Future:
         except BaseException as error:  # noqa: BLE001 - handed to whoever waits on the future
             future.set_exception(error)
 
-    threading.Thread(target=run, name="mix", daemon=True).start()
+    threading.Thread(target=run, name=work.__name__, daemon=True).start()
     return future
 
 
