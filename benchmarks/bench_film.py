@@ -109,7 +109,8 @@ def still_chunk(batch: dict, spec, pictures: list) -> dict:
     (index,) = batch["id"]
     count = min(spec.batch, spec.total - int(index) * spec.batch)
     still = ray.get(pictures[0])
-    return {"mp4": np.array([encode_chunk([still] * count, spec.width, spec.height, spec.fps)], dtype=object)}
+    chunk = encode_chunk([still] * count, spec.width, spec.height, spec.fps, spec.threads)
+    return {"mp4": np.array([chunk], dtype=object)}
 
 
 def cli_peak_rss(args: list[str]) -> tuple[float, float, float]:

@@ -98,8 +98,9 @@ class ChunkEncoder:
     """Encode a run of frames that starts on a GOP boundary into a small MP4 holding H.264 alone.
 
     `add(yuv)` for each frame (flat yuv420p: Y plane, then U, then V), then `finish()` for the
-    MP4's bytes. x264 runs on this thread only: chunks run in parallel, one per worker, and a
-    single-threaded x264 spends less CPU per frame than one split across threads.
+    MP4's bytes. x264 runs on this thread only unless told otherwise: chunks run in parallel, one
+    per worker, and a single-threaded x264 spends less CPU per frame than one split across
+    threads (7.8 against 11.6 ms per 720p frame in one measurement here; the machine is noisy).
     """
 
     def __init__(self, width: int, height: int, fps: int, threads: int = 1):
@@ -124,9 +125,9 @@ class ChunkEncoder:
         return self.buffer.getvalue()
 
 
-def encode_chunk(frames: Iterable[np.ndarray], width: int, height: int, fps: int) -> bytes:
+def encode_chunk(frames: Iterable[np.ndarray], width: int, height: int, fps: int, threads: int = 1) -> bytes:
     """A chunk's frames (flat yuv420p) → the chunk's MP4 bytes (see `ChunkEncoder`)."""
-    chunk = ChunkEncoder(width, height, fps)
+    chunk = ChunkEncoder(width, height, fps, threads)
     for yuv in frames:
         chunk.add(yuv)
     return chunk.finish()

@@ -18,7 +18,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import ray
@@ -37,6 +37,10 @@ FADE_SECONDS = 0.6  # crossfade between scenes
 # (it once took 8 s of CPU, in Ray Data's own thread, per minute of 720p film on 2 cores). A
 # chunk takes ~0.5 s to render and encode, so a 20 ms pause costs nothing.
 SCHEDULING_PAUSE_S = 0.02
+# Each chunk task holds a frame renderer and an x264 (~400 MB of a worker at 1080p, ~250 MB at
+# 720p, measured): at most this many pixels are rendered at once per node (three 720p chunks, one
+# 1080p chunk), so a render's memory stays about the same at every frame size.
+PIXELS_IN_FLIGHT_PER_NODE = 3 * 1280 * 720
 
 
 @dataclass
@@ -60,6 +64,7 @@ class FrameSpec:
     subtitle_sample: str | None = None  # text whose script the subtitle font must cover
     subtitle_font: str | None = None  # the font file covering it, found once by the driver
     batch: int = 96  # frames per chunk: whole GOPs (`encode.chunk_frames`)
+    threads: int = 1  # x264 threads per chunk (set by `stream_chunks` for the cluster's shape)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
 
     @property
@@ -114,7 +119,7 @@ class FrameRenderer:
         """Chunk `index` rendered and encoded: its MP4 bytes (see `encode.ChunkEncoder`). One
         frame buffer is reused, so a chunk costs one frame of memory plus x264's look-ahead."""
         spec = self.spec
-        chunk = ChunkEncoder(spec.width, spec.height, spec.fps)
+        chunk = ChunkEncoder(spec.width, spec.height, spec.fps, spec.threads)
         frame = np.empty(spec.width * spec.height * 3 // 2, np.uint8)
         for i in self.frames(index):
             chunk.add(self.render(i, out=frame))
@@ -175,6 +180,19 @@ class _PacedScheduling(ExecutionCallback):
 _warm: dict[str, FrameRenderer] = {}  # per worker process: the renderer of the current film
 
 
+def chunk_workers(pixels: int) -> tuple[int, int, int]:
+    """(chunk tasks per node, nodes, x264 threads per task) for frames of `pixels` pixels.
+
+    One task more than a node's CPUs, so each core stays busy with x264 through Ray Data's
+    ~0.14 s between one task and the next (measured with tasks that only sleep), unless frames
+    this large would exceed `PIXELS_IN_FLIGHT_PER_NODE`; then fewer tasks, each with an x264
+    using more threads, so the node's cores are still all at work."""
+    nodes = max(1, sum(1 for node in ray.nodes() if node["Alive"] and node["Resources"].get("CPU")))
+    cpus = max(1, round(ray.cluster_resources().get("CPU", 1) / nodes))
+    per_node = max(1, min(cpus + 1, PIXELS_IN_FLIGHT_PER_NODE // pixels))
+    return per_node, nodes, max(1, cpus // per_node)
+
+
 def encode_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) -> dict[str, np.ndarray]:
     """Ray Data task: render and encode the chunk named in `batch["id"]`.
 
@@ -195,12 +213,10 @@ def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, t
     `pictures` are object-store refs of the prepared pictures (see `FrameSpec.shots`); a task
     that fails is retried by Ray on any node, and the encoder still gets the chunks in order.
     `task` is what each chunk runs (the benchmark's encode floor swaps in a still picture).
-
-    `workers` (tasks at once) defaults to one more than the cluster's CPUs: each task keeps a
-    core busy with x264, and the extra one covers Ray Data's pause between a task and the next."""
-    if workers is None:
-        workers = int(ray.cluster_resources().get("CPU", 1)) + 1
-    workers = max(1, min(workers, spec.batches))  # a short film has fewer chunks than that
+    `workers` (tasks at once) defaults to `chunk_workers`."""
+    per_node, nodes, threads = chunk_workers(spec.width * spec.height)
+    workers = max(1, min(workers or per_node * nodes, spec.batches))  # a short film has fewer chunks
+    spec = replace(spec, threads=threads)
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the caller shows progress
