@@ -69,11 +69,11 @@ def video_options(width: int, height: int, fps: int) -> dict[str, str]:
     return {
         "preset": PRESET,
         "profile": "high",
-        "crf": "23",
+        "crf": str(CRF),
         "maxrate": str(cap),
         "bufsize": str(cap * 2),
-        "g": str(fps // 2),  # GOP of half the frame rate
-        "keyint_min": str(fps // 2),
+        "g": str(gop_frames(fps)),  # GOP of half the frame rate
+        "keyint_min": str(gop_frames(fps)),
         "bf": "2",
         "flags": "+cgop",  # closed GOP
         "x264-params": X264_PARAMS,

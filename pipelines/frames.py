@@ -35,7 +35,7 @@ FADE_SECONDS = 0.6  # crossfade between scenes
 # Ray Data's scheduling loop waits on its tasks, but not when it has none to wait on: once every
 # task is done and backpressure holds the next, the loop spins. A pause per step stops that spin
 # (it once took 8 s of CPU, in Ray Data's own thread, per minute of 720p film on 2 cores). A
-# chunk takes ~0.5 s to render and encode, so a 20 ms pause costs nothing.
+# chunk takes ~2 s to render and encode, so a 20 ms pause costs nothing.
 SCHEDULING_PAUSE_S = 0.02
 # Each chunk task holds a frame renderer and an x264 (~400 MB of a worker at 1080p, ~250 MB at
 # 720p, measured): at most this many pixels are rendered at once per node (three 720p chunks, one
