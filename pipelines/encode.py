@@ -185,10 +185,6 @@ class FilmEncoder:
         if self._chunk.frames == chunk_frames(self.fps):
             self._flush_chunk()
 
-    def write_rgb(self, rgb: np.ndarray) -> None:
-        """Encode one HxWx3 RGB frame (used by tests)."""
-        self.write(rgb_to_yuv420(rgb))
-
     def _flush_chunk(self) -> None:
         if self._chunk is not None:
             chunk, self._chunk = self._chunk, None
@@ -223,6 +219,7 @@ class FilmEncoder:
         """Flush the last chunk and the audio, and write the moov atom at the front (+faststart)."""
         self._flush_chunk()
         if self.video is None:
+            self.abort()
             raise ValueError("a film needs at least one frame")
         self._feed_audio(upto=None)
         self.container.mux(self.audio_stream.encode(None))
