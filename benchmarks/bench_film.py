@@ -107,9 +107,9 @@ def still_chunk(batch: dict, spec, pictures: list) -> dict:
     from pipelines.encode import encode_chunk
 
     (index,) = batch["id"]
-    count = min(spec.batch, spec.total - int(index) * spec.batch)
     still = ray.get(pictures[0])
-    chunk = encode_chunk([still] * count, spec.width, spec.height, spec.fps, spec.threads)
+    frames = [still] * len(spec.chunk(int(index)))
+    chunk = encode_chunk(frames, spec.width, spec.height, spec.fps, spec.threads)
     return {"mp4": np.array([chunk], dtype=object)}
 
 

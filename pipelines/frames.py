@@ -26,7 +26,7 @@ from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
 # The base class of `DataContext.custom_execution_callback_classes` lives in Ray Data's internals.
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
-from pipelines.encode import ChunkEncoder, chunk_frames, rgb_to_yuv420
+from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
 from pipelines.subtitles import find_font
 from pipelines.timeline import Timeline
@@ -71,6 +71,11 @@ class FrameSpec:
     def batches(self) -> int:
         return -(-self.total // self.batch)
 
+    def chunk(self, index: int) -> range:
+        """The frame numbers of chunk `index`: [index * batch, (index + 1) * batch)."""
+        start = index * self.batch
+        return range(start, min(start + self.batch, self.total))
+
 
 def frame_spec(
     timeline: Timeline,
@@ -110,20 +115,13 @@ class FrameRenderer:
 
             self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font)
 
-    def frames(self, index: int) -> range:
-        """The frame numbers of chunk `index`: [index * batch, (index + 1) * batch)."""
-        start = index * self.spec.batch
-        return range(start, min(start + self.spec.batch, self.spec.total))
-
     def encode(self, index: int) -> bytes:
         """Chunk `index` rendered and encoded: its MP4 bytes (see `encode.ChunkEncoder`). One
         frame buffer is reused, so a chunk costs one frame of memory plus x264's look-ahead."""
         spec = self.spec
-        chunk = ChunkEncoder(spec.width, spec.height, spec.fps, spec.threads)
         frame = np.empty(spec.width * spec.height * 3 // 2, np.uint8)
-        for i in self.frames(index):
-            chunk.add(self.render(i, out=frame))
-        return chunk.finish()
+        frames = (self.render(i, out=frame) for i in spec.chunk(index))
+        return encode_chunk(frames, spec.width, spec.height, spec.fps, spec.threads)
 
     def render(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         """One frame as flat yuv420p: the shot's moving picture, a crossfade near scene cuts,
