@@ -172,20 +172,28 @@ def duck_gain(voice: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
 def master(audio: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     """`audio` at −14 LUFS integrated with its true peak at most −1 dBTP: float32 (n, 2).
 
-    Normalise, and where the true peak then exceeds the limiter's aim, limit and normalise
-    again: limiting lowers the loudness a little, so a few rounds settle both targets.
+    1. Normalise to the target loudness.
+    2. Where the true peak then exceeds the limiter's aim, limit, and make up the loudness the
+       limiting took (measured again).
+    3. The make-up lifts the limited peaks over the aim again: limit once more, from the peaks
+       measured in 2 scaled by the gains since (a smooth gain scales a true peak with it), which
+       costs a fraction of the first limiting's loudness.
+    4. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
+    Two loudness and two true-peak measurements in all.
     """
     out = np.array(audio, np.float32)
-    for _ in range(3):
-        loudness = _loudness(out, sr)
-        if not np.isfinite(loudness):
-            return np.zeros_like(out)
-        out *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
-        peaks = _true_peaks(out)
-        if peaks.max() <= 10 ** (LIMIT_DBTP / 20):
-            return out
-        out *= limiter_gain(peaks, sr)[:, None]
-    # the last round limited after normalising: the ceiling holds whatever happened above
+    loudness = _loudness(out, sr)
+    if not np.isfinite(loudness):
+        return np.zeros_like(out)
+    out *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
+    peaks = _true_peaks(out)
+    if peaks.max() <= 10 ** (LIMIT_DBTP / 20):
+        return out
+    gain = limiter_gain(peaks, sr)
+    out *= gain[:, None]
+    make_up = np.float32(10 ** ((TARGET_LUFS - _loudness(out, sr)) / 20))
+    gain = limiter_gain(peaks * gain * make_up, sr) * make_up
+    out *= gain[:, None]
     peak = _true_peaks(out).max()
     if peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
         out *= np.float32(10 ** (LIMIT_DBTP / 20) / peak)

@@ -95,6 +95,11 @@ def render_film(
         subtitles.load_font(" ".join(line.text for line in plan.lines), 12)
     report("analysis", 1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
+    # The music bed needs only the plan's mood and the film's length: it is made in a thread
+    # beside the voices and pictures, and mixed under the speech in step 5.
+    audio = cache.get("mix")
+    bed = None if audio is not None else _in_background(_music, plan, request, music_track, engines)
+
     # 2. Voices: every line synthesized; the real audio lengths time the film.
     speech = cache.get("speech") or cache.put(
         "speech", _speak(plan, voices, request, engines, report)
@@ -112,12 +117,11 @@ def render_film(
     #    it: a short film's mix runs in a thread beside them (step 7) and the encoder takes it when
     #    ready; a long film's is made first, so its working set never adds to the frames'.
     report("music", 0, "music and mix")
-    audio = cache.get("mix")
     if audio is None:
-        mix_args = (cache, plan, request, film_timeline, speech, music_track, engines)
+        mix_args = (cache, request, film_timeline, speech, bed)
         beside = request.duration <= MIX_BESIDE_FRAMES_S
         audio = _in_background(_cached_mix, *mix_args) if beside else _cached_mix(*mix_args)
-    del speech, music_track  # from here on only the mix is needed: keep the driver small
+    del speech, music_track, bed  # from here on only the mix is needed: keep the driver small
     report("music", 1, "mix at -14 LUFS" if isinstance(audio, np.ndarray) else "mixing beside the frames")
 
     # 6. Subtitles: one cue per spoken line, timed from the speech.
@@ -280,11 +284,10 @@ def _pictures(plan: Plan, user_images: list, request: FilmRequest, engines):
     return pictures, picture_of_shot, clips
 
 
-def _mix(plan: Plan, request: FilmRequest, film_timeline, speech, track, engines) -> np.ndarray:
+def _mix(request: FilmRequest, film_timeline, speech, bed: Future) -> np.ndarray:
     """The film's audio: every line at its place on the timeline over the ducked music bed."""
-    bed = _music(plan, request, track, engines)
     placed = [(tl.start, clip) for tl, clip in zip(film_timeline.lines, _flat(speech))]
-    return mix.mix(placed, bed, request.duration, SAMPLE_RATE)
+    return mix.mix(placed, bed.result(), request.duration, SAMPLE_RATE)
 
 
 def _music(plan: Plan, request: FilmRequest, track, engines) -> np.ndarray | None:
