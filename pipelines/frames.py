@@ -27,7 +27,7 @@ from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
-from pipelines.motion import Move, ShotRenderer, crossfade, plan_move
+from pipelines.motion import Move, ShotRenderer, crossfade, padded_planes, plan_move
 from pipelines.subtitles import find_font
 from pipelines.timeline import Timeline
 
@@ -109,6 +109,7 @@ class FrameRenderer:
         self.spec = spec
         self.pictures = pictures  # refs, fetched lazily: a worker only pulls what it renders
         self.renderers: dict[int, ShotRenderer | np.ndarray] = {}
+        self.planes: dict[int, tuple] = {}  # per picture: its YUV planes, shared by its shots
         self.burner = None
         if spec.cues:
             from pipelines.subtitles import SubtitleBurner
@@ -143,6 +144,14 @@ class FrameRenderer:
                     break
         return frame
 
+    def _planes(self, index: int, picture: np.ndarray) -> tuple:
+        """The YUV planes of picture `index`, made once for every shot that shows it."""
+        if index not in self.planes:
+            if len(self.planes) > 4:
+                self.planes.pop(next(iter(self.planes)))
+            self.planes[index] = padded_planes(picture)
+        return self.planes[index]
+
     def _shot_at(self, i: int) -> int:
         for k, shot in enumerate(self.spec.shots):
             if shot.start <= i < shot.end:
@@ -157,7 +166,11 @@ class FrameRenderer:
                 self.renderers.pop(next(iter(self.renderers)))
             picture = ray.get(self.pictures[shot.picture])
             size = (self.spec.width, self.spec.height)
-            self.renderers[k] = picture if shot.clip else ShotRenderer(picture, shot.move, size)
+            if shot.clip:
+                self.renderers[k] = picture
+            else:
+                planes = self._planes(shot.picture, picture)
+                self.renderers[k] = ShotRenderer(picture, shot.move, size, planes)
         renderer = self.renderers[k]
         if shot.clip:  # retime the clip's frames to the shot's length
             frame = rgb_to_yuv420(renderer[round(t * (len(renderer) - 1))])

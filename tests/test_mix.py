@@ -186,3 +186,27 @@ def test_limiter_glides_down_before_a_peak():
     assert gain_db[SR // 2 - int(0.004 * SR)] < -1  # the gain was already falling 4 ms before
     assert gain_db[SR // 2 - int(0.02 * SR)] == 0  # and untouched well before
     assert np.abs(np.diff(gain_db)).max() < 0.2  # per sample: a glide, not a step
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: np.stack([syllables(7.3, 0.5), syllables(7.3, 0.2, seed=1)], axis=1),  # stereo
+        lambda: steady_music(9.05, 0.3) + np.stack([syllables(9.05, 0.4)] * 2, axis=1),
+        lambda: syllables(3.7, 0.6),  # mono
+        lambda: syllables(0.25, 0.5),  # shorter than one gating block
+        lambda: np.stack([syllables(6, 1e-4)] * 2, axis=1),  # −80 dBFS: under the absolute gate
+    ],
+    ids=["stereo", "speech-over-music", "mono", "short", "very-quiet"],
+)
+def test_loudness_reads_what_pyloudnorm_reads(make):
+    import pyloudnorm
+
+    audio = make()
+    meter = pyloudnorm.Meter(SR)
+    padded = np.zeros((max(len(audio), SR // 2), *audio.shape[1:]), np.float32)  # ≥ one block
+    padded[: len(audio)] = audio
+    expected = meter.integrated_loudness(padded)
+    if not np.isfinite(expected):  # pyloudnorm gates very quiet audio out: compare it louder
+        expected = meter.integrated_loudness(padded * 1e4) - 80
+    assert measure(audio)[0] == pytest.approx(expected, abs=0.01)
