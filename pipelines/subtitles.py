@@ -174,6 +174,8 @@ def _is_wide(char: str) -> bool:
 
 def _width(text: str) -> int:
     """Screen width in character cells: a wide (CJK) character takes two."""
+    if text.isascii():  # no ASCII character is wide
+        return len(text)
     return sum(2 if _is_wide(c) else 1 for c in text)
 
 
