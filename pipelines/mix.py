@@ -61,8 +61,11 @@ def mix(
     out = np.repeat(voice[:, None], 2, axis=1)
     if music is not None:
         bed = _fit(music, n)
-        out += bed * (_bed_gain(voice, bed, sr) * duck_gain(voice, sr))[:, None]
-    return master(out, sr)
+        bed *= (_bed_gain(voice, bed, sr) * duck_gain(voice, sr))[:, None]
+        out += bed
+        del bed  # a five-minute film's bed is 110 MB: gone before the master's working set
+    del voice
+    return master(out, sr, in_place=True)
 
 
 def measure(audio: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]:
@@ -133,7 +136,8 @@ def speech_activity(voice: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     frames = -(-len(voice) // hop)
     padded = np.zeros(frames * hop, np.float32)
     padded[: len(voice)] = voice
-    rms = np.sqrt(np.mean(padded.reshape(frames, hop).astype(np.float64) ** 2, axis=1))
+    blocks = padded.reshape(frames, hop)
+    rms = np.sqrt(np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) / hop)
     if frames == 0 or rms.max() == 0:
         return np.zeros(frames, bool)
     active = rms > rms.max() * 10 ** (ACTIVITY_DB / 20)
@@ -162,15 +166,18 @@ def duck_gain(voice: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     ramp = np.concatenate([after, before]).astype(np.float32)
     windows = sliding_window_view(np.pad(active, (release, attack)), len(ramp))
     depth = (windows * ramp).max(axis=1)
-    # each frame's value holds at its start; interpolate between frames to every sample
-    gain_db = np.interp(np.arange(len(voice)), np.arange(len(depth)) * hop, -DUCK_DB * depth)
-    return (10 ** (gain_db / 20)).astype(np.float32)
+    # each frame's value holds at its start; a straight line to the next frame's for every
+    # sample between (the last frame holds), as one float32 array of the film's length
+    level = (-DUCK_DB * np.log(10) / 20 * depth).astype(np.float32)  # natural-log units
+    step = np.append(level[1:], level[-1]) - level
+    gain = (level[:, None] + step[:, None] * (np.arange(hop, dtype=np.float32) / hop)).reshape(-1)[: len(voice)]
+    return np.exp(gain, out=gain)  # 10 ** (dB / 20)
 
 
 # --- 4. Master ------------------------------------------------------------------------------
 
 
-def master(audio: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
+def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> np.ndarray:
     """`audio` at −14 LUFS integrated with its true peak at most −1 dBTP: float32 (n, 2).
 
     1. Normalise to the target loudness.
@@ -180,9 +187,10 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
        measured in 2 scaled by the gains since (a smooth gain scales a true peak with it), which
        costs a fraction of the first limiting's loudness.
     4. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
-    Two loudness and two true-peak measurements in all.
+    Two loudness and two true-peak measurements in all. `in_place`: `audio` (float32) is the
+    working buffer and comes back mastered, instead of a copy.
     """
-    out = np.array(audio, np.float32)
+    out = audio if in_place and audio.dtype == np.float32 else np.array(audio, np.float32)
     loudness = _loudness(out, sr)
     if not np.isfinite(loudness):
         return np.zeros_like(out)
@@ -209,10 +217,12 @@ def limiter_gain(peaks: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     lets a peak through, and it glides down over 2L ahead of the peak (look-ahead) and back up
     after it instead of clipping.
     """
-    need = np.minimum(1.0, 10 ** (LIMIT_DBTP / 20) / np.maximum(peaks, 1e-12))
+    need = np.maximum(np.asarray(peaks, np.float32), np.float32(1e-12))
+    np.divide(np.float32(10 ** (LIMIT_DBTP / 20)), need, out=need)
+    np.minimum(need, np.float32(1.0), out=need)
     width = 2 * round(LIMITER_LOOKAHEAD_S * sr) + 1
     floor = ndimage.minimum_filter1d(need, width, mode="nearest")
-    return ndimage.uniform_filter1d(floor, width, mode="nearest").astype(np.float32)
+    return ndimage.uniform_filter1d(floor, width, mode="nearest", output=need)  # two film-length arrays
 
 
 def _true_peaks(audio: np.ndarray) -> np.ndarray:
@@ -274,9 +284,9 @@ def _loudness(audio: np.ndarray, sr: int) -> float:
     if peak == 0:
         return -np.inf
     step = round(0.1 * sr)
-    channels = np.zeros((audio.shape[1], max(len(audio), 4 * step)), np.float32)  # ≥ one block
-    channels[:, : len(audio)] = audio.T
-    weighted = signal.sosfilt(_k_weighting(sr), channels, axis=1)
+    if len(audio) < 4 * step:  # shorter than one block: silence makes up the rest
+        audio = np.concatenate([audio, np.zeros((4 * step - len(audio), audio.shape[1]), audio.dtype)])
+    weighted = signal.sosfilt(_k_weighting(sr), audio, axis=0).T  # (channels, n): one copy
     subs = weighted[:, : weighted.shape[1] // step * step].reshape(len(weighted), -1, step)
     power = np.einsum("cms,cms->m", subs, subs).astype(np.float64)  # summed over channels
     blocks = (power[:-3] + power[1:-2] + power[2:-1] + power[3:]) / (4 * step)

@@ -442,7 +442,7 @@ def generated_bed(duration_s: float, mood: str, seed: int, sr: int = SAMPLE_RATE
 
     out = _perform(stems, n, score)
     out *= _fades(n, sr, BED_FADE_S, BED_FADE_S)[:, None]
-    peak = np.abs(out).max(initial=0.0)
+    peak = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)))  # no film-length temporary
     if peak > 0:
         out *= 10 ** (PEAK_DBFS / 20) / peak
     return out
