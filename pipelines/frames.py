@@ -23,7 +23,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import ray
 from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
-# The base class of `DataContext.custom_execution_callback_classes` lives in Ray Data's internals.
+# The base class of `DataContext.custom_execution_callback_classes` and the backpressure
+# policies live in Ray Data's internals (ray is pinned).
+from ray.data._internal.execution.backpressure_policy import (
+    ENABLED_BACKPRESSURE_POLICIES_CONFIG_KEY,
+    ConcurrencyCapBackpressurePolicy,
+    DownstreamCapacityBackpressurePolicy,
+)
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
@@ -233,6 +239,13 @@ def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, t
     ctx.enable_progress_bars = False  # the caller shows progress
     # Chunks are compressed (~1 MB for 4 s of 720p), so a few workers' worth ahead is plenty.
     ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=64 * 2**20)
+    # Ray Data's resource-budget backpressure starts an operator with one task and admits more
+    # only as finished ones report their output sizes: 1, then 2, then 3 tasks over the first
+    # ~1.5 s on 2 CPUs (measured), and a cluster's tens of workers would fill slower still.
+    # Chunks are small and the task pool caps how many are in flight, so that policy is left
+    # out; the concurrency cap and the downstream-capacity policies stay.
+    ctx.set_config(ENABLED_BACKPRESSURE_POLICIES_CONFIG_KEY,
+                   [ConcurrencyCapBackpressurePolicy, DownstreamCapacityBackpressurePolicy])
     if _PacedScheduling not in ctx.custom_execution_callback_classes:
         ctx.custom_execution_callback_classes.append(_PacedScheduling)
     logging.getLogger("ray.data").setLevel(logging.ERROR)

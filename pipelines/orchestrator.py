@@ -138,7 +138,7 @@ def render_film(
         seed=request.seed,
         cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
     )
-    candidates = _in_background(_thumbnail_candidates, spec, pictures)  # stills for step 8
+    thumb = _in_background(_thumbnail, spec, pictures, plan.title)  # made beside the frames, for step 8
     try:
         video_part = cache.path("film.mp4")
         if video_part is None or not video_part.exists():
@@ -149,7 +149,7 @@ def render_film(
         report("mux", 0, "subtitles and thumbnail")
         subtitles.write_srt(cues, _part(outputs["srt"]))
         subtitles.write_vtt(cues, _part(outputs["vtt"]))
-        thumbnail.make_thumbnail(candidates.result(), plan.title, _part(outputs["thumbnail"]))
+        thumbnail.save(thumb.result(), _part(outputs["thumbnail"]))
         _commit(video_part, outputs, keep_video=work_dir is not None)
     except BaseException:
         for path in outputs.values():
@@ -331,13 +331,15 @@ def _encode(spec: frames.FrameSpec, pictures, audio: np.ndarray | Future, path: 
     return path
 
 
-def _thumbnail_candidates(spec: frames.FrameSpec, pictures) -> list[np.ndarray]:
-    """Middle frames of up to eight shots spread over the film, rendered without subtitles."""
+def _thumbnail(spec: frames.FrameSpec, pictures, title: str):
+    """The thumbnail picture: the best of the middle frames of up to eight shots spread over
+    the film (rendered without subtitles), with the title on it."""
     clean = frames.FrameSpec(**{**spec.__dict__, "cues": [], "subtitle_sample": None})
     renderer = frames.FrameRenderer(clean, pictures)
     step = max(1, len(spec.shots) // 8)
     middles = [(s.start + s.end) // 2 for s in spec.shots[::step]]
-    return [yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles]
+    candidates = [yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles]
+    return thumbnail.make_thumbnail(candidates, title)
 
 
 def _studio_engines(request: FilmRequest):

@@ -26,8 +26,9 @@ def score(rgb: np.ndarray) -> float:
     return exposure * 0.5 + sharpness * 0.5 - clipped
 
 
-def make_thumbnail(candidates: list[np.ndarray], title: str, path: Path) -> Path:
-    """Pick the best candidate frame, cover-fit it to 1280×720, draw the title, save as JPEG."""
+def make_thumbnail(candidates: list[np.ndarray], title: str) -> Image.Image:
+    """Pick the best candidate frame, cover-fit it to 1280×720 and draw the title: the
+    thumbnail as an RGB picture (`save` writes it)."""
     from pipelines.visuals import cover_fit
 
     best = max(candidates, key=score)
@@ -41,6 +42,11 @@ def make_thumbnail(candidates: list[np.ndarray], title: str, path: Path) -> Path
     image = Image.composite(Image.new("RGB", SIZE, (0, 0, 0)), image, shade)
 
     _draw_title(image, title.strip() or "Untitled")
+    return image
+
+
+def save(image: Image.Image, path: Path) -> Path:
+    """Write the thumbnail as YouTube takes it: a JPEG."""
     image.save(path, "JPEG", quality=90, optimize=True)
     return path
 
