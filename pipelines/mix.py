@@ -13,9 +13,10 @@ Loudness is measured with pyloudnorm's K-weighting filters and the standard's ga
 here to run in a third of pyloudnorm's own time (the tests check both read the same, and
 measure the films with pyloudnorm itself). The true peak uses the standard's own 48-tap
 interpolator as cache-sized numpy multiply-adds, ~4x faster than scipy's `resample_poly` with
-its longer default filter (the tests measure with `resample_poly`, independently). The ducking envelope
-and the limiter are hand-written because no maintained library ships them: both are a handful of
-vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample Python loop.
+its longer default filter (the tests measure with `resample_poly`, independently). The ducking
+envelope and the limiter are hand-written because no maintained library ships them: both are a
+handful of vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample
+Python loop.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ SAMPLE_RATE = 48000
 
 TARGET_LUFS = -14.0  # YouTube's reference loudness (±1 LU)
 MAX_TRUE_PEAK_DBTP = -1.0  # the standard's ceiling
-LIMIT_DBTP = -2.5  # where the limiter aims: 1.5 dB of margin (AAC overshoots by up to ~0.8 dB, measured on the demo)
+# Where the limiter aims: 1.5 dB of margin, as AAC lifts peaks (by 0.76 dB on the demo, measured)
+LIMIT_DBTP = -2.5
 
 DUCK_DB = 12.0  # how far the music dips under speech
 BED_UNDER_SPEECH_DB = 18.0  # music loudness under the speech while ducked
@@ -170,7 +172,8 @@ def duck_gain(voice: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
     # sample between (the last frame holds), as one float32 array of the film's length
     level = (-DUCK_DB * np.log(10) / 20 * depth).astype(np.float32)  # natural-log units
     step = np.append(level[1:], level[-1]) - level
-    gain = (level[:, None] + step[:, None] * (np.arange(hop, dtype=np.float32) / hop)).reshape(-1)[: len(voice)]
+    between = np.arange(hop, dtype=np.float32) / hop
+    gain = (level[:, None] + step[:, None] * between).reshape(-1)[: len(voice)]
     return np.exp(gain, out=gain)  # 10 ** (dB / 20)
 
 

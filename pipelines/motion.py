@@ -14,7 +14,7 @@ separable `resize` with the exact scale, landed on the window's sub-pixel positi
 Nothing here is hand-written but the geometry.
 
 `ShotRenderer.frame_yuv420` is the fast path for the encoder: it resamples Y, U and V planes made
-once per shot (1.5 samples a pixel instead of 3) and skips the RGB → YUV conversion.
+once per picture (1.5 samples a pixel instead of 3) and skips the RGB → YUV conversion.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ RESIZE_TOLERANCE = 1 / 32
 PAD = 128
 
 KINDS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
-
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ class ShotRenderer:
         written into `out` when given (a row of the batch the frames travel in).
 
         The same picture and window as `frame`, resampled plane by plane from Y, U and V
-        planes made once per shot: half the work of `frame` plus an RGB → YUV conversion.
+        planes made once per picture: half the work of `frame` plus an RGB → YUV conversion.
         Needs an even width and height, as yuv420p does.
         """
         width, height = self.size
@@ -305,7 +304,7 @@ def _benchmark() -> None:
         card = make_card("EXT. LIGHTHOUSE - NIGHT", "Waves hit the rocks.", scene_index=0,
                          shot_index=0, size=size, seed=0)
         renderer = ShotRenderer(prepare_picture(card, size), plan_move(0, 0), size)
-        renderer.frame_yuv420(0.0)  # the planes are made once per shot, outside the timing
+        renderer.frame_yuv420(0.0)  # the planes are made once per picture, outside the timing
         a, b = renderer.frame(0.2), renderer.frame(0.8)
         print(f"{size[0]}x{size[1]}: frame {cost(renderer.frame):.2f} ms, "
               f"frame_yuv420 {cost(renderer.frame_yuv420):.2f} ms, "
