@@ -63,6 +63,17 @@ X264_PARAMS = "open-gop=0:scenecut=0:me=dia:subme=1:partitions=none:b-adapt=0"
 CHUNK_GOPS = 8
 
 
+def pcm16(audio: np.ndarray) -> np.ndarray:
+    """A float mix (−1..1) as 16-bit PCM: half the memory while it waits for the frames.
+    Converted a block at a time, so no temporary as long as the film."""
+    out = np.empty(audio.shape, np.int16)
+    block = 1 << 20
+    for start in range(0, len(audio), block):
+        part = np.clip(audio[start : start + block], -1.0, 32767 / 32768) * 32768
+        out[start : start + block] = np.round(part)
+    return out
+
+
 def max_bitrate(height: int, width: int) -> int:
     """YouTube's recommended SDR bitrate for 24–30 fps, by the shorter side of the frame."""
     short = min(height, width)
@@ -142,7 +153,8 @@ class FilmEncoder:
     """Write the film's MP4: `write_chunk(mp4_bytes)` for each encoded chunk, in order (or
     `write(yuv)` frame by frame, which encodes the chunks here), then `close()`.
 
-    `audio` is the whole mix, float32 (n, 2) at 48 kHz, or a Future of it; it is encoded
+    `audio` is the whole mix, float32 (n, 2) at 48 kHz (or 16-bit PCM, see `pcm16`), or a
+    Future of it; it is encoded
     alongside the video from the moment it is ready (`close` waits for it).
     """
 
@@ -214,6 +226,8 @@ class FilmEncoder:
         while self.audio_sent < upto:
             end = min(self.audio_sent + chunk, upto)
             samples = np.ascontiguousarray(self.audio[self.audio_sent : end].T, dtype=np.float32)
+            if self.audio.dtype == np.int16:
+                samples *= np.float32(1 / 32768)
             frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
             frame.sample_rate = SAMPLE_RATE
             frame.pts = self.audio_sent

@@ -29,7 +29,7 @@ import numpy as np
 
 from filmstudio import ray_local
 from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
-from pipelines.encode import FilmEncoder, yuv420_to_rgb
+from pipelines.encode import FilmEncoder, pcm16, yuv420_to_rgb
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
@@ -119,8 +119,10 @@ def render_film(
     report("music", 0, "music and mix")
     if audio is None:
         mix_args = (cache, request, film_timeline, speech, bed)
-        beside = request.duration <= MIX_BESIDE_FRAMES_S
-        audio = _in_background(_cached_mix, *mix_args) if beside else _cached_mix(*mix_args)
+        if request.duration <= MIX_BESIDE_FRAMES_S:
+            audio = _in_background(_cached_mix, *mix_args)
+        else:  # held while the frames render: as 16-bit PCM, half a float mix's memory
+            audio = pcm16(_cached_mix(*mix_args))
     del speech, music_track, bed  # from here on only the mix is needed: keep the driver small
     report("music", 1, "mix at -14 LUFS" if isinstance(audio, np.ndarray) else "mixing beside the frames")
 

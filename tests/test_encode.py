@@ -4,7 +4,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from pipelines.encode import FilmEncoder, rgb_to_yuv420
+from pipelines.encode import FilmEncoder, pcm16, rgb_to_yuv420
 from tests.probe import assert_upload_standard, decode_audio, probe
 
 
@@ -21,6 +21,24 @@ def test_encoder_writes_youtube_ready_mp4(tmp_path):
     p = probe(path)
     assert_upload_standard(p, seconds, tolerance=0.1)
     assert p.keyframe_interval == fps // 2  # closed GOP of half the frame rate
+
+
+def test_a_mix_held_as_16_bit_pcm_sounds_as_the_float_mix(tmp_path):
+    """A long film's mix waits for the frames as 16-bit PCM: the film's sound is the same."""
+    sr, seconds, fps = 48000, 2.0, 24
+    t = np.arange(int(sr * seconds)) / sr
+    audio = np.stack([0.5 * np.sin(2 * np.pi * 330 * t), 0.25 * np.sin(2 * np.pi * 440 * t)], 1)
+    frame = rgb_to_yuv420(np.full((180, 320, 3), 90, np.uint8))
+    heard = []
+    for name, mix in (("float.mp4", audio.astype(np.float32)), ("pcm16.mp4", pcm16(audio))):
+        with FilmEncoder(tmp_path / name, 320, 180, fps, mix) as enc:
+            for _ in range(int(seconds * fps)):
+                enc.write(frame)
+        heard.append(decode_audio(tmp_path / name))
+    rms = [np.sqrt((h[sr // 2 : -sr // 2] ** 2).mean(axis=0)) for h in heard]
+    assert np.allclose(rms[1], [0.5 / np.sqrt(2), 0.25 / np.sqrt(2)], rtol=0.02)
+    difference = heard[0] - heard[1]  # AAC's own noise differs a little with its input
+    assert np.sqrt((difference**2).mean()) < 1e-3  # 50 dB under the quieter channel
 
 
 def test_audio_mixed_after_the_first_frames_is_still_interleaved(tmp_path):
