@@ -150,14 +150,6 @@ class FrameRenderer:
                     break
         return frame
 
-    def _planes(self, index: int, picture: np.ndarray) -> tuple:
-        """The YUV planes of picture `index`, made once for every shot that shows it."""
-        if index not in self.planes:
-            if len(self.planes) > 4:
-                self.planes.pop(next(iter(self.planes)))
-            self.planes[index] = padded_planes(picture)
-        return self.planes[index]
-
     def _shot_at(self, i: int) -> int:
         for k, shot in enumerate(self.spec.shots):
             if shot.start <= i < shot.end:
@@ -167,17 +159,7 @@ class FrameRenderer:
     def _shot_frame(self, k: int, i: int, out: np.ndarray | None = None) -> np.ndarray:
         shot = self.spec.shots[k]
         t = min(max((i - shot.start) / max(shot.end - shot.start - 1, 1), 0.0), 1.0)
-        if k not in self.renderers:
-            if len(self.renderers) > 4:  # shots are rendered in order: drop the old ones
-                self.renderers.pop(next(iter(self.renderers)))
-            picture = ray.get(self.pictures[shot.picture])
-            size = (self.spec.width, self.spec.height)
-            if shot.clip:
-                self.renderers[k] = picture
-            else:
-                planes = self._planes(shot.picture, picture)
-                self.renderers[k] = ShotRenderer(picture, shot.move, size, planes)
-        renderer = self.renderers[k]
+        renderer = _recent(self.renderers, k, lambda: self._renderer(shot))
         if shot.clip:  # retime the clip's frames to the shot's length
             frame = rgb_to_yuv420(renderer[round(t * (len(renderer) - 1))])
             if out is None:
@@ -185,6 +167,25 @@ class FrameRenderer:
             out[...] = frame
             return out
         return renderer.frame_yuv420(t, out)
+
+    def _renderer(self, shot: ShotFrames) -> ShotRenderer | np.ndarray:
+        """A still shot's `ShotRenderer` (its picture's YUV planes made once for every shot that
+        shows it), or a clip's frames."""
+        picture = ray.get(self.pictures[shot.picture])
+        if shot.clip:
+            return picture
+        planes = _recent(self.planes, shot.picture, lambda: padded_planes(picture))
+        return ShotRenderer(picture, shot.move, (self.spec.width, self.spec.height), planes)
+
+
+def _recent(cache: dict, key, make, keep: int = 5):
+    """`cache[key]`, made by `make()` when missing. Frames are rendered in order, so only the
+    `keep` newest entries stay."""
+    if key not in cache:
+        if len(cache) >= keep:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
 
 
 class _PacedScheduling(ExecutionCallback):

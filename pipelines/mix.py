@@ -283,7 +283,7 @@ def _loudness(audio: np.ndarray, sr: int) -> float:
     as though the audio were peak-normalised, so very quiet audio is not lost under it.
     """
     audio = _as_channels(audio)
-    peak = float(np.abs(audio).max(initial=0.0))
+    peak = max(float(audio.max(initial=0.0)), -float(audio.min(initial=0.0)))  # no |audio| copy
     if peak == 0:
         return -np.inf
     step = round(0.1 * sr)
