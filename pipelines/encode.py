@@ -154,8 +154,8 @@ class FilmEncoder:
     `write(yuv)` frame by frame, which encodes the chunks here), then `close()`.
 
     `audio` is the whole mix, float32 (n, 2) at 48 kHz (or 16-bit PCM, see `pcm16`), or a
-    Future of it; it is encoded
-    alongside the video from the moment it is ready (`close` waits for it).
+    Future of it; it is encoded alongside the video from the moment it is ready (`close` waits
+    for it).
     """
 
     def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray | Future):
