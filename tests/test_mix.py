@@ -196,8 +196,9 @@ def test_limiter_glides_down_before_a_peak():
         lambda: syllables(3.7, 0.6),  # mono
         lambda: syllables(0.25, 0.5),  # shorter than one gating block
         lambda: np.stack([syllables(6, 1e-4)] * 2, axis=1),  # −80 dBFS: under the absolute gate
+        lambda: speech_bus(lines(syllables, 0.3), 14 * SR),  # lines between digital silence
     ],
-    ids=["stereo", "speech-over-music", "mono", "short", "very-quiet"],
+    ids=["stereo", "speech-over-music", "mono", "short", "very-quiet", "lines-and-silence"],
 )
 def test_loudness_reads_what_pyloudnorm_reads(make):
     import pyloudnorm
@@ -210,3 +211,21 @@ def test_loudness_reads_what_pyloudnorm_reads(make):
     if not np.isfinite(expected):  # pyloudnorm gates very quiet audio out: compare it louder
         expected = meter.integrated_loudness(padded * 1e4) - 80
     assert measure(audio)[0] == pytest.approx(expected, abs=0.01)
+
+
+def test_true_peaks_skip_only_what_cannot_reach_the_threshold():
+    from pipelines.mix import _true_peaks
+
+    rng = np.random.default_rng(3)
+    audio = np.stack([syllables(6, 0.9), syllables(6, 0.5, seed=1)], axis=1)
+    audio[SR : 2 * SR] *= 0.05  # a quiet stretch
+    audio[3 * SR + 7] = [0.99, -0.99]  # a lone spike
+    audio += rng.normal(0, 1e-4, audio.shape).astype(np.float32)
+    exact = _true_peaks(audio)
+    above = 10 ** (-4 / 20)
+    quick = _true_peaks(audio, above=above)
+    reaching = exact >= above
+    assert reaching.any() and (~reaching).any()
+    np.testing.assert_array_equal(quick[reaching], exact[reaching])  # every peak that matters
+    assert (quick[~reaching] < above).all()  # the rest read under the threshold
+    assert (quick <= exact).all()
