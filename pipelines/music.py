@@ -205,7 +205,7 @@ def _scale(tonic: int, mode: str) -> np.ndarray:
 
 # --- Sound: oscillators and envelopes ------------------------------------------------------
 
-_TABLE_SIZE = 4096
+_TABLE_SIZE = 4096  # a power of two: a phase wraps round with a bitwise and
 
 
 def _wavetable(partials: dict[int, float]) -> np.ndarray:
@@ -227,8 +227,8 @@ def _hz(midi: float) -> float:
 
 def _osc(table: np.ndarray, hz: float, n: int, sr: int, phase: float = 0.0) -> np.ndarray:
     """`n` samples of `table` played at `hz` (phase accumulator, nearest-sample lookup)."""
-    index = (np.arange(n) * (hz * _TABLE_SIZE / sr) + phase * _TABLE_SIZE).astype(np.int64)
-    return table[index % _TABLE_SIZE]
+    index = (np.arange(n) * (hz * _TABLE_SIZE / sr) + phase * _TABLE_SIZE).astype(np.int32)
+    return table.take(np.bitwise_and(index, _TABLE_SIZE - 1, out=index))  # the size is 2**k
 
 
 def _adsr(gate: int, release: int, attack: int, decay: int, sustain: float) -> np.ndarray:
@@ -252,7 +252,10 @@ def _pluck(n: int, sr: int, decay_s: float) -> np.ndarray:
 def _pan(mono: np.ndarray, position: float) -> np.ndarray:
     """Constant-power pan: position −1 (left) … 0 (centre) … +1 (right) → (n, 2)."""
     angle = (position + 1) * np.pi / 4
-    return np.stack([mono * np.cos(angle), mono * np.sin(angle)], axis=1).astype(np.float32)
+    out = np.empty((len(mono), 2), np.float32)
+    np.multiply(mono, np.float32(np.cos(angle)), out=out[:, 0])
+    np.multiply(mono, np.float32(np.sin(angle)), out=out[:, 1])
+    return out
 
 
 class _Loop:
@@ -332,6 +335,8 @@ def _arpeggio(score: _Score) -> np.ndarray:
     step = int(style.arp_step * score.beat)
     steps = BEATS_PER_BAR * score.beat // step
     decay = min(0.6, 1.5 * style.arp_step * 60 / style.bpm)
+    n = int(min(3 * decay, 2.0) * sr)
+    body, attack = _pluck(n, sr, decay), 0.5 * _pluck(n, sr, decay / 4)  # every note's envelopes
     for i, notes in enumerate(score.voicings):
         notes = [n + 12 for n in notes]
         if order == "updown":
@@ -342,9 +347,8 @@ def _arpeggio(score: _Score) -> np.ndarray:
             if rng.random() > style.arp_density:
                 continue
             hz = _hz(notes[s % len(notes)])
-            n = int(min(3 * decay, 2.0) * sr)
-            tone = _osc(MELLOW, hz, n, sr) * _pluck(n, sr, decay)
-            tone += 0.5 * _osc(BELL, hz, n, sr) * _pluck(n, sr, decay / 4)
+            tone = _osc(MELLOW, hz, n, sr) * body
+            tone += _osc(BELL, hz, n, sr) * attack
             loop.add(i * score.bar + s * step, _pan(tone, rng.uniform(-0.5, 0.5)))
     return loop.audio
 
@@ -435,10 +439,13 @@ def generated_bed(duration_s: float, mood: str, seed: int, sr: int = SAMPLE_RATE
     rng = np.random.default_rng(seed)
     score = _compose(style, sr, rng)
     room = _room(style.reverb_s, score.length, sr, rng)
-    stems = []
+    groups: dict[bytes, list] = {}  # layers that come and go together share one stem and reverb
     for name, level, send in _LAYERS:
-        dry = _RENDER[name](score)
-        stems.append((level * (dry + send * _reverb(dry, room)), _arrangement(name, n, score)))
+        dry, on = _RENDER[name](score), _arrangement(name, n, score)
+        stem = groups.setdefault(on.tobytes(), [np.zeros_like(dry), np.zeros_like(dry), on])
+        stem[0] += level * dry
+        stem[1] += (level * send) * dry  # what the layer sends to the reverb
+    stems = [(dry + _reverb(sends, room), on) for dry, sends, on in groups.values()]
 
     out = _perform(stems, n, score)
     out *= _fades(n, sr, BED_FADE_S, BED_FADE_S)[:, None]
