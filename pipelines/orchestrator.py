@@ -82,7 +82,8 @@ def render_film(
 
     # 0. Check inputs: everything a user can get wrong is refused before any work or write.
     _check_writable(outputs["video"])
-    user_images = [visuals.load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
+    fit = visuals.overscan_size((request.width, request.height))  # the largest a picture is used
+    user_images = [visuals.load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]
     music_track = None
     if isinstance(request.music, Path):
         music_track = music.load_track(request.music, request.duration, SAMPLE_RATE)

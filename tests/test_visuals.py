@@ -67,6 +67,30 @@ def test_exif_rotated_jpeg_comes_out_upright(tmp_path):
     assert close(img.getpixel((20, 5)), RED) and close(img.getpixel((20, 55)), BLUE)
 
 
+def test_large_jpeg_decodes_smaller_but_still_covers_the_fit(tmp_path):
+    y, x = np.mgrid[0:1200, 0:1600]
+    photo = np.stack([x % 256, y % 256, (x + y) % 256], axis=-1).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "big.jpg", quality=95)
+    whole = load_image(tmp_path / "big.jpg")
+    quick = load_image(tmp_path / "big.jpg", fit=(500, 300))
+    assert whole.size == (1600, 1200)
+    assert quick.size == (800, 600)  # half scale: 1/4 would no longer cover 500x300
+    a = np.asarray(cover_fit(whole, 500, 300), np.float32)
+    b = np.asarray(cover_fit(quick, 500, 300), np.float32)
+    assert np.abs(a - b).mean() < 4  # the same picture once fitted
+
+
+def test_sideways_jpeg_with_a_fit_still_covers_it_upright(tmp_path):
+    upright = Image.new("RGB", (600, 900), BLUE)  # portrait, red on top
+    upright.paste(RED, (0, 0, 600, 450))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    upright.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    img = load_image(tmp_path / "phone.jpg", fit=(280, 420))
+    assert img.size == (300, 450)  # upright, half scale, covering 280x420
+    assert close(img.getpixel((150, 20)), RED) and close(img.getpixel((150, 430)), BLUE)
+
+
 def _truncated_jpeg(path: Path) -> None:
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(path, "JPEG")
