@@ -35,8 +35,9 @@ MAX_TRUE_PEAK_DBTP = -1.0  # the standard's ceiling
 # Where the limiter aims: 1.5 dB of margin, as AAC lifts peaks (by 0.76 dB on the demo, measured)
 LIMIT_DBTP = -2.5
 # The master's first true-peak reading also covers peaks this far under the aim, which the
-# loudness make-up after limiting may lift over it (make-up is a few tenths of a dB).
-MAKE_UP_ROOM_DB = 1.5
+# loudness make-up after limiting may lift over it (1.1 dB on the benchmark's film; a make-up
+# larger than this has the peaks read again).
+MAKE_UP_ROOM_DB = 2.0
 
 DUCK_DB = 12.0  # how far the music dips under speech
 BED_UNDER_SPEECH_DB = 18.0  # music loudness under the speech while ducked
@@ -190,28 +191,35 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     2. Where the true peak then exceeds the limiter's aim, limit, and make up the loudness the
        limiting took (measured again).
     3. The make-up lifts the limited peaks over the aim again: limit once more, from the peaks
-       measured in 2 scaled by the gains since (a smooth gain scales a true peak with it), which
+       read in 2 scaled by the gains since (a smooth gain scales a true peak with it), which
        costs a fraction of the first limiting's loudness.
     4. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
-    Two loudness and two true-peak measurements in all. `in_place`: `audio` (float32) is the
-    working buffer and comes back mastered, instead of a copy.
+    Two loudness readings and two true-peak readings in all. True peaks are read only where
+    they may reach the aim, with `MAKE_UP_ROOM_DB` to spare for the make-up; a larger make-up
+    has them read again. `in_place`: `audio` (float32) is the working buffer and comes back
+    mastered, instead of a copy.
     """
     out = audio if in_place and audio.dtype == np.float32 else np.array(audio, np.float32)
     loudness = _loudness(out, sr)
     if not np.isfinite(loudness):
         return np.zeros_like(out)
     out *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
-    peaks = _true_peaks(out, above=10 ** ((LIMIT_DBTP - MAKE_UP_ROOM_DB) / 20))  # step 3 lifts them
-    if peaks.max() <= 10 ** (LIMIT_DBTP / 20):
+    aim, room = 10 ** (LIMIT_DBTP / 20), 10 ** (MAKE_UP_ROOM_DB / 20)
+    peaks = _true_peaks(out, above=aim / room)
+    if peaks.max() <= aim:
         return out
     gain = limiter_gain(peaks, sr)
     out *= gain[:, None]
     make_up = np.float32(10 ** ((TARGET_LUFS - _loudness(out, sr)) / 20))
-    gain = limiter_gain(peaks * gain * make_up, sr) * make_up
+    if make_up <= room:
+        peaks *= gain
+    else:  # lifted past the room: peaks the first reading left out may now reach the aim
+        peaks = _true_peaks(out, above=aim / make_up)
+    gain = limiter_gain(peaks * make_up, sr) * make_up
     out *= gain[:, None]
     peak = _true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
     if peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
-        out *= np.float32(10 ** (LIMIT_DBTP / 20) / peak)
+        out *= np.float32(aim / peak)
     return out
 
 
@@ -238,11 +246,12 @@ def _true_peaks(audio: np.ndarray, above: float = 0.0) -> np.ndarray:
     a true peak may reach `above`: an interpolated sample is at most `_TRUE_PEAK_GAIN` times the
     largest of the 12 samples it is made from, so a block of `_TRUE_PEAK_BLOCK` samples whose
     own and neighbours' sample peaks stay under `above / _TRUE_PEAK_GAIN` reads 0 (the master
-    asks only about peaks near its ceiling: two thirds of a film's speech and music is skipped).
-    The blocks that may reach it are gathered, each with the 11 samples before it, into one run
-    and filtered as 12 multiply-adds of shifted views over a piece of it that stays in the
-    CPU's cache: ~4x faster than `np.convolve` per phase, and memory stays at a few copies of
-    one channel. `above=0` measures every sample.
+    asks only about peaks near its ceiling: on the benchmark's film it oversamples 40 % and 34 %
+    of the samples in its two readings). The blocks that may reach it are gathered, each with
+    the samples its filter reaches beyond it, into one run, filtered as 12 multiply-adds of
+    shifted views over a piece of it that stays in the CPU's cache: ~4x faster than
+    `np.convolve` per phase, and memory stays at a few copies of one channel. `above=0`
+    measures every sample.
     """
     audio = _as_channels(np.asarray(audio, np.float32))
     n, taps = len(audio), _TRUE_PEAK_PHASES.shape[1]
