@@ -257,6 +257,8 @@ def _true_peaks(audio: np.ndarray, above: float = 0.0) -> np.ndarray:
     n, taps = len(audio), _TRUE_PEAK_PHASES.shape[1]
     block, rows = _TRUE_PEAK_BLOCK, _TRUE_PEAK_ROWS
     blocks = -(-n // block)
+    if blocks == 0:
+        return np.zeros(0, np.float32)
     segment = block + taps - 1  # a block and the samples its first output reaches back to
     out = np.zeros(blocks * block, np.float32)
     peaks = out.reshape(blocks, block)

@@ -229,6 +229,7 @@ def test_true_peaks_skip_only_what_cannot_reach_the_threshold():
     np.testing.assert_array_equal(quick[reaching], exact[reaching])  # every peak that matters
     assert (quick[~reaching] < above).all()  # the rest read under the threshold
     assert (quick <= exact).all()
+    assert _true_peaks(np.zeros((0, 2), np.float32)).shape == (0,)
 
 
 def test_click_heavy_audio_keeps_its_ceiling():
