@@ -109,10 +109,12 @@ def render(
     started = time.perf_counter()
     columns = (TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
     try:
-        with Progress(*columns, console=console, transient=True) as bars, ray_session():
+        with Progress(*columns, console=console, transient=True) as bars, ray_session() as stop:
             tasks = {stage: bars.add_task(stage, total=100, note="") for stage in STAGES}
 
             def progress(stage: str, percent: float, message: str) -> None:
+                if stop.is_set():  # Ctrl-C, even if a library swallowed its KeyboardInterrupt
+                    raise KeyboardInterrupt
                 start, end = STAGES[stage]
                 for earlier in list(STAGES)[: list(STAGES).index(stage)]:
                     bars.update(tasks[earlier], completed=100)

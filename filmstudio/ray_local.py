@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,20 +39,28 @@ def start(num_cpus: int | None = None, num_gpus: int | None = None) -> bool:
 
 
 @contextmanager
-def ray_session() -> Iterator[None]:
+def ray_session() -> Iterator[threading.Event]:
     """Stop, at the end of the block, any Ray that was started inside it (the render starts Ray
-    only when it reaches the frames, so refused input never pays for it). SIGTERM is turned into
-    a clean shutdown too."""
+    only when it reaches the frames, so refused input never pays for it).
+
+    Ctrl-C and SIGTERM raise KeyboardInterrupt, and also set the event the block is given: a
+    caller that checks it between steps (the CLI's progress callback) stops even when the
+    KeyboardInterrupt itself was lost in a library's code (a Ctrl-C during a render once ended
+    in a finished film, two runs in twenty here)."""
     import ray
 
-    def _terminate(signum, frame):  # noqa: ARG001
+    stop = threading.Event()
+
+    def _interrupt(signum, frame):  # noqa: ARG001
+        stop.set()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     already = ray.is_initialized()
     try:
-        yield
+        yield stop
     finally:
         if not already and ray.is_initialized():
             ray.shutdown()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
