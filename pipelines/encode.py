@@ -279,6 +279,23 @@ def _keep_freed_memory() -> None:
     libc.mallopt(m_trim_threshold, 256 * 2**20)
 
 
+def release_freed_memory() -> None:
+    """Hand memory that has been freed back to the system (glibc's `malloc_trim`, every arena).
+
+    glibc keeps freed memory for reuse, and memory freed by a thread stays in that thread's
+    arena. The render's driver calls this after work it will not repeat (a long film's mix, the
+    thumbnail), so that memory does not sit in the driver all through the frames: in the 300 s
+    1080p render the driver held 704 MB of private memory during the frames; with this and the
+    thumbnail keeping only its best candidate, 513 MB (the whole render's peak: 1961 MB, now
+    1759 MB, PSS summed over its processes). Elsewhere than
+    glibc this does nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
+
+
 def _video_stream(container, width: int, height: int, fps: int, threads: int):
     """The film's H.264 stream in `container`: the settings every chunk shares."""
     stream = container.add_stream("libx264", rate=fps)

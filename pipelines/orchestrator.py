@@ -29,7 +29,7 @@ import numpy as np
 
 from filmstudio import ray_local
 from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
-from pipelines.encode import FilmEncoder, pcm16, yuv420_to_rgb
+from pipelines.encode import FilmEncoder, pcm16, release_freed_memory, yuv420_to_rgb
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
@@ -124,6 +124,7 @@ def render_film(
             audio = _in_background(_cached_mix, *mix_args)
         else:  # held while the frames render: as 16-bit PCM, half a float mix's memory
             audio = pcm16(_cached_mix(*mix_args))
+            release_freed_memory()  # the mix's working set, before the frames
     del speech, music_track, bed  # from here on only the mix is needed: keep the driver small
     report("music", 1, "mix at -14 LUFS" if isinstance(audio, np.ndarray) else "mixing beside the frames")
 
@@ -341,8 +342,11 @@ def _thumbnail(spec: frames.FrameSpec, pictures, title: str):
     renderer = frames.FrameRenderer(clean, pictures)
     step = max(1, len(spec.shots) // 8)
     middles = [(s.start + s.end) // 2 for s in spec.shots[::step]]
-    candidates = [yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles]
-    return thumbnail.make_thumbnail(candidates, title)
+    candidates = (yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles)
+    picture = thumbnail.make_thumbnail(candidates, title)  # holds the best so far and the next
+    del renderer, candidates
+    release_freed_memory()  # the renderer's planes, which this thread's arena would keep
+    return picture
 
 
 def _studio_engines(request: FilmRequest):

@@ -7,6 +7,7 @@ title drawn large over a dark gradient band so it reads at YouTube's small sizes
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,10 @@ def score(rgb: np.ndarray) -> float:
     return exposure * 0.5 + sharpness * 0.5 - clipped
 
 
-def make_thumbnail(candidates: list[np.ndarray], title: str) -> Image.Image:
+def make_thumbnail(candidates: Iterable[np.ndarray], title: str) -> Image.Image:
     """Pick the best candidate frame, cover-fit it to 1280×720 and draw the title: the
-    thumbnail as an RGB picture (`save` writes it)."""
+    thumbnail as an RGB picture (`save` writes it). Candidates may come one at a time (a
+    generator): only the best so far is kept."""
     from pipelines.visuals import cover_fit
 
     best = max(candidates, key=score)
