@@ -287,8 +287,7 @@ def release_freed_memory() -> None:
     thumbnail), so that memory does not sit in the driver all through the frames: in the 300 s
     1080p render the driver held 704 MB of private memory during the frames; with this and the
     thumbnail keeping only its best candidate, 513 MB (the whole render's peak: 1961 MB, now
-    1759 MB, PSS summed over its processes). Elsewhere than
-    glibc this does nothing."""
+    1759 MB, PSS summed over its processes). Elsewhere than glibc this does nothing."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
