@@ -270,9 +270,8 @@ def _keep_freed_memory() -> None:
     kernel zeroing fresh pages again: 0.6 ms of system time per 720p frame, ~6 % of x264's own
     time (measured with getrusage). Fixed thresholds keep such blocks on the heap instead.
     Elsewhere than glibc this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
+    libc = _glibc()
+    if libc is None:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     libc.mallopt(m_mmap_threshold, 32 * 2**20)  # glibc's largest
@@ -288,11 +287,18 @@ def release_freed_memory() -> None:
     1080p render the driver held 704 MB of private memory during the frames; with this and the
     thumbnail keeping only its best candidate, 513 MB (the whole render's peak: 1961 MB, now
     1759 MB, PSS summed over its processes). Elsewhere than glibc this does nothing."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    """The C library's allocator controls, where the C library is glibc."""
     try:
-        libc = ctypes.CDLL("libc.so.6")
+        return ctypes.CDLL("libc.so.6")
     except OSError:
-        return
-    libc.malloc_trim(0)
+        return None
 
 
 def _video_stream(container, width: int, height: int, fps: int, threads: int):

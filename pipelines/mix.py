@@ -10,7 +10,7 @@ request → plan → assets → timeline → frames + **mix** → MP4.
    with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead limiter.
 
 Loudness is measured with pyloudnorm's K-weighting filters and the standard's gating, written
-here to run in under half of pyloudnorm's own time (the tests check both read the same, and
+here to run in under a third of pyloudnorm's own time (the tests check both read the same, and
 measure the films with pyloudnorm itself). The true peak uses the standard's own 48-tap
 interpolator as cache-sized numpy multiply-adds, ~4x faster than scipy's `resample_poly` with
 its longer default filter (the tests measure with `resample_poly`, independently). The ducking

@@ -227,8 +227,14 @@ def _hz(midi: float) -> float:
 
 def _osc(table: np.ndarray, hz: float, n: int, sr: int, phase: float = 0.0) -> np.ndarray:
     """`n` samples of `table` played at `hz` (phase accumulator, nearest-sample lookup)."""
-    index = (np.arange(n) * (hz * _TABLE_SIZE / sr) + phase * _TABLE_SIZE).astype(np.int32)
-    return table.take(np.bitwise_and(index, _TABLE_SIZE - 1, out=index))  # the size is 2**k
+    return _lookup(table, np.arange(n) * (hz * _TABLE_SIZE / sr) + phase * _TABLE_SIZE)
+
+
+def _lookup(table: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """`table` read at `position` (in table samples, from 0 up): nearest-sample lookup that
+    wraps round. The table's size is a power of two, so the wrap is a bitwise and."""
+    index = position.astype(np.int32)
+    return table.take(np.bitwise_and(index, _TABLE_SIZE - 1, out=index))
 
 
 def _adsr(gate: int, release: int, attack: int, decay: int, sustain: float) -> np.ndarray:
@@ -386,7 +392,7 @@ def _melody(score: _Score) -> np.ndarray:
             t = np.arange(len(env)) / sr
             vibrato = 1 + 0.003 * np.sin(2 * np.pi * 5 * t) * np.minimum(1, t / 0.5)
             phase = np.cumsum(vibrato * _hz(note) / sr)
-            tone = MELLOW[(phase * _TABLE_SIZE).astype(np.int64) % _TABLE_SIZE] * env
+            tone = _lookup(MELLOW, phase * _TABLE_SIZE) * env
             loop.add(i * score.bar + int(at * score.beat), _pan(tone, 0.2))
     return loop.audio
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from pipelines.errors import InputError
 
@@ -138,14 +138,11 @@ def _draft(img: Image.Image, fit: tuple[int, int]) -> None:
     if img.format != "JPEG":
         return
     width, height = fit
-    if img.getexif().get(_ORIENTATION) in (5, 6, 7, 8):  # stored sideways: fit it sideways
+    if img.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):  # stored sideways: fit it sideways
         width, height = height, width
     scale = max(width / img.width, height / img.height)
     if scale < 1:
         img.draft(img.mode, (math.ceil(img.width * scale), math.ceil(img.height * scale)))
-
-
-_ORIENTATION = 0x0112  # the EXIF tag
 
 
 def _upright(img: Image.Image) -> Image.Image:
