@@ -11,7 +11,9 @@ Bad input prints one line naming the field and the limit and exits with code 2.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -163,8 +165,31 @@ def models_check(directory: Annotated[Path, typer.Argument(help="local model dir
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        _exit(done.code)
+
+
+def _exit(code: int | str | None) -> None:
+    """Exit with `code`, also where a stage was still running beside the others.
+
+    A render refused or cancelled part-way can leave one of the stages that run in daemon
+    threads (the music bed, the mix, the thumbnail) inside numpy's or scipy's C++ code. Python's
+    shutdown ends such a thread with pthread_exit, which C++ turns into std::terminate:
+    "terminate called without an active exception" and exit 134 instead of 2 (3 runs in 4 of
+    a script too long for its --duration, here). So while such a thread runs, the process
+    ends here without that shutdown: its output flushed, Ray already stopped by `ray_session`.
+    """
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    if any(t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or 0)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(app())
+    main()

@@ -25,6 +25,8 @@ def start(num_cpus: int | None = None, num_gpus: int | None = None) -> bool:
         return False
     address = os.environ.get("RAY_ADDRESS") or "local"
     local = address == "local"
+    if local:  # a session of this process alone, token-protected: no need to tell the user so
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
     ray.init(
         address=address,
         num_cpus=num_cpus if local else None,

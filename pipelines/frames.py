@@ -34,7 +34,7 @@ from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
 from pipelines.motion import Move, ShotRenderer, crossfade, padded_planes, plan_move
-from pipelines.subtitles import find_font
+from pipelines.fonts import find_font
 from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes

@@ -587,7 +587,6 @@ def _loop_to(track: np.ndarray, n: int, xfade: int) -> np.ndarray:
     xfade = min(xfade, len(track) // 4)
     fade_in = np.sin(np.linspace(0, np.pi / 2, xfade, dtype=np.float32))[:, None]
     fade_out = np.cos(np.linspace(0, np.pi / 2, xfade, dtype=np.float32))[:, None]
-    lap = len(track) - xfade
     out = np.zeros((n + len(track), 2), np.float32)
     out[: len(track)] = track
     end = len(track)

@@ -17,6 +17,7 @@ fall back to the draft path where an engine is missing.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import threading
@@ -28,11 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from filmstudio import ray_local
-from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
+from pipelines import fonts, frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory, yuv420_to_rgb
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float, str], None]  # (stage, overall percent 0–100, message)
 
@@ -93,7 +96,7 @@ def render_film(
     plan = cache.get("plan") or cache.put("plan", _analyze(request, engines))
     voices = voice.cast(plan.characters, request.language, request.voices)
     if request.burn_subtitles:  # refuse now if no font covers the script's writing system
-        subtitles.load_font(" ".join(line.text for line in plan.lines), 12)
+        fonts.load_font(" ".join(line.text for line in plan.lines), 12)
     report("analysis", 1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # The music bed needs only the plan's mood and the film's length: it is made in a thread
@@ -241,6 +244,9 @@ def _stills(plan: Plan, user_images: list, request: FilmRequest, engines) -> lis
         if generated:
             return generated
     card_size = visuals.overscan_size(size)  # drawn at the Ken Burns source size: sharp text
+    text = " ".join(f"{scene.heading or ''} {shot.description}" for scene in plan.scenes for shot in scene.shots)
+    if fonts.find_font(text, pillow_first=True) is None:
+        log.warning("cards without their text: %s", fonts.no_font_message(text))
     stills = []
     index = 0
     for si, scene in enumerate(plan.scenes):

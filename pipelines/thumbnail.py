@@ -58,7 +58,7 @@ def _draw_title(image: Image.Image, text: str) -> None:
     installed font covers the title's writing system, the picture goes without it (the
     render is not refused for a thumbnail; burned subtitles are refused up front instead)."""
     from pipelines.errors import InputError
-    from pipelines.subtitles import load_font
+    from pipelines.fonts import load_font
 
     draw = ImageDraw.Draw(image)
     size = 96

@@ -11,7 +11,8 @@
 Everything is drawn with Pillow and numpy. Hand-written here, for want of a library that does
 it: the card's painting (gradients, discs and ridgelines with anti-aliased edges), small caps
 (Pillow has no font features for them on the default font), word wrapping by measured width
-with an ellipsis, and picking an installed font that has glyphs for the text.
+with an ellipsis. The font is the first that has glyphs for the text (`fonts`); where none is
+installed, the card goes without its text.
 
 Run alone: `python -m pipelines.visuals --card "INT. LIGHTHOUSE - NIGHT" "Waves hit the rocks."
 -o /tmp/card.png`, or `python -m pipelines.visuals photo.jpg -o /tmp/fit.png --size 1280x720`.
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from pipelines import fonts
 from pipelines.errors import InputError
 
 MAX_PIXELS = 50_000_000
@@ -466,55 +468,18 @@ def _finish(art: np.ndarray, size: tuple[int, int], rng: random.Random) -> Image
 
 # --- text ------------------------------------------------------------------------------------
 
-# Fonts tried, in order, when Pillow's built-in font (Latin letters only) lacks a glyph.
-SYSTEM_FONTS = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    "/usr/share/fonts/truetype/freefont/FreeSans.ttf",
-    "/System/Library/Fonts/Supplemental/Arial Unicode.ttf",
-)
-
-
-def load_font(size: int, font_path: str | None = None, text: str = "") -> ImageFont.FreeTypeFont:
+def load_font(size: int, font_path: str | None = None, text: str = "") -> ImageFont.FreeTypeFont | None:
     """The font to set `text` in: `font_path` if given, else Pillow's built-in scalable font
-    (Aileron), else the first installed system font that has every glyph of `text`."""
-    if font_path:
-        return _truetype(font_path, size)
-    default = _truetype(None, size)
-    if _covers(default, text):
-        return default
-    for path in SYSTEM_FONTS:
-        if Path(path).exists():
-            font = _truetype(path, size)
-            if _covers(font, text):
-                return font
-    return default  # nothing better installed: missing glyphs show as boxes
+    (Aileron) where it covers the text, else the first installed font that does
+    (`fonts.find_font`), else None: the card then goes without that text rather than show
+    boxes (burned subtitles, which must be read, are refused instead)."""
+    found = font_path or fonts.find_font(text, pillow_first=True)
+    return None if found is None else _font(found, size)
 
 
 @lru_cache(maxsize=64)
-def _truetype(path: str | None, size: int) -> ImageFont.FreeTypeFont:
-    if path is None:
-        return ImageFont.load_default(size=size)  # type: ignore[return-value]
-    return ImageFont.truetype(path, size)
-
-
-def _covers(font: ImageFont.FreeTypeFont, text: str) -> bool:
-    """Whether the font has a glyph for every visible character (a missing one draws the same
-    "notdef" box as a non-character does)."""
-    notdef = _mask_key(font, "\uffff")
-    return all(_mask_key(font, ch) != notdef for ch in set(text) if not ch.isspace())
-
-
-@lru_cache(maxsize=4096)
-def _mask_key(font: ImageFont.FreeTypeFont, ch: str) -> tuple[tuple[int, int], bytes]:
-    """The glyph as drawn: its size and pixels."""
-    left, top, right, bottom = font.getbbox(ch)
-    glyph = Image.new("L", (max(right - left, 1), max(bottom - top, 1)))
-    ImageDraw.Draw(glyph).text((-left, -top), ch, font=font, fill=255)
-    return glyph.size, glyph.tobytes()
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return fonts.open_font(path, size)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float, tracking: float = 0.0,
@@ -555,7 +520,7 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float, tracking: float
 
 def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: float) -> str:
     """`line` cut at a word (or letter) so that it and a trailing "…" fit `width`."""
-    ellipsis = "…" if _covers(font, "…") else "..."
+    ellipsis = "…" if fonts.draws(font, "…") else "..."
     line = line.rstrip(" ,;:.-—")
     while line and font.getlength(line + ellipsis) > width:
         cut = line.rfind(" ")
@@ -564,12 +529,15 @@ def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: float) -> str:
 
 
 def fit_text(text: str, width: float, sizes: list[int], max_lines: int, font_path: str | None,
-             tracking_em: float = 0.0) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+             tracking_em: float = 0.0) -> tuple[ImageFont.FreeTypeFont | None, list[str]]:
     """The largest of `sizes` at which `text` wraps into `max_lines` lines of `width`; at the
-    smallest size, the lines that fit with the last one ellipsized."""
+    smallest size, the lines that fit with the last one ellipsized. (None, []) where no
+    installed font covers the text."""
     text = " ".join(text.split())
     for size in sizes:
         font = load_font(size, font_path, text)
+        if font is None:
+            return None, []
         lines = _wrap(text, font, width, tracking_em * size, limit=max_lines)
         if len(lines) <= max_lines:
             return font, lines
@@ -628,6 +596,8 @@ def _draw_heading(draw: ImageDraw.ImageDraw, card: tuple[int, int], heading: str
     heading = " ".join(heading.split())
     big = load_font(pt, font_path, heading.upper())
     small = load_font(round(pt * 0.8), font_path, heading.upper())  # for lower case
+    if big is None or small is None:  # no installed font covers it: the card goes without
+        return
     tracking = pt * 0.14
 
     def measure(s: str) -> float:
@@ -652,6 +622,8 @@ def _draw_block(draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink
     avail = width * (1 - 2 * SAFE_MARGIN) - short * 0.06  # inside the panel's padding
     sizes = [round(short * f) for f in (0.05, 0.044, 0.038)]
     font, lines = fit_text(text, avail, sizes, 4, font_path)
+    if font is None:  # no installed font covers it: the card goes without
+        return
     ascent, descent = font.getmetrics()
     leading = round(font.size * 1.32)
     pad = short * 0.03
@@ -673,6 +645,8 @@ def _draw_title(layer: Image.Image, text: str, ink: RGB, font_path: str | None) 
     avail = width * (1 - 2 * SAFE_MARGIN)
     sizes = [round(short * f) for f in (0.1, 0.08, 0.064, 0.05)]
     font, lines = fit_text(text or " ", avail, sizes, 3, font_path, tracking_em=0.06)
+    if font is None:  # no installed font covers it: the card goes without
+        return
     tracking = font.size * 0.06
     ascent, descent = font.getmetrics()
     leading = round(font.size * 1.2)

@@ -91,6 +91,22 @@ def test_output_that_cannot_be_written(tmp_path, script):
     assert code == 2 and "output" in output
 
 
+def test_a_script_too_long_for_its_duration_exits_2_from_the_installed_command(tmp_path):
+    """Refused after the voices, while the music bed is still being made beside them: the
+    process still ends with exit 2 and one line (not abort()'s 134 at Python's shutdown)."""
+    script = tmp_path / "long.txt"
+    script.write_text("A lamp glows in the dark room. The sea is calm tonight.")
+    out = tmp_path / "out"
+    command = Path(sys.executable).parent / "filmstudio"
+    done = subprocess.run(
+        [str(command), "render", str(script), "--duration", "3", "-o", str(out / "f.mp4")],
+        env={**os.environ, "FILMSTUDIO_MIN_DURATION": "2"}, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "needs at least" in done.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_voices_lists_every_language():
     result = CliRunner().invoke(app, ["voices", "--language", "hi"])
     assert result.exit_code == 0 and "hi/f2" in result.output

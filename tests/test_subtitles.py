@@ -7,10 +7,10 @@ import pysubs2
 import pytest
 import srt
 
-from pipelines import subtitles
+from pipelines import fonts
 from pipelines.errors import InputError
-from pipelines.subtitles import (
-    PILLOW_FONT, Cue, SubtitleBurner, find_font, load_font, make_cues, write_srt, write_vtt)
+from pipelines.fonts import PILLOW_FONT, find_font, load_font
+from pipelines.subtitles import Cue, SubtitleBurner, make_cues, write_srt, write_vtt
 
 LONG = (
     "The sun sinks behind a white lighthouse on the rocks. Gulls wheel over the dark water, "
@@ -23,8 +23,8 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 @pytest.fixture
 def no_installed_fonts(monkeypatch):
     """A machine with no font files at all: only Pillow's built-in ASCII font is left."""
-    monkeypatch.setattr(subtitles, "FONT_DIRS", [])
-    monkeypatch.delenv(subtitles.FONT_ENV, raising=False)
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
 
 
 def assert_readable(cues):
@@ -148,10 +148,10 @@ def test_latin_text_always_finds_a_font(no_installed_fonts):
 def test_font_from_environment_comes_first(monkeypatch):
     if not DEJAVU.exists():
         pytest.skip("DejaVu Sans is not installed here")
-    monkeypatch.setattr(subtitles, "FONT_DIRS", [])
-    monkeypatch.setenv(subtitles.FONT_ENV, str(DEJAVU))
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])
+    monkeypatch.setenv(fonts.FONT_ENV, str(DEJAVU))
     assert find_font("Grüße — ok") == str(DEJAVU)
-    monkeypatch.setenv(subtitles.FONT_ENV, "/nowhere/missing.ttf")
+    monkeypatch.setenv(fonts.FONT_ENV, "/nowhere/missing.ttf")
     assert find_font("plain") == PILLOW_FONT
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines import visuals
+from pipelines import fonts, visuals
 from pipelines.errors import InputError
 from pipelines.visuals import SAFE_MARGIN, cover_fit, load_image, make_card, palette_for, prepare_picture
 
@@ -237,6 +237,8 @@ LONG = ("The storm gathers over the bay while the keeper, who has not slept in t
 @pytest.mark.parametrize("text", [LONG, "Supercalifragilistic" * 30, "灯塔" * 300])
 @pytest.mark.parametrize("size", [(640, 360), (360, 640)])
 def test_long_text_stays_inside_the_safe_area(text, size):
+    if fonts.find_font(text, pillow_first=True) is None:
+        pytest.skip(f"cards leave this text off here: {fonts.no_font_message(text)}")
     opts = {**CARD, "size": size}
     card = make_card("EXT. LIGHTHOUSE - NIGHT", text, **opts)
     blank = make_card("EXT. LIGHTHOUSE - NIGHT", " ", **opts)
@@ -245,6 +247,16 @@ def test_long_text_stays_inside_the_safe_area(text, size):
     assert left >= SAFE_MARGIN * w - 1 and right <= (1 - SAFE_MARGIN) * w + 1
     assert top >= SAFE_MARGIN * h - 1 and bottom <= (1 - SAFE_MARGIN) * h + 1
     assert bottom - top < 0.5 * h  # four lines at most, not a wall of text
+
+
+def test_text_no_installed_font_covers_is_left_off_not_drawn_as_boxes(monkeypatch):
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])  # Pillow's Aileron alone: Latin letters only
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    opts = {**CARD, "size": (640, 360)}
+    card = make_card("EXT. RIVER - DAY", "नदी के किनारे एक बूढ़ा मछुआरा", **opts)
+    blank = make_card("EXT. RIVER - DAY", " ", **opts)
+    assert np.array_equal(np.asarray(card), np.asarray(blank))  # the heading is there in both
+    assert not np.array_equal(np.asarray(blank), np.asarray(make_card(None, " ", **opts)))
 
 
 def test_title_card_sets_its_text_large_in_the_middle():
