@@ -203,6 +203,25 @@ def test_limiter_glides_down_before_a_peak():
     assert np.abs(np.diff(gain_db)).max() < 0.2  # per sample: a glide, not a step
 
 
+@pytest.mark.parametrize("make_up", [1.0, 1.6, 5.0])
+def test_limiter_filters_only_near_peaks_and_gives_what_filtering_everything_gives(make_up):
+    from scipy import ndimage
+
+    from pipelines.mix import LIMIT_DBTP, LIMITER_LOOKAHEAD_S
+
+    rng = np.random.default_rng(5)
+    peaks = np.abs(rng.normal(0, 0.02, 3 * SR + 17)).astype(np.float32)
+    peaks[rng.integers(0, len(peaks), 9)] = 3.0
+    peaks[:3], peaks[-2:] = 2.0, 2.5  # at the very ends too
+    need = np.minimum(1.0, 10 ** (LIMIT_DBTP / 20) / (make_up * peaks)).astype(np.float32)
+    width = 2 * round(LIMITER_LOOKAHEAD_S * SR) + 1
+    everywhere = ndimage.uniform_filter1d(ndimage.minimum_filter1d(need, width, mode="nearest"), width,
+                                          mode="nearest") * np.float32(make_up)
+    gain = limiter_gain(peaks, make_up=make_up)
+    np.testing.assert_allclose(gain, everywhere, rtol=1e-6)
+    assert (gain == np.float32(make_up)).mean() > 0.5  # most of it untouched
+
+
 @pytest.mark.parametrize(
     "make",
     [
