@@ -27,6 +27,7 @@ Python loop.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -253,6 +254,7 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
         make_up = 10 ** (make_up_db / 20)
         tried.clear()
         gain = tried[make_up_db] = limiter_gain(peaks, sr, make_up=make_up)
+        # (the gate's peak: the make-up's at most, as the gain never exceeds it)
         return TARGET_LUFS - _gated(_sub_block_power(power, step, gain), step, peak * make_up)
 
     low, high = 0.0, max(0.0, short_of_target(0.0))  # falls short by what the limiting took
@@ -421,7 +423,7 @@ def _sub_block_power(power: np.ndarray, step: int, gain: np.ndarray | None = Non
     return weighted.reshape(-1, step).sum(axis=1, dtype=np.float64)
 
 
-def _k_weighted(audio: np.ndarray, sr: int):
+def _k_weighted(audio: np.ndarray, sr: int) -> Iterator[tuple[int, np.ndarray]]:
     """(start, the K-weighted audio from there): (m, channels) float32, a few seconds at a time
     (no film-length copy), guarded against denormal floats (`_DENORMAL_GUARD`). Audio shorter
     than one gating block comes with silence to make up the rest."""
