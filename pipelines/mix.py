@@ -231,19 +231,20 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     """
     out = audio if in_place and audio.dtype == np.float32 else np.array(audio, np.float32)
     out = _as_channels(out)
-    step, power = round(0.1 * sr), _k_weighted_power(out, sr)
-    loudness = _gated(_sub_block_power(power, step), step, _peak(out))
+    step, power, peak = round(0.1 * sr), _k_weighted_power(out, sr), _peak(out)
+    loudness = _gated(_sub_block_power(power, step), step, peak)
     if not np.isfinite(loudness):
         return np.zeros_like(out)
     normalise = np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
     out *= normalise
     power *= normalise**2
+    peak *= float(normalise)
     aim = 10 ** (LIMIT_DBTP / 20)
     read_to_db = MAKE_UP_ROOM_DB  # the largest make-up the true-peak reading covers
     peaks = _true_peaks(out, above=aim / 10 ** (read_to_db / 20))
     if peaks.max() <= aim:
         return out
-    peak, tried = _peak(out), {}  # tried: the last make-up tried and its gain, to apply
+    tried = {}  # the last make-up tried and its gain, to apply
 
     @functools.cache
     def short_of_target(make_up_db: float) -> float:  # LU the limited mix reads under −14
@@ -269,9 +270,9 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     if gain is None:
         gain = limiter_gain(peaks, sr, make_up=10 ** (make_up_db / 20))
     out *= gain[:, None]
-    peak = _true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
-    if peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
-        out *= np.float32(aim / peak)
+    true_peak = _true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
+    if true_peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
+        out *= np.float32(aim / true_peak)
     return out
 
 
@@ -302,8 +303,7 @@ def limiter_gain(peaks: np.ndarray, sr: int = SAMPLE_RATE, make_up: float = 1.0)
         np.minimum(need, np.float32(1.0), out=need)
         floor = ndimage.minimum_filter1d(need, width, mode="nearest")
         ndimage.uniform_filter1d(floor, width, mode="nearest", output=need)
-        gain[first:stop] = need
-        gain[first:stop] *= np.float32(make_up)
+        np.multiply(need, np.float32(make_up), out=gain[first:stop])
     return gain
 
 
