@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import socket
@@ -87,7 +88,10 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
     """`clients` concurrent pollers for `seconds` (after a warm-up); every `interval` s if set.
 
     Each poller is its own client with one keep-alive connection, as 100 browsers would be
-    (one shared httpx pool of 100 connections costs more CPU than the server under test).
+    (one shared httpx pool of 100 connections costs more CPU than the server under test). The
+    load generator's own garbage collector is off while it measures: here one process plays 100
+    browsers, and one full pass in it (tens of ms after a saturation load) stalled all 100 at
+    once, which the p99 then counted as the server's latency.
     """
     latencies: list[float] = []
     errors = 0
@@ -95,6 +99,8 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
         httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=httpx.Limits(max_connections=1))
         for _ in range(clients)
     ]
+    gc.collect()
+    gc.disable()
     try:
         await asyncio.gather(*(http.get(path) for http in sessions))  # open the connections
         start = time.perf_counter()
@@ -120,6 +126,7 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
         elapsed = time.perf_counter() - start
     finally:
         await asyncio.gather(*(http.aclose() for http in sessions))
+        gc.enable()
     latencies.sort()
     return Result(
         requests=len(latencies),
