@@ -280,7 +280,8 @@ def _pictures(plan: Plan, user_images: list, request: FilmRequest, engines):
     0.45 s (cards take ~60 ms each to draw; same total time on 2 cores)."""
     ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
     size = (request.width, request.height)
-    stills = _stills(plan, user_images, request, engines, draw=False)
+    # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
+    stills = _stills(plan, user_images, request, engines, draw=engines is not None)
     pictures: list[ray.ObjectRef] = []
     picture_of_shot: list[int] = []
     seen: dict[int, int] = {}
@@ -292,7 +293,6 @@ def _pictures(plan: Plan, user_images: list, request: FilmRequest, engines):
     clips: set[int] = set()
     if engines is not None and not user_images:
         for i, still in enumerate(stills):
-            still = still() if callable(still) else still  # a card, drawn for the clip engine
             clip = engines.clip(still, 14, size, request.seed + i)
             if clip:
                 clips.add(len(pictures))
