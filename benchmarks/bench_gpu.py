@@ -40,7 +40,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.engines import check_models_dir, engine_class  # noqa: E402
+from pipelines.engines import LINE_BATCH, check_models_dir, engine_class  # noqa: E402
 from pipelines.engines.loader import OPTIONS_FILE, engine_dir  # noqa: E402
 from pipelines.plan import Plan, Scene, Shot  # noqa: E402
 
@@ -74,7 +74,7 @@ SETTINGS = {
     },
 }
 SDXL_BATCH = 4  # the SDXL deployment's max batch; the engine and library calls take the same batches
-TTS_BATCH = 16  # the TTS deployment's max batch (pipelines.engines.LINE_BATCH)
+TTS_BATCH = LINE_BATCH  # lines per TTS model call, and per request to the TTS deployment
 
 
 # -- the work of one round, three ways ----------------------------------------------------------
@@ -248,7 +248,7 @@ def workloads(settings: dict) -> dict[str, Workload]:
                         lambda h: [h.clip.remote(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])]),
         "tts": Workload("tts", len(lines), tts_library,
                         lambda e: [e(b, "en", 0) for b in _batches(lines, TTS_BATCH)],
-                        lambda h: [h.speak.remote(t, "en", 0) for t in lines]),
+                        lambda h: [h.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)]),
         "musicgen": Workload("musicgen", r["music_pieces"], musicgen_library,
                              lambda e: [e(music, r["music_seconds"], i) for i in range(r["music_pieces"])],
                              lambda h: [h.generate.remote(music, r["music_seconds"], i)
@@ -361,44 +361,6 @@ def bench_engine(work: Workload, models: Path, rounds: int, serve_on: bool,
     return {"rates": rates, "times": times, "memory": memory}
 
 
-# -- the memory cap -----------------------------------------------------------------------------
-
-
-def memory_cap_broken() -> bool:
-    """Whether `pipelines.engines.loader.cap_gpu_memory` fails on this torch: it passes
-    `torch.device("cuda")` (no index) to torch.cuda.set_per_process_memory_fraction, which takes
-    only an index or an indexed device, so every engine loaded with a GPU share (each Serve
-    replica on a GPU) raises ValueError at start."""
-    import torch
-
-    if not torch.cuda.is_available():
-        return False
-    try:
-        torch.cuda.set_per_process_memory_fraction(1.0, torch.device("cuda"))
-    except ValueError:
-        return True
-    return False
-
-
-def _cap_gpu_memory_indexed(device: str, share: float | None) -> None:
-    """`cap_gpu_memory` with the device's index filled in (the current device when none is given)."""
-    if not share or not device.startswith("cuda"):
-        return
-    import torch
-
-    index = torch.device(device).index
-    torch.cuda.set_per_process_memory_fraction(
-        min(float(share), 1.0), torch.cuda.current_device() if index is None else index)
-
-
-def patch_memory_cap() -> None:
-    """Replace the loader's `cap_gpu_memory` in this process by the indexed one (a Ray worker setup
-    hook too: see `main`). The bench's workaround only; the fix belongs in loader.py."""
-    from pipelines.engines import loader
-
-    loader.cap_gpu_memory = _cap_gpu_memory_indexed
-
-
 # -- TTS: four quarter-GPU workers against one whole-GPU worker -----------------------------------
 
 
@@ -410,11 +372,11 @@ def bench_tts_split_serve(models: Path, rounds: int, lines_per_round: int = 256)
         from ray import serve
 
         handle = _serve_app("tts", models, replicas=replicas, gpus=gpus)
-        _results([handle.speak.remote(t, "en", 0) for t in lines])
+        _results([handle.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)])
         times = []
         for _ in range(rounds):
             start = time.perf_counter()
-            _results([handle.speak.remote(t, "en", 0) for t in lines])
+            _results([handle.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)])
             times.append(time.perf_counter() - start)
         out[f"tts_serve_{label}_lines_per_s"] = lines_per_round / statistics.median(times)
         serve.delete("bench-tts")
@@ -428,8 +390,6 @@ def _tts_worker(models: str, share: float, lines: int, rounds: int, barrier, que
     sys.path.insert(0, str(ROOT))
     import torch
 
-    if os.environ.get("BENCH_PATCH_MEMORY_CAP") == "1":
-        patch_memory_cap()
     engine = engine_class("tts").load(engine_dir(Path(models), "tts"), memory_share=share)
     texts = [f"{LINE} ({i})" for i in range(lines)]
     for batch in _batches(texts, TTS_BATCH):  # warm-up
@@ -730,15 +690,6 @@ def main(argv: list[str] | None = None) -> int:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu (smoke test)"
         results: dict = {"gpu_device": gpu, "gpu_models": str(args.models or args.size),
                          "gpu_torch": torch.__version__}
-        if memory_cap_broken():
-            # Every engine loaded with a GPU share would fail here; measure as with the fix.
-            print("NOTE: pipelines/engines/loader.py cap_gpu_memory raises ValueError on this torch "
-                  "(set_per_process_memory_fraction needs a device index); the bench patches it in "
-                  "its own processes and Ray workers to pass the current device's index", flush=True)
-            results["gpu_memory_cap_patched"] = True
-            os.environ["BENCH_PATCH_MEMORY_CAP"] = "1"
-            os.environ["__RAY_WORKER_PROCESS_SETUP_HOOK_ENV_VAR"] = "benchmarks.bench_gpu.patch_memory_cap"
-            patch_memory_cap()
         if serve_on:
             try:
                 import ray
@@ -808,14 +759,14 @@ def main(argv: list[str] | None = None) -> int:
                     results.update({f"gpu_{k}": v for k, v in p.items()})
                 except Exception as exc:  # noqa: BLE001
                     print(f"tts procs split: FAILED {exc!r}", flush=True)
+        if args.json:  # before shutting Ray down, which has crashed at exit on a GPU machine
+            args.json.write_text(json.dumps(results, indent=1))
         if serve_on:
             import ray
             from ray import serve
 
             serve.shutdown()
             ray.shutdown()
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
     print(json.dumps(results))
     return 0
 

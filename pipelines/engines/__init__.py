@@ -152,21 +152,23 @@ class StudioEngines:
         return self.speak_lines([text], language, [speaker])[0]
 
     def speak_lines(self, texts: list[str], language: str, speakers: list[int]) -> list[np.ndarray | None]:
-        """`speak` for many lines at once: one model batch locally, batched by Serve remotely."""
+        """`speak` for many lines at once, in model calls of up to LINE_BATCH lines of one voice:
+        one after another locally, all sent at once to Serve (where a request is one such call)."""
+        out: list[np.ndarray | None] = [None] * len(texts)
         if "tts" not in self._ready:
-            return [None] * len(texts)
+            return out
+        calls = [batch for speaker in sorted(set(speakers))
+                 for batch in _batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH)]
+        requests = [([texts[i] for i in batch], language, speakers[batch[0]]) for batch in calls]
         if self.handles is not None:
             tts = self.handles["tts"]
-            return _gather([tts.speak.remote(t, language, s) for t, s in zip(texts, speakers)])
-        tts = self._engine("tts")
-        out: list[np.ndarray | None] = [None] * len(texts)
-        for speaker in sorted(set(speakers)):  # batches of one voice's lines
-            for batch in _batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH):
-                spoken = tts([texts[i] for i in batch], language, speaker)
-                if spoken is None:  # no model for this language
-                    return out
-                for i, audio in zip(batch, spoken):
-                    out[i] = audio
+            spoken = _gather([tts.speak.remote(*request) for request in requests])
+        else:
+            tts = self._engine("tts")
+            spoken = [tts(*request) for request in requests]
+        for batch, audio in zip(calls, spoken):
+            for i, line in zip(batch, audio or []):  # None: no model for this language
+                out[i] = line
         return out
 
     def music(self, prompt: str, duration_s: float) -> np.ndarray | None:

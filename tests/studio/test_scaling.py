@@ -88,7 +88,7 @@ def test_a_replica_failing_its_health_check_is_replaced_while_requests_continue(
     seen, spoken = set(), 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        audio = tts.speak.remote("Still here.", "en", 0).result(timeout_s=30)  # never fails meanwhile
+        [audio] = tts.speak.remote(["Still here."], "en", 0).result(timeout_s=30)  # never fails meanwhile
         assert audio.dtype == np.float32 and len(audio)
         spoken += 1
         seen |= {tts.replica.remote().result(timeout_s=30) for _ in range(4)}
