@@ -1,5 +1,6 @@
-"""Neural TTS as a Serve deployment: a request carries up to 16 lines of one voice; the lines of
-requests batched together share model calls of up to 16 lines per voice."""
+"""Neural TTS as a Serve deployment: a request carries lines of one voice (the film pipeline
+sends LINE_BATCH = 16 at a time); the lines of requests batched together in one voice share
+model calls of up to LINE_BATCH lines."""
 
 from __future__ import annotations
 
