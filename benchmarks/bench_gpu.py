@@ -40,7 +40,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.engines import LINE_BATCH, check_models_dir, engine_class  # noqa: E402
+from pipelines.engines import LINE_BATCH, batches, check_models_dir, engine_class  # noqa: E402
 from pipelines.engines.loader import OPTIONS_FILE, engine_dir  # noqa: E402
 from pipelines.plan import Plan, Scene, Shot  # noqa: E402
 
@@ -89,11 +89,6 @@ class Workload:
         self.name, self.items, self.library, self.engine, self.served = name, items, library, engine, served
 
 
-def _batches(items, size):
-    items = list(items)
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 def _dtype():
     import torch
 
@@ -139,7 +134,7 @@ def workloads(settings: dict) -> dict[str, Workload]:
         o = opts.get("sdxl", {})
 
         def run():
-            return [image for b in _batches(range(len(prompts)), SDXL_BATCH) for image in pipe(
+            return [image for b in batches(range(len(prompts)), SDXL_BATCH) for image in pipe(
                 prompt=[prompts[i] for i in b], negative_prompt=[NEGATIVE_PROMPT] * len(b), width=width,
                 height=height, num_inference_steps=o.get("steps", 30), guidance_scale=o.get("guidance", 6.0),
                 generator=[torch.Generator("cpu").manual_seed(i) for i in b]).images]
@@ -177,7 +172,7 @@ def workloads(settings: dict) -> dict[str, Workload]:
 
         def run():
             out = []
-            for batch in _batches(lines, TTS_BATCH):
+            for batch in batches(lines, TTS_BATCH):
                 inputs = tokenizer(batch, padding=True, return_tensors="pt").to(_device())
                 torch.manual_seed(0)
                 with torch.inference_mode():
@@ -241,14 +236,14 @@ def workloads(settings: dict) -> dict[str, Workload]:
     return {
         "sdxl": Workload("sdxl", len(prompts), sdxl_library,
                          lambda e: [e([prompts[i] for i in b], SIZE, list(b))
-                                    for b in _batches(range(len(prompts)), SDXL_BATCH)],
+                                    for b in batches(range(len(prompts)), SDXL_BATCH)],
                          lambda h: [h.generate.remote(p, SIZE, i) for i, p in enumerate(prompts)]),
         "svd": Workload("svd", r["svd_clips"], svd_library,
                         lambda e: [e(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])],
                         lambda h: [h.clip.remote(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])]),
         "tts": Workload("tts", len(lines), tts_library,
-                        lambda e: [e(b, "en", 0) for b in _batches(lines, TTS_BATCH)],
-                        lambda h: [h.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)]),
+                        lambda e: [e(b, "en", 0) for b in batches(lines, TTS_BATCH)],
+                        lambda h: [h.speak.remote(b, "en", 0) for b in batches(lines, TTS_BATCH)]),
         "musicgen": Workload("musicgen", r["music_pieces"], musicgen_library,
                              lambda e: [e(music, r["music_seconds"], i) for i in range(r["music_pieces"])],
                              lambda h: [h.generate.remote(music, r["music_seconds"], i)
@@ -372,11 +367,11 @@ def bench_tts_split_serve(models: Path, rounds: int, lines_per_round: int = 256)
         from ray import serve
 
         handle = _serve_app("tts", models, replicas=replicas, gpus=gpus)
-        _results([handle.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)])
+        _results([handle.speak.remote(b, "en", 0) for b in batches(lines, TTS_BATCH)])
         times = []
         for _ in range(rounds):
             start = time.perf_counter()
-            _results([handle.speak.remote(b, "en", 0) for b in _batches(lines, TTS_BATCH)])
+            _results([handle.speak.remote(b, "en", 0) for b in batches(lines, TTS_BATCH)])
             times.append(time.perf_counter() - start)
         out[f"tts_serve_{label}_lines_per_s"] = lines_per_round / statistics.median(times)
         serve.delete("bench-tts")
@@ -392,14 +387,14 @@ def _tts_worker(models: str, share: float, lines: int, rounds: int, barrier, que
 
     engine = engine_class("tts").load(engine_dir(Path(models), "tts"), memory_share=share)
     texts = [f"{LINE} ({i})" for i in range(lines)]
-    for batch in _batches(texts, TTS_BATCH):  # warm-up
+    for batch in batches(texts, TTS_BATCH):  # warm-up
         engine(batch, "en", 0)
     _sync()
     barrier.wait()
     stamps = []
     for _ in range(rounds):
         start = time.time()
-        for batch in _batches(texts, TTS_BATCH):
+        for batch in batches(texts, TTS_BATCH):
             engine(batch, "en", 0)
         _sync()
         stamps.append((start, time.time()))

@@ -128,7 +128,7 @@ class StudioEngines:
             sdxl = self.handles["sdxl"]
             return _gather([sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)])
         sdxl, seeds = self._engine("sdxl"), [seed + i for i in range(len(prompts))]
-        return [picture for batch in _batches(range(len(prompts)), PICTURE_BATCH)
+        return [picture for batch in batches(range(len(prompts)), PICTURE_BATCH)
                 for picture in sdxl([prompts[i] for i in batch], tuple(size), [seeds[i] for i in batch])]
 
     def clip(self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
@@ -158,7 +158,7 @@ class StudioEngines:
         if "tts" not in self._ready:
             return out
         calls = [batch for speaker in sorted(set(speakers))
-                 for batch in _batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH)]
+                 for batch in batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH)]
         requests = [([texts[i] for i in batch], language, speakers[batch[0]]) for batch in calls]
         if self.handles is not None:
             tts = self.handles["tts"]
@@ -197,7 +197,8 @@ class StudioEngines:
         _empty_cuda_cache()
 
 
-def _batches(items, size: int) -> list[list]:
+def batches(items, size: int) -> list[list]:
+    """`items` in consecutive lists of at most `size` (model calls, Serve requests)."""
     items = list(items)
     return [items[i:i + size] for i in range(0, len(items), size)]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from ray import serve
 
-from pipelines.engines import LINE_BATCH
+from pipelines.engines import LINE_BATCH, batches
 from serve_apps.deployments import EngineReplica, grouped
 
 
@@ -33,16 +33,16 @@ class TTSDeployment(EngineReplica):
         a language without a model (espeak speaks it)."""
         speech: list[list[np.ndarray] | None] = [None] * len(requests)
         for (language, speaker), index in grouped(languages, speakers).items():
-            lines = [text for i in index for text in requests[i]]
             spoken: list[np.ndarray] = []
-            for start in range(0, len(lines), LINE_BATCH):
-                audio = await self.run(self.engine, lines[start:start + LINE_BATCH], language, speaker)
+            for call in batches([text for i in index for text in requests[i]], LINE_BATCH):
+                audio = await self.run(self.engine, call, language, speaker)
                 if audio is None:  # no model for this language
                     break
                 spoken += audio
             else:
+                lines = iter(spoken)
                 for i in index:
-                    speech[i], spoken = spoken[:len(requests[i])], spoken[len(requests[i]):]
+                    speech[i] = [next(lines) for _ in requests[i]]
         return speech
 
     def languages(self) -> list[str]:
