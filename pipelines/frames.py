@@ -33,7 +33,7 @@ from ray.data._internal.execution.backpressure_policy import (
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
-from pipelines.motion import Move, ShotRenderer, crossfade, padded_planes, plan_move
+from pipelines.motion import Move, ShotRenderer, crossfade, plan_move, yuv_planes
 from pipelines.fonts import find_font
 from pipelines.timeline import Timeline
 
@@ -174,7 +174,7 @@ class FrameRenderer:
         picture = ray.get(self.pictures[shot.picture])
         if shot.clip:
             return picture
-        planes = _recent(self.planes, shot.picture, lambda: padded_planes(picture))
+        planes = _recent(self.planes, shot.picture, lambda: yuv_planes(picture))
         return ShotRenderer(picture, shot.move, (self.spec.width, self.spec.height), planes)
 
 

@@ -107,24 +107,25 @@ def test_motion_is_smooth_without_pixel_jitter(shot):
     assert np.abs(np.diff(steps)).max() < 0.25 * steps.max()  # and the speed changes gently
 
 
-def test_every_frame_lands_where_an_affine_warp_puts_the_window():
-    """Most frames are resized from a whole-pixel start with a few extra pixels cut off (see
-    `motion._warp`); each must match OpenCV's general affine warp of the same window, whose own
-    sub-pixel precision is 1/32 px. A window off by a pixel, or by half of one, fails this."""
-    picture = textured((400, 240))
-    resized = 0
+def test_every_frame_shows_its_window_to_a_fraction_of_a_pixel():
+    """A picture whose red rises 2 levels a pixel left to right and green 3 levels a pixel top to
+    bottom: a bilinear sample of it is exact, so frame pixel (x, y) must show the picture at
+    left + (x + 0.5) * scale - 0.5 (pixel centres at i + 0.5: the window's edges on the frame's
+    edges), and likewise down. A window off by a quarter of a pixel fails this (0.5 level off on average)."""
+    xs, ys = np.meshgrid(np.arange(128), np.arange(72))
+    picture = np.stack([2 * xs, 3 * ys, np.zeros_like(xs)], -1).astype(np.uint8)
     for shot in range(6):
         renderer = ShotRenderer(picture, plan_move(2, shot), (320, 180))
         for t in np.linspace(0, 1, 25):
             left, top, right, bottom = renderer.window(t)
-            sx, sy = (right - left) / 320, (bottom - top) / 180
-            affine = np.array([[sx, 0, left + 0.5 * sx - 0.5], [0, sy, top + 0.5 * sy - 0.5]])
-            expected = cv2.warpAffine(picture, affine, (320, 180), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                      borderMode=cv2.BORDER_REPLICATE)
-            diff = np.abs(renderer.frame(t).astype(int) - expected)
-            assert diff.mean() < 1.5 and diff.max() <= 8  # a quarter pixel off: mean 3.4, max 13
-            resized += motion._shift(left, sx) is not None and motion._shift(top, sy) is not None
-    assert resized > 0.8 * 6 * 25  # and the fast way is the usual one
+            at_x = left + (np.arange(320) + 0.5) * (right - left) / 320 - 0.5
+            at_y = top + (np.arange(180) + 0.5) * (bottom - top) / 180 - 0.5
+            frame = renderer.frame(t).astype(float)
+            for channel, at, slope, last, axis in ((0, at_x, 2, 127, 0), (1, at_y, 3, 71, 1)):
+                expected = slope * np.clip(at, 0, last)  # the edge pixel repeats beyond the edge
+                error = frame[..., channel].mean(axis=axis) - expected
+                assert abs(error.mean()) < 0.1  # each pixel rounds to a whole level; on average none off
+                assert np.abs(error).max() < 0.6
 
 
 @pytest.mark.parametrize("size", SIZES)

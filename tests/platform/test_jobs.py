@@ -23,6 +23,9 @@ from tests.probe import probe
 pytestmark = pytest.mark.timeout(240)
 
 FILM = {"script": "Dawn breaks over the sea.", "duration": 4}
+# Tests that act on a job while it renders: a film long enough (~3 s of rendering here) that the
+# render is still going when the test acts, however fast the machine.
+LONG_FILM = {"duration": 30}
 
 
 @pytest.fixture
@@ -180,7 +183,7 @@ def test_cancel_a_running_job(studio):
     client, settings = studio
     user = register(client)
     project = create_project(client, user)
-    job_id = submit(client, user, project)
+    job_id = submit(client, user, project, **LONG_FILM)
     wait_for(lambda: job_row(settings, job_id).status == "running", what="the job to start")
     cancel = client.post(f"/api/v1/jobs/{job_id}/cancel", headers=user.headers)
     assert cancel.status_code == 202 and cancel.json()["cancel_requested"] is True
@@ -200,7 +203,7 @@ def test_jobs_outlive_their_supervisor(studio, ray_jobs):
     client, settings = studio
     user = register(client)
     project = create_project(client, user)
-    job_id = submit(client, user, project)
+    job_id = submit(client, user, project, **LONG_FILM)
     wait_for(lambda: job_row(settings, job_id).status == "running", what="the job to start")
     supervisor = ray_jobs.get_actor(supervisor_name(settings), namespace=NAMESPACE)
     ray_jobs.kill(supervisor, no_restart=False)
