@@ -130,7 +130,7 @@ class ShotRenderer:
         width, height = self.size
         ph, pw = picture.shape[:2]
         self._base = min(pw, ph * width / height), min(ph, pw * height / width)
-        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = planes  # Y, U, V: made on first use
+        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = planes  # Y, U, V, or made at first use
 
     def window(self, t: float) -> tuple[float, float, float, float]:
         """The crop box (left, top, right, bottom) in picture pixels at progress t, eased."""

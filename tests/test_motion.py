@@ -7,9 +7,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cv2
-
-from pipelines import motion
 from pipelines.motion import Move, ShotRenderer, crossfade, ease, plan_move, render_frame
 from pipelines.visuals import SAFE_MARGIN, prepare_picture
 
@@ -111,7 +108,8 @@ def test_every_frame_shows_its_window_to_a_fraction_of_a_pixel():
     """A picture whose red rises 2 levels a pixel left to right and green 3 levels a pixel top to
     bottom: a bilinear sample of it is exact, so frame pixel (x, y) must show the picture at
     left + (x + 0.5) * scale - 0.5 (pixel centres at i + 0.5: the window's edges on the frame's
-    edges), and likewise down. A window off by a quarter of a pixel fails this (0.5 level off on average)."""
+    edges), and likewise down. A window off by a quarter of a pixel fails this (by 0.5 level on
+    average)."""
     xs, ys = np.meshgrid(np.arange(128), np.arange(72))
     picture = np.stack([2 * xs, 3 * ys, np.zeros_like(xs)], -1).astype(np.uint8)
     for shot in range(6):
@@ -124,7 +122,7 @@ def test_every_frame_shows_its_window_to_a_fraction_of_a_pixel():
             for channel, at, slope, last, axis in ((0, at_x, 2, 127, 0), (1, at_y, 3, 71, 1)):
                 expected = slope * np.clip(at, 0, last)  # the edge pixel repeats beyond the edge
                 error = frame[..., channel].mean(axis=axis) - expected
-                assert abs(error.mean()) < 0.1  # each pixel rounds to a whole level; on average none off
+                assert abs(error.mean()) < 0.1  # pixels round to whole levels, none off on average
                 assert np.abs(error).max() < 0.6
 
 
