@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test bench serve migrate clean
+.PHONY: install demo test lint bench serve migrate clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
@@ -48,6 +48,12 @@ serve: $(VENV)/.api
 
 migrate: $(VENV)/.api
 	$(BIN)/python -m db.migrate
+
+# Style and layers: a climbing import or an unformatted file fails CI.
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run.py

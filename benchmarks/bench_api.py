@@ -79,12 +79,16 @@ def seed(base: str) -> tuple[str, dict[str, str]]:
         headers = {"Authorization": f"Bearer {token}"}
         project = http.post("/api/v1/projects", json={"name": "bench"}, headers=headers).json()
         job = http.post(
-            "/api/v1/generate/script", json={"project_id": project["id"], "script": "Dawn."}, headers=headers
+            "/api/v1/generate/script",
+            json={"project_id": project["id"], "script": "Dawn."},
+            headers=headers,
         ).json()
     return f"/api/v1/jobs/{job['job_id']}/status", headers
 
 
-async def load(base: str, path: str, headers: dict, clients: int, seconds: float, interval: float | None) -> Result:
+async def load(
+    base: str, path: str, headers: dict, clients: int, seconds: float, interval: float | None
+) -> Result:
     """`clients` concurrent pollers for `seconds` (after a warm-up); every `interval` s if set.
 
     Each poller is its own client with one keep-alive connection, as 100 browsers would be
@@ -96,7 +100,9 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
     latencies: list[float] = []
     errors = 0
     sessions = [
-        httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=httpx.Limits(max_connections=1))
+        httpx.AsyncClient(
+            base_url=base, headers=headers, timeout=30, limits=httpx.Limits(max_connections=1)
+        )
         for _ in range(clients)
     ]
     gc.collect()
@@ -179,7 +185,9 @@ def haproxy_environment(scratch: Path) -> dict[str, str]:
     }
 
 
-def ray_serve(mode: str, path: str, headers: dict, clients: int, seconds: float) -> dict[str, Result]:
+def ray_serve(
+    mode: str, path: str, headers: dict, clients: int, seconds: float
+) -> dict[str, Result]:
     """The same app as the Serve application of serve_apps/app.py, in a child process (Serve's
     ingress mode is chosen by environment variables read when Ray starts)."""
     env = dict(os.environ)
@@ -198,11 +206,17 @@ def serve_child(target: dict, clients: int, seconds: float) -> None:
     import ray
     from ray import serve
 
-    from filmstudio.settings import Settings
+    from infra.settings import Settings
     from serve_apps.app import build_app
 
     port = free_port()
-    ray.init(address="local", num_cpus=2, object_store_memory=300 * 2**20, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        address="local",
+        num_cpus=2,
+        object_store_memory=300 * 2**20,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         serve.run(build_app(Settings().model_dump()), name="bench", route_prefix="/")
@@ -240,12 +254,16 @@ def main() -> None:
     served, default = runs["Serve, HAProxy ingress"], runs["Serve, default proxy"]
 
     database = os.environ.get("DATABASE_URL", "sqlite").split(":")[0].split("+")[0]
-    print(f"job-status polling: {args.clients} clients, {args.seconds:g} s per load, {database}, {os.cpu_count()} CPUs")
+    print(
+        f"job-status polling: {args.clients} clients, {args.seconds:g} s per load, {database}, {os.cpu_count()} CPUs"
+    )
     print(f"{'':38}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for load_name in ("saturation", "polling"):
         for name, results in runs.items():
             r = results[load_name]
-            print(f"{load_name + ' / ' + name:38}{r.rps:8.0f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.errors:8d}")
+            print(
+                f"{load_name + ' / ' + name:38}{r.rps:8.0f}{r.p50_ms:9.1f}{r.p99_ms:9.1f}{r.errors:8d}"
+            )
     ratio = served["saturation"].rps / bare["saturation"].rps
     print(
         f"Serve (HAProxy ingress) throughput is {ratio:.0%} of bare uvicorn (target >= 50 %); "
@@ -263,7 +281,9 @@ def main() -> None:
                 "status_p99_ms_serve_saturated": round(served["saturation"].p99_ms, 2),
                 "status_rps_serve_default_proxy": round(default["saturation"].rps, 1),
                 "status_p99_ms_serve_default_proxy": round(default["polling"].p99_ms, 2),
-                "status_errors": sum(r.errors for results in runs.values() for r in results.values()),
+                "status_errors": sum(
+                    r.errors for results in runs.values() for r in results.values()
+                ),
             }
         )
     )

@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-os.environ.setdefault("FILMSTUDIO_MIN_DURATION", "5")  # the warm-up film; the timed ones are 60 and 300 s
+os.environ.setdefault(
+    "FILMSTUDIO_MIN_DURATION", "5"
+)  # the warm-up film; the timed ones are 60 and 300 s
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "var" / "bench"
@@ -47,10 +49,18 @@ def make_images(folder: Path, count: int = 6) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
     paths = []
-    for i, (w, h) in enumerate([(1600, 900), (1200, 1600), (2000, 1000), (900, 900), (3000, 2000), (1280, 720)][:count]):
+    for i, (w, h) in enumerate(
+        [(1600, 900), (1200, 1600), (2000, 1000), (900, 900), (3000, 2000), (1280, 720)][:count]
+    ):
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
         base = rng.uniform(40, 200, 3)
-        img = np.stack([base[c] + 50 * np.sin(x / (60 + 20 * c + 10 * i)) * np.cos(y / (80 + 15 * i)) for c in range(3)], -1)
+        img = np.stack(
+            [
+                base[c] + 50 * np.sin(x / (60 + 20 * c + 10 * i)) * np.cos(y / (80 + 15 * i))
+                for c in range(3)
+            ],
+            -1,
+        )
         img += rng.normal(0, 6, img.shape)
         path = folder / f"image-{i}.jpg"
         Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path, quality=90)
@@ -62,7 +72,9 @@ def long_script(minutes: int) -> str:
     """The sample screenplay's scenes repeated, as parts, to fill a longer film."""
     text = SAMPLE.read_text()
     body = text.split("\n\n", 1)[1] if text.startswith("Title:") else text
-    parts = [f"Title: The Long Night\n\n"] + [f"INT. PART {n + 1} - NIGHT\n\n{body}\n\n" for n in range(minutes)]
+    parts = ["Title: The Long Night\n\n"] + [
+        f"INT. PART {n + 1} - NIGHT\n\n{body}\n\n" for n in range(minutes)
+    ]
     return "".join(parts)
 
 
@@ -71,14 +83,15 @@ PAIRS = 5  # film and floor measured this many times each, interleaved; the medi
 
 def warm_up(images: list[Path]) -> None:
     """Start Ray and render a 20 s film: five chunks, so every chunk worker has run one."""
-    from filmstudio import ray_local
+    from infra import ray_local
     from pipelines.orchestrator import render_film
     from pipelines.request import make_request
 
     ray_local.start()
     script = "INT. ROOM - DAY\n\nA lamp glows.\n\nIRIS\nHello there. It is late, and the tide is turning."
-    request = make_request(script=script, images=images[:2], duration=20, size="1280x720", fps=24,
-                           burn_subtitles=True)
+    request = make_request(
+        script=script, images=images[:2], duration=20, size="1280x720", fps=24, burn_subtitles=True
+    )
     render_film(request, OUT / "warm-up.mp4")
 
 
@@ -88,8 +101,14 @@ def render_warm(images: list[Path]) -> tuple[float, Path]:
     from pipelines.request import make_request
 
     request = make_request(
-        script=SAMPLE.read_text(), images=images, music="generated", duration=60, size="1280x720",
-        fps=24, burn_subtitles=True, seed=3,
+        script=SAMPLE.read_text(),
+        images=images,
+        music="generated",
+        duration=60,
+        size="1280x720",
+        fps=24,
+        burn_subtitles=True,
+        seed=3,
     )
     out = OUT / "film-60s.mp4"
     started = time.perf_counter()
@@ -104,7 +123,7 @@ def encode_floor(film: Path, frames: int) -> float:
 
     from pipelines import frames as film_frames
     from pipelines.encode import FilmEncoder, chunk_frames, rgb_to_yuv420
-    from tests.probe import decode_audio, decode_frames
+    from tests.utils.probe import decode_audio, decode_frames
 
     audio = decode_audio(film)
     still = ray.put(rgb_to_yuv420(decode_frames(film, [10.0])[0]))
@@ -167,17 +186,41 @@ def main() -> None:
         floor = encode_floor(film, 60 * 24)
         walls.append(wall)
         floors.append(floor)
-        print(f"  pair {pair + 1}: film {wall:5.2f} s, floor {floor:5.2f} s, ratio {wall / floor:.2f}", flush=True)
+        print(
+            f"  pair {pair + 1}: film {wall:5.2f} s, floor {floor:5.2f} s, ratio {wall / floor:.2f}",
+            flush=True,
+        )
     wall, floor = sorted(zip(walls, floors), key=lambda pair: pair[0] / pair[1])[PAIRS // 2]
     import ray
 
     ray.shutdown()
 
     image_args = [a for p in images for a in ("--image", str(p))]
-    cold_wall, rss_60, rss_sum_60 = cli_peak_rss([str(SAMPLE), *image_args, "--duration", "60", "--burn-subtitles", "-o", str(OUT / "cli-60s.mp4")])
+    cold_wall, rss_60, rss_sum_60 = cli_peak_rss(
+        [
+            str(SAMPLE),
+            *image_args,
+            "--duration",
+            "60",
+            "--burn-subtitles",
+            "-o",
+            str(OUT / "cli-60s.mp4"),
+        ]
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".fountain", dir=OUT, delete=False) as f:
         f.write(long_script(5))
-    wall_300, rss_300, rss_sum_300 = cli_peak_rss([f.name, *image_args, "--duration", "300", "--size", "1920x1080", "-o", str(OUT / "cli-300s.mp4")])
+    wall_300, rss_300, rss_sum_300 = cli_peak_rss(
+        [
+            f.name,
+            *image_args,
+            "--duration",
+            "300",
+            "--size",
+            "1920x1080",
+            "-o",
+            str(OUT / "cli-300s.mp4"),
+        ]
+    )
     os.unlink(f.name)
 
     result = {
@@ -194,10 +237,18 @@ def main() -> None:
         "rss_sum_mb_300s_1080p": round(rss_sum_300),
     }
     print(f"\nFilm rendering (draft tier) on {cpu_model()}, {os.cpu_count()} CPUs")
-    print(f"  60 s 720p film, Ray warm:    {wall:6.1f} s  → {60 / wall:4.1f}x real time (target ≥ 5; the median pair of {PAIRS})")
-    print(f"  encode floor (still image):  {floor:6.1f} s  → floor ratio {wall / floor:.2f} (target ≤ 1.5; the median pair of {PAIRS})")
-    print(f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak memory {rss_60:.0f} MB PSS ({rss_sum_60:.0f} MB RSS summed)")
-    print(f"  300 s 1080p film via CLI:    {wall_300:6.1f} s, peak memory {rss_300:.0f} MB PSS ({rss_sum_300:.0f} MB RSS summed; target < 2048)")
+    print(
+        f"  60 s 720p film, Ray warm:    {wall:6.1f} s  → {60 / wall:4.1f}x real time (target ≥ 5; the median pair of {PAIRS})"
+    )
+    print(
+        f"  encode floor (still image):  {floor:6.1f} s  → floor ratio {wall / floor:.2f} (target ≤ 1.5; the median pair of {PAIRS})"
+    )
+    print(
+        f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak memory {rss_60:.0f} MB PSS ({rss_sum_60:.0f} MB RSS summed)"
+    )
+    print(
+        f"  300 s 1080p film via CLI:    {wall_300:6.1f} s, peak memory {rss_300:.0f} MB PSS ({rss_sum_300:.0f} MB RSS summed; target < 2048)"
+    )
     print(json.dumps(result))
 
 

@@ -46,7 +46,7 @@ from pipelines.plan import Plan, Scene, Shot  # noqa: E402
 
 SIZE = (1280, 720)  # the film's frame
 LINE = "The keeper climbs the stairs with a lantern, counting every step out loud."
-GIB = 2 ** 30
+GIB = 2**30
 
 # Per-call settings written into each model's studio.json, and the work of one round.
 SETTINGS = {
@@ -58,8 +58,15 @@ SETTINGS = {
             "llm": {"max_new_tokens": 256, "shots_per_request": 8},
             "musicgen": {"max_seconds": 8.0},
         },
-        "round": {"sdxl_prompts": 8, "svd_clips": 4, "svd_frames": 14, "llm_films": 4, "tts_lines": 64,
-                  "music_pieces": 4, "music_seconds": 8.0},
+        "round": {
+            "sdxl_prompts": 8,
+            "svd_clips": 4,
+            "svd_frames": 14,
+            "llm_films": 4,
+            "tts_lines": 64,
+            "music_pieces": 4,
+            "music_seconds": 8.0,
+        },
     },
     # the real configurations: fewer steps than production so that a round takes seconds
     "full": {
@@ -69,11 +76,20 @@ SETTINGS = {
             "llm": {"max_new_tokens": 128, "shots_per_request": 8},
             "musicgen": {"max_seconds": 3.0},
         },
-        "round": {"sdxl_prompts": 4, "svd_clips": 1, "svd_frames": 14, "llm_films": 4, "tts_lines": 64,
-                  "music_pieces": 1, "music_seconds": 3.0},
+        "round": {
+            "sdxl_prompts": 4,
+            "svd_clips": 1,
+            "svd_frames": 14,
+            "llm_films": 4,
+            "tts_lines": 64,
+            "music_pieces": 1,
+            "music_seconds": 3.0,
+        },
     },
 }
-SDXL_BATCH = 4  # the SDXL deployment's max batch; the engine and library calls take the same batches
+SDXL_BATCH = (
+    4  # the SDXL deployment's max batch; the engine and library calls take the same batches
+)
 TTS_BATCH = LINE_BATCH  # lines per TTS model call, and per request to the TTS deployment
 
 
@@ -86,7 +102,13 @@ class Workload:
     round's callable; `engine(e)` and `served(h)` run a round on a loaded engine / a handle."""
 
     def __init__(self, name: str, items: int, library, engine, served):
-        self.name, self.items, self.library, self.engine, self.served = name, items, library, engine, served
+        self.name, self.items, self.library, self.engine, self.served = (
+            name,
+            items,
+            library,
+            engine,
+            served,
+        )
 
 
 def _dtype():
@@ -104,8 +126,14 @@ def _device() -> str:
 
 
 def _plans(films: int) -> list[Plan]:
-    return [Plan(f"film {i}", [Scene("INT. LIGHTHOUSE - NIGHT", [Shot(f"Shot {j}.") for j in range(8)])], [])
-            for i in range(films)]
+    return [
+        Plan(
+            f"film {i}",
+            [Scene("INT. LIGHTHOUSE - NIGHT", [Shot(f"Shot {j}.") for j in range(8)])],
+            [],
+        )
+        for i in range(films)
+    ]
 
 
 def workloads(settings: dict) -> dict[str, Workload]:
@@ -127,17 +155,28 @@ def workloads(settings: dict) -> dict[str, Workload]:
         from pipelines.engines.framing import generation_size, latent_grid
         from pipelines.engines.sdxl import NEGATIVE_PROMPT
 
-        pipe = StableDiffusionXLPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
-                                                         use_safetensors=True).to(_device())
+        pipe = StableDiffusionXLPipeline.from_pretrained(
+            path, dtype=_dtype(), local_files_only=True, use_safetensors=True
+        ).to(_device())
         pipe.set_progress_bar_config(disable=True)
         width, height = generation_size(SIZE, *latent_grid(pipe))  # as the engine computes them
         o = opts.get("sdxl", {})
 
         def run():
-            return [image for b in batches(range(len(prompts)), SDXL_BATCH) for image in pipe(
-                prompt=[prompts[i] for i in b], negative_prompt=[NEGATIVE_PROMPT] * len(b), width=width,
-                height=height, num_inference_steps=o.get("steps", 30), guidance_scale=o.get("guidance", 6.0),
-                generator=[torch.Generator("cpu").manual_seed(i) for i in b]).images]
+            return [
+                image
+                for b in batches(range(len(prompts)), SDXL_BATCH)
+                for image in pipe(
+                    prompt=[prompts[i] for i in b],
+                    negative_prompt=[NEGATIVE_PROMPT] * len(b),
+                    width=width,
+                    height=height,
+                    num_inference_steps=o.get("steps", 30),
+                    guidance_scale=o.get("guidance", 6.0),
+                    generator=[torch.Generator("cpu").manual_seed(i) for i in b],
+                ).images
+            ]
+
         return pipe, run
 
     # -- SVD
@@ -147,19 +186,31 @@ def workloads(settings: dict) -> dict[str, Workload]:
 
         from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 
-        pipe = StableVideoDiffusionPipeline.from_pretrained(path, dtype=_dtype(), local_files_only=True,
-                                                            use_safetensors=True).to(_device())
+        pipe = StableVideoDiffusionPipeline.from_pretrained(
+            path, dtype=_dtype(), local_files_only=True, use_safetensors=True
+        ).to(_device())
         pipe.set_progress_bar_config(disable=True)
         width, height = generation_size(SIZE, *latent_grid(pipe))  # as the engine computes them
         image = cover_fit(still, (width, height))  # the library gets the still at its own size
         o = opts.get("svd", {})
 
         def run():
-            return [pipe(image, height=height, width=width, num_frames=r["svd_frames"],
-                         num_inference_steps=o.get("steps", 25), fps=7, motion_bucket_id=127,
-                         noise_aug_strength=0.02, decode_chunk_size=o.get("decode_chunk_size", 8),
-                         generator=torch.Generator("cpu").manual_seed(i)).frames[0]
-                    for i in range(r["svd_clips"])]
+            return [
+                pipe(
+                    image,
+                    height=height,
+                    width=width,
+                    num_frames=r["svd_frames"],
+                    num_inference_steps=o.get("steps", 25),
+                    fps=7,
+                    motion_bucket_id=127,
+                    noise_aug_strength=0.02,
+                    decode_chunk_size=o.get("decode_chunk_size", 8),
+                    generator=torch.Generator("cpu").manual_seed(i),
+                ).frames[0]
+                for i in range(r["svd_clips"])
+            ]
+
         return pipe, run
 
     # -- TTS
@@ -167,7 +218,9 @@ def workloads(settings: dict) -> dict[str, Workload]:
         import torch
         from transformers import AutoTokenizer, VitsModel
 
-        model = VitsModel.from_pretrained(Path(path) / "en", local_files_only=True).to(_device()).eval()
+        model = (
+            VitsModel.from_pretrained(Path(path) / "en", local_files_only=True).to(_device()).eval()
+        )
         tokenizer = AutoTokenizer.from_pretrained(Path(path) / "en", local_files_only=True)
 
         def run():
@@ -177,8 +230,11 @@ def workloads(settings: dict) -> dict[str, Workload]:
                 torch.manual_seed(0)
                 with torch.inference_mode():
                     spoken = model(**inputs)
-                out.append((spoken.waveform.float().cpu().numpy(), spoken.sequence_lengths.cpu().numpy()))
+                out.append(
+                    (spoken.waveform.float().cpu().numpy(), spoken.sequence_lengths.cpu().numpy())
+                )
             return out
+
         return model, run
 
     # -- MusicGen
@@ -186,8 +242,13 @@ def workloads(settings: dict) -> dict[str, Workload]:
         import torch
         from transformers import AutoTokenizer, MusicgenForConditionalGeneration
 
-        model = MusicgenForConditionalGeneration.from_pretrained(path, dtype=_dtype(),
-                                                                 local_files_only=True).to(_device()).eval()
+        model = (
+            MusicgenForConditionalGeneration.from_pretrained(
+                path, dtype=_dtype(), local_files_only=True
+            )
+            .to(_device())
+            .eval()
+        )
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         steps = round(r["music_seconds"] * model.config.audio_encoder.frame_rate)
 
@@ -197,9 +258,12 @@ def workloads(settings: dict) -> dict[str, Workload]:
                 torch.manual_seed(i)
                 inputs = tokenizer([music], padding=True, return_tensors="pt").to(_device())
                 with torch.inference_mode():
-                    audio = model.generate(**inputs, max_new_tokens=steps, do_sample=True, guidance_scale=3.0)
+                    audio = model.generate(
+                        **inputs, max_new_tokens=steps, do_sample=True, guidance_scale=3.0
+                    )
                 out.append(audio[0].float().cpu().numpy())
             return out
+
         return model, run
 
     # -- LLM
@@ -213,7 +277,11 @@ def workloads(settings: dict) -> dict[str, Workload]:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, padding_side="left")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=_dtype(), local_files_only=True).to(_device()).eval()
+        model = (
+            AutoModelForCausalLM.from_pretrained(path, dtype=_dtype(), local_files_only=True)
+            .to(_device())
+            .eval()
+        )
         options = read_options(path)
         # The very prompts the engine sends (built once, outside the timing).
         builder = LLMEngine(SimpleNamespace(device=_device()), **options)
@@ -222,35 +290,69 @@ def workloads(settings: dict) -> dict[str, Workload]:
             plan = with_derived_prompts(plan)
             located = [(scene, shot) for scene in plan.scenes for shot in scene.shots]
             for i in range(0, len(located), builder.shots_per_request):
-                chunk = located[i:i + builder.shots_per_request]
-                texts.append(_chat(tokenizer, builder.prompt(plan, chunk, "script" if i == 0 else "")))
+                chunk = located[i : i + builder.shots_per_request]
+                texts.append(
+                    _chat(tokenizer, builder.prompt(plan, chunk, "script" if i == 0 else ""))
+                )
 
         def run():
             inputs = tokenizer(texts, padding=True, return_tensors="pt").to(_device())
             with torch.inference_mode():
-                out = model.generate(**inputs, max_new_tokens=builder.max_new_tokens, do_sample=False,
-                                     pad_token_id=tokenizer.pad_token_id)
-            return tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+                out = model.generate(
+                    **inputs,
+                    max_new_tokens=builder.max_new_tokens,
+                    do_sample=False,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            return tokenizer.batch_decode(
+                out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+            )
+
         return model, run
 
     return {
-        "sdxl": Workload("sdxl", len(prompts), sdxl_library,
-                         lambda e: [e([prompts[i] for i in b], SIZE, list(b))
-                                    for b in batches(range(len(prompts)), SDXL_BATCH)],
-                         lambda h: [h.generate.remote(p, SIZE, i) for i, p in enumerate(prompts)]),
-        "svd": Workload("svd", r["svd_clips"], svd_library,
-                        lambda e: [e(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])],
-                        lambda h: [h.clip.remote(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])]),
-        "tts": Workload("tts", len(lines), tts_library,
-                        lambda e: [e(b, "en", 0) for b in batches(lines, TTS_BATCH)],
-                        lambda h: [h.speak.remote(b, "en", 0) for b in batches(lines, TTS_BATCH)]),
-        "musicgen": Workload("musicgen", r["music_pieces"], musicgen_library,
-                             lambda e: [e(music, r["music_seconds"], i) for i in range(r["music_pieces"])],
-                             lambda h: [h.generate.remote(music, r["music_seconds"], i)
-                                        for i in range(r["music_pieces"])]),
-        "llm": Workload("llm", len(plans), llm_library,
-                        lambda e: e.plan_many(["script"] * len(plans), plans),
-                        lambda h: [h.plan.remote("script", p) for p in plans]),
+        "sdxl": Workload(
+            "sdxl",
+            len(prompts),
+            sdxl_library,
+            lambda e: [
+                e([prompts[i] for i in b], SIZE, list(b))
+                for b in batches(range(len(prompts)), SDXL_BATCH)
+            ],
+            lambda h: [h.generate.remote(p, SIZE, i) for i, p in enumerate(prompts)],
+        ),
+        "svd": Workload(
+            "svd",
+            r["svd_clips"],
+            svd_library,
+            lambda e: [e(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])],
+            lambda h: [
+                h.clip.remote(still, r["svd_frames"], SIZE, i) for i in range(r["svd_clips"])
+            ],
+        ),
+        "tts": Workload(
+            "tts",
+            len(lines),
+            tts_library,
+            lambda e: [e(b, "en", 0) for b in batches(lines, TTS_BATCH)],
+            lambda h: [h.speak.remote(b, "en", 0) for b in batches(lines, TTS_BATCH)],
+        ),
+        "musicgen": Workload(
+            "musicgen",
+            r["music_pieces"],
+            musicgen_library,
+            lambda e: [e(music, r["music_seconds"], i) for i in range(r["music_pieces"])],
+            lambda h: [
+                h.generate.remote(music, r["music_seconds"], i) for i in range(r["music_pieces"])
+            ],
+        ),
+        "llm": Workload(
+            "llm",
+            len(plans),
+            llm_library,
+            lambda e: e.plan_many(["script"] * len(plans), plans),
+            lambda h: [h.plan.remote("script", p) for p in plans],
+        ),
     }
 
 
@@ -290,12 +392,20 @@ def _serve_app(name: str, models: Path, *, replicas: int = 1, gpus: float = 1.0)
     from serve_apps.deployments import deployments
 
     deployment = deployments()[name].options(
-        num_replicas=replicas, autoscaling_config=None, ray_actor_options={"num_gpus": gpus, "num_cpus": 1})
+        num_replicas=replicas,
+        autoscaling_config=None,
+        ray_actor_options={"num_gpus": gpus, "num_cpus": 1},
+    )
     return serve.run(deployment.bind(str(models)), name=f"bench-{name}", route_prefix=None)
 
 
-def bench_engine(work: Workload, models: Path, rounds: int, serve_on: bool,
-                 ways: tuple[str, ...] = ("library", "engine", "served")) -> dict:
+def bench_engine(
+    work: Workload,
+    models: Path,
+    rounds: int,
+    serve_on: bool,
+    ways: tuple[str, ...] = ("library", "engine", "served"),
+) -> dict:
     """Items per second of each way (median of `rounds` alternating rounds after one warm-up each),
     and GPU memory of the in-process ways: weights after load, and weights + the peak of a call."""
     import torch
@@ -359,7 +469,9 @@ def bench_engine(work: Workload, models: Path, rounds: int, serve_on: bool,
 # -- TTS: four quarter-GPU workers against one whole-GPU worker -----------------------------------
 
 
-def bench_tts_split_serve(models: Path, rounds: int, lines_per_round: int = 256) -> dict[str, float]:
+def bench_tts_split_serve(
+    models: Path, rounds: int, lines_per_round: int = 256
+) -> dict[str, float]:
     """Four 0.25-GPU TTS replicas against one 1.0-GPU replica, the same lines sent at once."""
     lines = [f"{LINE} ({i})" for i in range(lines_per_round)]
     out = {}
@@ -375,7 +487,9 @@ def bench_tts_split_serve(models: Path, rounds: int, lines_per_round: int = 256)
             times.append(time.perf_counter() - start)
         out[f"tts_serve_{label}_lines_per_s"] = lines_per_round / statistics.median(times)
         serve.delete("bench-tts")
-    out["tts_serve_4x025_vs_1x1"] = out["tts_serve_4x025_lines_per_s"] / out["tts_serve_1x1_lines_per_s"]
+    out["tts_serve_4x025_vs_1x1"] = (
+        out["tts_serve_4x025_lines_per_s"] / out["tts_serve_1x1_lines_per_s"]
+    )
     return out
 
 
@@ -402,7 +516,9 @@ def _tts_worker(models: str, share: float, lines: int, rounds: int, barrier, que
     queue.put({"stamps": stamps, "lines": lines, "peak": peak})
 
 
-def bench_tts_split_procs(models: Path, rounds: int, lines_per_round: int = 256) -> dict[str, float]:
+def bench_tts_split_procs(
+    models: Path, rounds: int, lines_per_round: int = 256
+) -> dict[str, float]:
     """Four processes, each capped to a quarter of the GPU's memory and speaking a quarter of the
     lines, against one uncapped process speaking all of them; the same rounds, started together.
     lines/s = all lines spoken / (last end - first start), per round, median over rounds."""
@@ -412,8 +528,13 @@ def bench_tts_split_procs(models: Path, rounds: int, lines_per_round: int = 256)
     out = {}
     for label, workers, share in (("4x025", 4, 0.25), ("1x1", 1, None)):
         barrier, queue = ctx.Barrier(workers), ctx.Queue()
-        procs = [ctx.Process(target=_tts_worker, args=(str(models), share, lines_per_round // workers, rounds,
-                                                       barrier, queue)) for _ in range(workers)]
+        procs = [
+            ctx.Process(
+                target=_tts_worker,
+                args=(str(models), share, lines_per_round // workers, rounds, barrier, queue),
+            )
+            for _ in range(workers)
+        ]
         for p in procs:
             p.start()
         reports = [queue.get(timeout=900) for _ in procs]
@@ -426,14 +547,18 @@ def bench_tts_split_procs(models: Path, rounds: int, lines_per_round: int = 256)
             per_round.append(lines_per_round / (end - start))
         out[f"tts_procs_{label}_lines_per_s"] = statistics.median(per_round)
         out[f"tts_procs_{label}_peak_gib_per_process"] = max(rep["peak"] for rep in reports) / GIB
-    out["tts_procs_4x025_vs_1x1"] = out["tts_procs_4x025_lines_per_s"] / out["tts_procs_1x1_lines_per_s"]
+    out["tts_procs_4x025_vs_1x1"] = (
+        out["tts_procs_4x025_lines_per_s"] / out["tts_procs_1x1_lines_per_s"]
+    )
     return out
 
 
 # -- model directories ---------------------------------------------------------------------------
 
 
-def bench_models(out: Path, size: str = "tiny", engines=("llm", "sdxl", "svd", "tts", "musicgen")) -> Path:
+def bench_models(
+    out: Path, size: str = "tiny", engines=("llm", "sdxl", "svd", "tts", "musicgen")
+) -> Path:
     """The tiny model set, or the full-size random-weight set, with the bench settings written
     into each studio.json."""
     if size == "full":
@@ -459,8 +584,13 @@ def build_full_models(out: Path, engines) -> Path:
     import torch
 
     out = Path(out)
-    builders = {"llm": _full_llm, "sdxl": _full_sdxl, "svd": _full_svd, "tts": _full_tts,
-                "musicgen": _full_musicgen}
+    builders = {
+        "llm": _full_llm,
+        "sdxl": _full_sdxl,
+        "svd": _full_svd,
+        "tts": _full_tts,
+        "musicgen": _full_musicgen,
+    }
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     for name in engines:
         start = time.perf_counter()
@@ -479,49 +609,106 @@ def _params(module) -> float:
 def _full_sdxl(path: Path) -> None:
     """stabilityai/stable-diffusion-xl-base-1.0: UNet 2.57 B, CLIP ViT-L + OpenCLIP bigG text encoders."""
     import torch
-
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     from pipelines.engines.tiny import _clip_tokenizer
 
     dtype = _dtype()
     unet = UNet2DConditionModel(
-        sample_size=128, in_channels=4, out_channels=4, layers_per_block=2,
+        sample_size=128,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=2,
         block_out_channels=(320, 640, 1280),
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
-        attention_head_dim=(5, 10, 20), cross_attention_dim=2048, transformer_layers_per_block=(1, 2, 10),
-        use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=256,
-        projection_class_embeddings_input_dim=2816, norm_num_groups=32,
+        attention_head_dim=(5, 10, 20),
+        cross_attention_dim=2048,
+        transformer_layers_per_block=(1, 2, 10),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=256,
+        projection_class_embeddings_input_dim=2816,
+        norm_num_groups=32,
     ).to(dtype)
     vae = AutoencoderKL(
-        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, norm_num_groups=32,
-        block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4, sample_size=1024, scaling_factor=0.13025, force_upcast=True,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=2,
+        norm_num_groups=32,
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        sample_size=1024,
+        scaling_factor=0.13025,
+        force_upcast=True,
     ).to(dtype)
     tokenizer = _clip_tokenizer()
-    ids = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
-           "pad_token_id": tokenizer.pad_token_id}
-    text = CLIPTextModel(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_attention_heads=12,
-                                        num_hidden_layers=12, projection_dim=768, hidden_act="quick_gelu",
-                                        vocab_size=49408, max_position_embeddings=77, **ids)).to(dtype)
-    text_2 = CLIPTextModelWithProjection(CLIPTextConfig(
-        hidden_size=1280, intermediate_size=5120, num_attention_heads=20, num_hidden_layers=32,
-        projection_dim=1280, hidden_act="gelu", vocab_size=49408, max_position_embeddings=77, **ids)).to(dtype)
+    ids = {
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    text = CLIPTextModel(
+        CLIPTextConfig(
+            hidden_size=768,
+            intermediate_size=3072,
+            num_attention_heads=12,
+            num_hidden_layers=12,
+            projection_dim=768,
+            hidden_act="quick_gelu",
+            vocab_size=49408,
+            max_position_embeddings=77,
+            **ids,
+        )
+    ).to(dtype)
+    text_2 = CLIPTextModelWithProjection(
+        CLIPTextConfig(
+            hidden_size=1280,
+            intermediate_size=5120,
+            num_attention_heads=20,
+            num_hidden_layers=32,
+            projection_dim=1280,
+            hidden_act="gelu",
+            vocab_size=49408,
+            max_position_embeddings=77,
+            **ids,
+        )
+    ).to(dtype)
     with torch.device("cpu"):  # the schedulers keep their tables on the CPU
-        scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                                           steps_offset=1, timestep_spacing="leading", num_train_timesteps=1000)
-    print(f"  sdxl: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, text encoders "
-          f"{_params(text):.3f} + {_params(text_2):.3f} B parameters")
-    StableDiffusionXLPipeline(unet=unet, vae=vae, text_encoder=text, tokenizer=tokenizer, text_encoder_2=text_2,
-                              tokenizer_2=tokenizer, scheduler=scheduler).save_pretrained(path)
+        scheduler = EulerDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            steps_offset=1,
+            timestep_spacing="leading",
+            num_train_timesteps=1000,
+        )
+    print(
+        f"  sdxl: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, text encoders "
+        f"{_params(text):.3f} + {_params(text_2):.3f} B parameters"
+    )
+    StableDiffusionXLPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text,
+        tokenizer=tokenizer,
+        text_encoder_2=text_2,
+        tokenizer_2=tokenizer,
+        scheduler=scheduler,
+    ).save_pretrained(path)
 
 
 def _full_svd(path: Path) -> None:
     """stabilityai/stable-video-diffusion-img2vid-xt: spatio-temporal UNet 1.52 B, CLIP ViT-H/14 image encoder."""
     import torch
-
     from diffusers import (
         AutoencoderKLTemporalDecoder,
         EulerDiscreteScheduler,
@@ -532,30 +719,69 @@ def _full_svd(path: Path) -> None:
 
     dtype = _dtype()
     unet = UNetSpatioTemporalConditionModel(
-        sample_size=96, in_channels=8, out_channels=4, layers_per_block=2,
+        sample_size=96,
+        in_channels=8,
+        out_channels=4,
+        layers_per_block=2,
         block_out_channels=(320, 640, 1280, 1280),
         down_block_types=("CrossAttnDownBlockSpatioTemporal",) * 3 + ("DownBlockSpatioTemporal",),
         up_block_types=("UpBlockSpatioTemporal",) + ("CrossAttnUpBlockSpatioTemporal",) * 3,
-        num_attention_heads=(5, 10, 20, 20), cross_attention_dim=1024, transformer_layers_per_block=1,
-        addition_time_embed_dim=256, projection_class_embeddings_input_dim=768, num_frames=25,
+        num_attention_heads=(5, 10, 20, 20),
+        cross_attention_dim=1024,
+        transformer_layers_per_block=1,
+        addition_time_embed_dim=256,
+        projection_class_embeddings_input_dim=768,
+        num_frames=25,
     ).to(dtype)
     vae = AutoencoderKLTemporalDecoder(
-        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2,
-        block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
-        sample_size=768, scaling_factor=0.18215, force_upcast=True,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=2,
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        sample_size=768,
+        scaling_factor=0.18215,
+        force_upcast=True,
     ).to(dtype)
-    image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
-        hidden_size=1280, intermediate_size=5120, num_attention_heads=16, num_hidden_layers=32, patch_size=14,
-        image_size=224, projection_dim=1024, hidden_act="gelu")).to(dtype)
+    image_encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=1280,
+            intermediate_size=5120,
+            num_attention_heads=16,
+            num_hidden_layers=32,
+            patch_size=14,
+            image_size=224,
+            projection_dim=1024,
+            hidden_act="gelu",
+        )
+    ).to(dtype)
     with torch.device("cpu"):
         scheduler = EulerDiscreteScheduler(
-            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", interpolation_type="linear",
-            num_train_timesteps=1000, prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
-            steps_offset=1, timestep_spacing="leading", timestep_type="continuous", use_karras_sigmas=True)
-    print(f"  svd: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, image encoder "
-          f"{_params(image_encoder):.3f} B parameters")
-    StableVideoDiffusionPipeline(unet=unet, image_encoder=image_encoder, scheduler=scheduler, vae=vae,
-                                 feature_extractor=CLIPImageProcessor(crop_size=224, size=224)).save_pretrained(path)
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            interpolation_type="linear",
+            num_train_timesteps=1000,
+            prediction_type="v_prediction",
+            sigma_max=700.0,
+            sigma_min=0.002,
+            steps_offset=1,
+            timestep_spacing="leading",
+            timestep_type="continuous",
+            use_karras_sigmas=True,
+        )
+    print(
+        f"  svd: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, image encoder "
+        f"{_params(image_encoder):.3f} B parameters"
+    )
+    StableVideoDiffusionPipeline(
+        unet=unet,
+        image_encoder=image_encoder,
+        scheduler=scheduler,
+        vae=vae,
+        feature_extractor=CLIPImageProcessor(crop_size=224, size=224),
+    ).save_pretrained(path)
 
 
 def _full_llm(path: Path) -> None:
@@ -566,10 +792,20 @@ def _full_llm(path: Path) -> None:
 
     tokenizer = _bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
     config = Qwen2Config(
-        vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
-        num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=32768, rope_theta=1e6,
-        rms_norm_eps=1e-6, tie_word_embeddings=False, hidden_act="silu",
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=None, pad_token_id=tokenizer.pad_token_id,
+        vocab_size=152064,
+        hidden_size=3584,
+        intermediate_size=18944,
+        num_hidden_layers=28,
+        num_attention_heads=28,
+        num_key_value_heads=4,
+        max_position_embeddings=32768,
+        rope_theta=1e6,
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=False,
+        hidden_act="silu",
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=None,
+        pad_token_id=tokenizer.pad_token_id,
     )
     model = Qwen2ForCausalLM(config).to(_dtype())
     model.generation_config.eos_token_id = None  # random weights: decode every token asked for
@@ -589,7 +825,9 @@ def _full_tts(path: Path) -> None:
     chars = ["<pad>", " ", "'", "-"] + list(string.ascii_lowercase) + ["<unk>"]
     vocab = target / "vocab.json"
     vocab.write_text(json.dumps({c: i for i, c in enumerate(chars)}))
-    tokenizer = VitsTokenizer(vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False)
+    tokenizer = VitsTokenizer(
+        vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False
+    )
     model = VitsModel(VitsConfig(vocab_size=len(chars), sampling_rate=16000, pad_token_id=0))
     print(f"  tts: {_params(model) * 1000:.1f} M parameters")
     model.save_pretrained(target)
@@ -609,22 +847,56 @@ def _full_musicgen(path: Path) -> None:
     from pipelines.engines.tiny import _bpe_tokenizer
 
     tokenizer = _bpe_tokenizer({"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
-    text_encoder = T5Config(vocab_size=32128, d_model=768, d_ff=3072, d_kv=64, num_layers=12, num_heads=12,
-                            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+    text_encoder = T5Config(
+        vocab_size=32128,
+        d_model=768,
+        d_ff=3072,
+        d_kv=64,
+        num_layers=12,
+        num_heads=12,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     audio_encoder = EncodecConfig(
-        sampling_rate=32000, audio_channels=1, hidden_size=128, num_filters=64, num_residual_layers=1,
-        upsampling_ratios=[8, 5, 4, 4], codebook_size=2048, codebook_dim=128, target_bandwidths=[2.2],
-        compress=2, num_lstm_layers=2, norm_type="weight_norm", use_causal_conv=False, pad_mode="reflect",
-        normalize=False, trim_right_ratio=1.0,
+        sampling_rate=32000,
+        audio_channels=1,
+        hidden_size=128,
+        num_filters=64,
+        num_residual_layers=1,
+        upsampling_ratios=[8, 5, 4, 4],
+        codebook_size=2048,
+        codebook_dim=128,
+        target_bandwidths=[2.2],
+        compress=2,
+        num_lstm_layers=2,
+        norm_type="weight_norm",
+        use_causal_conv=False,
+        pad_mode="reflect",
+        normalize=False,
+        trim_right_ratio=1.0,
     )
     decoder = MusicgenDecoderConfig(
-        vocab_size=2048, hidden_size=1536, num_hidden_layers=48, num_attention_heads=24, ffn_dim=6144,
-        max_position_embeddings=2048, num_codebooks=4, audio_channels=1, pad_token_id=2048, bos_token_id=2048,
+        vocab_size=2048,
+        hidden_size=1536,
+        num_hidden_layers=48,
+        num_attention_heads=24,
+        ffn_dim=6144,
+        max_position_embeddings=2048,
+        num_codebooks=4,
+        audio_channels=1,
+        pad_token_id=2048,
+        bos_token_id=2048,
     )
     model = MusicgenForConditionalGeneration(
-        MusicgenConfig(text_encoder=text_encoder, audio_encoder=audio_encoder, decoder=decoder)).to(_dtype())
-    model.generation_config.update(decoder_start_token_id=2048, pad_token_id=2048, do_sample=True,
-                                   guidance_scale=3.0, max_length=1500)
+        MusicgenConfig(text_encoder=text_encoder, audio_encoder=audio_encoder, decoder=decoder)
+    ).to(_dtype())
+    model.generation_config.update(
+        decoder_start_token_id=2048,
+        pad_token_id=2048,
+        do_sample=True,
+        guidance_scale=3.0,
+        max_length=1500,
+    )
     print(f"  musicgen: {_params(model):.2f} B parameters")
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
@@ -636,27 +908,53 @@ def _full_musicgen(path: Path) -> None:
 def _ray_available() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("ray") is not None and importlib.util.find_spec("ray.serve") is not None
+    return (
+        importlib.util.find_spec("ray") is not None
+        and importlib.util.find_spec("ray.serve") is not None
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, help="a model directory (default: built here, see --size)")
-    parser.add_argument("--size", choices=["tiny", "full"], default="tiny",
-                        help="models built here: tiny test models, or random weights in the real configs")
-    parser.add_argument("--keep-models", type=Path, help="build the models into this directory and keep them "
-                        "(reused when it already holds them)")
+    parser.add_argument(
+        "--models", type=Path, help="a model directory (default: built here, see --size)"
+    )
+    parser.add_argument(
+        "--size",
+        choices=["tiny", "full"],
+        default="tiny",
+        help="models built here: tiny test models, or random weights in the real configs",
+    )
+    parser.add_argument(
+        "--keep-models",
+        type=Path,
+        help="build the models into this directory and keep them "
+        "(reused when it already holds them)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engines", default="llm,sdxl,svd,tts,musicgen")
-    parser.add_argument("--serve", choices=["auto", "on", "off"], default="auto",
-                        help="the Serve way too (auto: when Ray is installed)")
-    parser.add_argument("--tts-split", choices=["auto", "serve", "procs", "both", "off"], default="auto",
-                        help="4x0.25 vs 1x1.0 TTS workers: Serve replicas, capped processes (auto: Serve "
-                             "when on, else processes)")
-    parser.add_argument("--ways", default="library,engine,served",
-                        help="which ways to time besides the library call (engine, served)")
+    parser.add_argument(
+        "--serve",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the Serve way too (auto: when Ray is installed)",
+    )
+    parser.add_argument(
+        "--tts-split",
+        choices=["auto", "serve", "procs", "both", "off"],
+        default="auto",
+        help="4x0.25 vs 1x1.0 TTS workers: Serve replicas, capped processes (auto: Serve "
+        "when on, else processes)",
+    )
+    parser.add_argument(
+        "--ways",
+        default="library,engine,served",
+        help="which ways to time besides the library call (engine, served)",
+    )
     parser.add_argument("--json", type=Path, help="also write the JSON object to this file")
-    parser.add_argument("--cpu", action="store_true", help="run without CUDA (a smoke test; numbers mean nothing)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="run without CUDA (a smoke test; numbers mean nothing)"
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -683,25 +981,39 @@ def main(argv: list[str] | None = None) -> int:
                 bench_models(models, args.size, missing)
         ready = {s.engine for s in check_models_dir(models) if s.ready}
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu (smoke test)"
-        results: dict = {"gpu_device": gpu, "gpu_models": str(args.models or args.size),
-                         "gpu_torch": torch.__version__}
+        results: dict = {
+            "gpu_device": gpu,
+            "gpu_models": str(args.models or args.size),
+            "gpu_torch": torch.__version__,
+        }
         if serve_on:
             try:
                 import ray
 
-                ray.init(address="local", num_gpus=1, include_dashboard=False, log_to_driver=False,
-                         object_store_memory=8 * GIB, **({"num_cpus": 4} if args.cpu else {}))
+                ray.init(
+                    address="local",
+                    num_gpus=1,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    object_store_memory=8 * GIB,
+                    **({"num_cpus": 4} if args.cpu else {}),
+                )
             except Exception as exc:  # noqa: BLE001 - measure the rest without Serve
                 print(f"Ray did not start ({exc!r}): Serve is left out", flush=True)
                 serve_on = False
-        print(f"device: {gpu}; models: {args.models or args.size}; serve: {'on' if serve_on else 'off'}", flush=True)
+        print(
+            f"device: {gpu}; models: {args.models or args.size}; serve: {'on' if serve_on else 'off'}",
+            flush=True,
+        )
         for name in engines:
             if name not in ready:
                 print(f"{name}: not in the model directory, skipped")
                 continue
             work = workloads(settings)[name]
             try:
-                measured = bench_engine(work, models, args.rounds, serve_on, tuple(args.ways.split(",")))
+                measured = bench_engine(
+                    work, models, args.rounds, serve_on, tuple(args.ways.split(","))
+                )
             except Exception as exc:  # noqa: BLE001 - report and go on with the other engines
                 import traceback
 
@@ -725,7 +1037,9 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
             for way, mem in memory.items():
                 total = mem["weights"] + mem.get("call_peak", 0)
-                print(f"          {way}: weights {mem['weights'] / GIB:.2f} GiB, peak in a call {total / GIB:.2f} GiB")
+                print(
+                    f"          {way}: weights {mem['weights'] / GIB:.2f} GiB, peak in a call {total / GIB:.2f} GiB"
+                )
                 results[f"gpu_{name}_{way}_weights_gib"] = mem["weights"] / GIB
                 results[f"gpu_{name}_{way}_peak_gib"] = total / GIB
             for way, rate in rates.items():
@@ -739,18 +1053,24 @@ def main(argv: list[str] | None = None) -> int:
             if split in ("serve", "both") and serve_on:
                 try:
                     s = bench_tts_split_serve(models, args.rounds)
-                    print(f"tts serve  4x0.25 GPU {s['tts_serve_4x025_lines_per_s']:.1f} lines/s, "
-                          f"1x1.0 GPU {s['tts_serve_1x1_lines_per_s']:.1f} lines/s, "
-                          f"ratio {s['tts_serve_4x025_vs_1x1']:.2f}", flush=True)
+                    print(
+                        f"tts serve  4x0.25 GPU {s['tts_serve_4x025_lines_per_s']:.1f} lines/s, "
+                        f"1x1.0 GPU {s['tts_serve_1x1_lines_per_s']:.1f} lines/s, "
+                        f"ratio {s['tts_serve_4x025_vs_1x1']:.2f}",
+                        flush=True,
+                    )
                     results.update({f"gpu_{k}": v for k, v in s.items()})
                 except Exception as exc:  # noqa: BLE001
                     print(f"tts serve split: FAILED {exc!r}", flush=True)
             if split in ("procs", "both") or (split == "serve" and not serve_on):
                 try:
                     p = bench_tts_split_procs(models, args.rounds)
-                    print(f"tts procs  4x0.25 mem {p['tts_procs_4x025_lines_per_s']:.1f} lines/s, "
-                          f"1x1.0 {p['tts_procs_1x1_lines_per_s']:.1f} lines/s, "
-                          f"ratio {p['tts_procs_4x025_vs_1x1']:.2f}", flush=True)
+                    print(
+                        f"tts procs  4x0.25 mem {p['tts_procs_4x025_lines_per_s']:.1f} lines/s, "
+                        f"1x1.0 {p['tts_procs_1x1_lines_per_s']:.1f} lines/s, "
+                        f"ratio {p['tts_procs_4x025_vs_1x1']:.2f}",
+                        flush=True,
+                    )
                     results.update({f"gpu_{k}": v for k, v in p.items()})
                 except Exception as exc:  # noqa: BLE001
                     print(f"tts procs split: FAILED {exc!r}", flush=True)

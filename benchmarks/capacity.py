@@ -5,7 +5,7 @@
 1. Renders `--films` copies of the sample screenplay (1280×720, 24 fps, generated music) through
    the bulk path itself (`cluster.bulk.render_all`: one Ray task per film, `--parallel` at a
    time) on a local Ray using every CPU here. Each stage is timed from the orchestrator's
-   progress callback (`cluster.progress.StageClock`).
+   progress callback (`infra.progress.StageClock`).
 2. Throughput here = films ÷ wall time. The draft tier is CPU-bound, so a g4dn.xlarge (4 vCPU,
    1 T4 the draft tier leaves idle) is estimated as this box's throughput × 4 ÷ vCPUs here —
    assuming its Cascade Lake vCPUs are as fast as these (run the script on a g4dn.xlarge to
@@ -44,29 +44,52 @@ NODES = {
 }
 
 
-def measure(films: int, duration: float, parallel: int | None, tier: str, models: str | None) -> dict:
+def measure(
+    films: int, duration: float, parallel: int | None, tier: str, models: str | None
+) -> dict:
     """Render the films through the bulk path; wall time, vCPUs and every film's report."""
     import ray
 
     from cluster.bulk import render_all, studio_engines
     from cluster.manifest import Film
-    from filmstudio import ray_local
+    from infra import ray_local
 
     shutil.rmtree(OUT, ignore_errors=True)
-    fields = {"script": SAMPLE.read_text(), "duration": duration, "size": "1280x720", "fps": 24, "tier": tier}
+    fields = {
+        "script": SAMPLE.read_text(),
+        "duration": duration,
+        "size": "1280x720",
+        "fps": 24,
+        "tier": tier,
+    }
     if models:
         fields["models_dir"] = models
-    batch = [Film(i + 1, f"film-{i + 1}", str(OUT / f"film-{i + 1}"), {**fields, "seed": i}) for i in range(films)]
+    batch = [
+        Film(i + 1, f"film-{i + 1}", str(OUT / f"film-{i + 1}"), {**fields, "seed": i})
+        for i in range(films)
+    ]
     with ray_local.ray_session():
         ray_local.start()
         vcpus = ray.cluster_resources().get("CPU", os.cpu_count())
         started = time.perf_counter()
-        engines = studio_engines("studio") if tier == "studio" else None  # the t4 app, where it runs
-        reports = list(render_all(batch, parallel=parallel, max_retries=0, work_root=str(OUT / "work"), engines=engines))
+        engines = (
+            studio_engines("studio") if tier == "studio" else None
+        )  # the t4 app, where it runs
+        reports = list(
+            render_all(
+                batch,
+                parallel=parallel,
+                max_retries=0,
+                work_root=str(OUT / "work"),
+                engines=engines,
+            )
+        )
         wall = time.perf_counter() - started
     failed = [r for r in reports if not r.ok]
     if failed:
-        raise SystemExit(f"capacity: {failed[0].id} failed in {failed[0].stage}: {failed[0].reason}")
+        raise SystemExit(
+            f"capacity: {failed[0].id} failed in {failed[0].stage}: {failed[0].reason}"
+        )
     return {"wall_s": wall, "vcpus": vcpus, "reports": reports}
 
 
@@ -81,9 +104,15 @@ def capacity(run: dict, films: int, duration: float, tier: str) -> dict:
             per_hour = per_hour_here
         else:
             continue
-        rows.append({"node": name, "usd_per_hour": price, "films_per_hour": round(per_hour, 1),
-                     "usd_per_film": round(price / per_hour, 4),
-                     "usd_per_film_minute": round(price / per_hour / (duration / 60), 4)})
+        rows.append(
+            {
+                "node": name,
+                "usd_per_hour": price,
+                "films_per_hour": round(per_hour, 1),
+                "usd_per_film": round(price / per_hour, 4),
+                "usd_per_film_minute": round(price / per_hour / (duration / 60), 4),
+            }
+        )
     stages: dict[str, list[float]] = {}
     for report in run["reports"]:
         for stage, seconds in report.stages.items():
@@ -112,12 +141,18 @@ def markdown(result: dict) -> str:
         "",
         "| stage | mean s per film | share |",
         "|---|---:|---:|",
-        *[f"| {stage} | {s:.2f} | {s / total:.0%} |" for stage, s in result["stage_mean_s"].items()],
+        *[
+            f"| {stage} | {s:.2f} | {s / total:.0%} |"
+            for stage, s in result["stage_mean_s"].items()
+        ],
         "",
         "| node | $/hour | films/hour | $/film | $/film-minute |",
         "|---|---:|---:|---:|---:|",
-        *[f"| {r['node']} | {r['usd_per_hour']:.3f} | {r['films_per_hour']:.1f} | {r['usd_per_film']:.4f} | "
-          f"{r['usd_per_film_minute']:.4f} |" for r in result["nodes"]],
+        *[
+            f"| {r['node']} | {r['usd_per_hour']:.3f} | {r['films_per_hour']:.1f} | {r['usd_per_film']:.4f} | "
+            f"{r['usd_per_film_minute']:.4f} |"
+            for r in result["nodes"]
+        ],
     ]
     return "\n".join(lines)
 
@@ -137,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--films", type=int, default=4)
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--parallel", type=int, default=None, help="films at once (default: the bulk runner's)")
+    parser.add_argument(
+        "--parallel", type=int, default=None, help="films at once (default: the bulk runner's)"
+    )
     parser.add_argument("--tier", choices=("draft", "studio"), default="draft")
     parser.add_argument("--models", help="the studio tier's model directory")
     args = parser.parse_args(argv)

@@ -41,7 +41,9 @@ def demand(ray_actor_options: dict | None) -> dict[str, float]:
     """What one replica asks for. Serve reserves 1 CPU per replica unless told otherwise."""
     options = ray_actor_options or {}
     wanted = {"CPU": float(options.get("num_cpus", 1)), "GPU": float(options.get("num_gpus", 0))}
-    wanted.update({name: float(amount) for name, amount in (options.get("resources") or {}).items()})
+    wanted.update(
+        {name: float(amount) for name, amount in (options.get("resources") or {}).items()}
+    )
     return {name: amount for name, amount in wanted.items() if amount > 0}
 
 
@@ -52,21 +54,28 @@ def fitting_node_types(ray_actor_options: dict | None, config: dict) -> list[str
         name
         for name, node_type in config["available_node_types"].items()
         if name != config["head_node_type"]
-        and all(capacity(node_type).get(resource, 0) >= amount for resource, amount in wanted.items())
+        and all(
+            capacity(node_type).get(resource, 0) >= amount for resource, amount in wanted.items()
+        )
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m cluster.autoscaler dev|prod > ray-cluster.<profile>.yaml", file=sys.stderr)
+        print(
+            "usage: python -m cluster.autoscaler dev|prod > ray-cluster.<profile>.yaml",
+            file=sys.stderr,
+        )
         return 2
     try:
         config = load(argv[0])
     except KeyError as exc:
         print(f"cluster.autoscaler: {exc.args[0]}", file=sys.stderr)
         return 2
-    print(f"# Generated from ray-cluster.yaml by `python -m cluster.autoscaler {argv[0]}`: edit that file.")
+    print(
+        f"# Generated from ray-cluster.yaml by `python -m cluster.autoscaler {argv[0]}`: edit that file."
+    )
     print(yaml.safe_dump(config, sort_keys=False), end="")
     return 0
 

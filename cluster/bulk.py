@@ -29,11 +29,11 @@ from pathlib import Path
 
 import ray
 
-from cluster import metrics, storage
+from cluster import uris
 from cluster.manifest import Film, ManifestError, absolute_location, read_manifest
-from cluster.progress import ProgressLines, StageClock, tee
 from cluster.report import FilmReport, print_table, summary, write_summary
-from filmstudio import ray_local
+from infra import metrics, ray_local
+from infra.progress import ProgressLines, StageClock, tee
 from pipelines.errors import InputError
 
 DONE_MARKER = "summary.json"
@@ -61,23 +61,41 @@ def _run(manifest, out: str | None, args: argparse.Namespace) -> int:
         print(f"row {bad.row} invalid: {bad.reason}", flush=True)
     finished = {film.id: report for film in manifest.films if (report := finished_report(film))}
     todo = [film for film in manifest.films if film.id not in finished]
-    print(f"bulk: {len(manifest.films) + len(manifest.bad)} rows: {len(todo)} to render, "
-          f"{len(finished)} already done, {len(manifest.bad)} invalid; cluster {_describe_cluster()}", flush=True)
+    print(
+        f"bulk: {len(manifest.films) + len(manifest.bad)} rows: {len(todo)} to render, "
+        f"{len(finished)} already done, {len(manifest.bad)} invalid; cluster {_describe_cluster()}",
+        flush=True,
+    )
 
-    engines = studio_engines(args.serve_app) if any(f.fields.get("tier") == "studio" for f in todo) else None
+    engines = (
+        studio_engines(args.serve_app)
+        if any(f.fields.get("tier") == "studio" for f in todo)
+        else None
+    )
     started = time.time()
-    reports += [*finished.values(), *render_all(todo, parallel=args.parallel, max_retries=args.max_retries,
-                                                work_root=args.work_dir, engines=engines)]
-    result = summary(reports, manifest=args.manifest, wall_s=round(time.time() - started, 1), nodes=_task_nodes())
+    reports += [
+        *finished.values(),
+        *render_all(
+            todo,
+            parallel=args.parallel,
+            max_retries=args.max_retries,
+            work_root=args.work_dir,
+            engines=engines,
+        ),
+    ]
+    result = summary(
+        reports, manifest=args.manifest, wall_s=round(time.time() - started, 1), nodes=_task_nodes()
+    )
     print_table(reports)
     if out:
-        write_summary(result, storage.join(out, SUMMARY))
-        print(f"summary: {storage.join(out, SUMMARY)}", flush=True)
+        write_summary(result, uris.join(out, SUMMARY))
+        print(f"summary: {uris.join(out, SUMMARY)}", flush=True)
     return 0 if all(r.ok for r in reports) else 1
 
 
-def render_all(films: list[Film], *, parallel: int | None, max_retries: int, work_root: str,
-               engines=None) -> Iterator[FilmReport]:
+def render_all(
+    films: list[Film], *, parallel: int | None, max_retries: int, work_root: str, engines=None
+) -> Iterator[FilmReport]:
     """Render `films` as Ray tasks, keeping at most `parallel` in flight (by default half the
     cluster's CPUs, re-read as the autoscaler adds nodes, so frame batches always find room).
     `engines` (see `studio_engines`) serve the studio-tier films."""
@@ -95,8 +113,11 @@ def render_all(films: list[Film], *, parallel: int | None, max_retries: int, wor
             report = ray.get(ready)
         except ray.exceptions.RayError as exc:  # its nodes kept dying, or it ran out of memory
             report = FilmReport(film.row, film.id, "failed", reason=_one_line(exc), stage="cluster")
-        print(f"[{film.id}] {report.status}" + (f" ({report.stage}: {report.reason})" if not report.ok else ""),
-              flush=True)
+        print(
+            f"[{film.id}] {report.status}"
+            + (f" ({report.stage}: {report.reason})" if not report.ok else ""),
+            flush=True,
+        )
         yield report
     metrics.set_queue_depth(0)
 
@@ -118,21 +139,41 @@ def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
     tier = film.fields.get("tier", "draft")
     try:
         progress("inputs", 0, f"on {ray.util.get_node_ip_address()} node {node[:8]}")
-        request = film.request(fetch=lambda ref: storage.download(ref, work / "inputs"))
-        result = render_film(request, work / "film" / f"{film.id}.mp4", work_dir=work / "stages", progress=progress,
-                             engines=engines if request.tier == "studio" else None)
+        request = film.request(fetch=lambda ref: uris.download(ref, work / "inputs"))
+        result = render_film(
+            request,
+            work / "film" / f"{film.id}.mp4",
+            work_dir=work / "stages",
+            progress=progress,
+            engines=engines if request.tier == "studio" else None,
+        )
         progress("publish", 100, f"to {film.output}")
         video = publish(result, film.output)
         stages = clock.stop()
-        report = FilmReport(film.row, film.id, "done", duration=result.duration, output=video,
-                            wall_s=round(time.time() - started, 2), node=node,
-                            stages={k: round(v, 3) for k, v in stages.items()}, fingerprint=film.fingerprint)
-        storage.write_text(storage.join(film.output, DONE_MARKER), json.dumps(asdict(report), indent=2))
+        report = FilmReport(
+            film.row,
+            film.id,
+            "done",
+            duration=result.duration,
+            output=video,
+            wall_s=round(time.time() - started, 2),
+            node=node,
+            stages={k: round(v, 3) for k, v in stages.items()},
+            fingerprint=film.fingerprint,
+        )
+        uris.write_text(uris.join(film.output, DONE_MARKER), json.dumps(asdict(report), indent=2))
     except Exception as exc:  # noqa: BLE001 — reported, not raised: the other films go on
         stage = clock.stage or "inputs"
         metrics.render_failed(stage, tier)
-        return FilmReport(film.row, film.id, "failed", reason=_one_line(exc), stage=stage,
-                          wall_s=round(time.time() - started, 2), node=node)
+        return FilmReport(
+            film.row,
+            film.id,
+            "failed",
+            reason=_one_line(exc),
+            stage=stage,
+            wall_s=round(time.time() - started, 2),
+            node=node,
+        )
     metrics.film_rendered(result.duration, tier)
     metrics.record_stages(stages, tier)
     shutil.rmtree(work, ignore_errors=True)
@@ -145,8 +186,7 @@ def studio_engines(app: str):
     otherwise, and each studio film loads the engines itself from its `models_dir`."""
     from ray import serve
 
-    from pipelines.engines import StudioEngines
-    from serve_apps.deployments import deployments
+    from pipelines.engines import DEPLOYMENT_NAMES, StudioEngines
 
     try:
         status = serve.status().applications.get(app)
@@ -154,24 +194,27 @@ def studio_engines(app: str):
         return None
     if status is None:
         return None
-    handles = {engine: serve.get_deployment_handle(deployment.name, app_name=app)
-               for engine, deployment in deployments().items() if deployment.name in status.deployments}
+    handles = {
+        engine: serve.get_deployment_handle(name, app_name=app)
+        for engine, name in DEPLOYMENT_NAMES.items()
+        if name in status.deployments
+    }
     return StudioEngines.from_handles(handles) if handles else None
 
 
 def publish(result, folder: str) -> str:
     """Copy the film and its sidecars into `folder`; the location of the MP4."""
     for path in (result.srt, result.vtt, result.thumbnail, result.video):
-        storage.upload(path, storage.join(folder, path.name))
-    return storage.join(folder, result.video.name)
+        uris.upload(path, uris.join(folder, path.name))
+    return uris.join(folder, result.video.name)
 
 
 def finished_report(film: Film) -> FilmReport | None:
     """The earlier report of `film` when its done-marker is there and the row is unchanged."""
-    marker = storage.join(film.output, DONE_MARKER)
-    if not storage.exists(marker):
+    marker = uris.join(film.output, DONE_MARKER)
+    if not uris.exists(marker):
         return None
-    done = json.loads(storage.read_text(marker))
+    done = json.loads(uris.read_text(marker))
     if done.get("fingerprint") != film.fingerprint:
         return None  # the row changed since: render it again
     return FilmReport(**{**done, "row": film.row, "status": "skipped"})
@@ -193,8 +236,12 @@ def _task_nodes() -> dict[str, list[str]]:
         from ray.util.state import list_tasks
 
         context = ray.get_runtime_context()
-        tasks = list_tasks(address=context.gcs_address, filters=[("job_id", "=", context.get_job_id())],
-                           limit=10_000, raise_on_missing_output=False)
+        tasks = list_tasks(
+            address=context.gcs_address,
+            filters=[("job_id", "=", context.get_job_id())],
+            limit=10_000,
+            raise_on_missing_output=False,
+        )
     except Exception:  # noqa: BLE001 — the dashboard is optional; the report is not
         return {}
     by_name: dict[str, set[str]] = {}
@@ -213,18 +260,36 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cluster.bulk", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m cluster.bulk", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("manifest", help="a .jsonl or .csv manifest (local path or s3://)")
-    parser.add_argument("--out", help="output root, a directory or s3://bucket/prefix: films go to OUT/<id>/")
-    parser.add_argument("--parallel", type=int, default=None,
-                        help="films in flight at once (default: half the cluster's CPUs, as it grows)")
-    parser.add_argument("--max-retries", type=int, default=3,
-                        help="times a film is retried when its node dies (default 3)")
-    parser.add_argument("--serve-app", default="studio",
-                        help="the Serve app whose engine deployments render studio-tier films (default studio)")
-    parser.add_argument("--work-dir", default=WORK_ROOT,
-                        help="root of the per-film work dirs; a shared mount lets a retry on another "
-                             f"node resume (default {WORK_ROOT})")
+    parser.add_argument(
+        "--out", help="output root, a directory or s3://bucket/prefix: films go to OUT/<id>/"
+    )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=None,
+        help="films in flight at once (default: half the cluster's CPUs, as it grows)",
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=3,
+        help="times a film is retried when its node dies (default 3)",
+    )
+    parser.add_argument(
+        "--serve-app",
+        default="studio",
+        help="the Serve app whose engine deployments render studio-tier films (default studio)",
+    )
+    parser.add_argument(
+        "--work-dir",
+        default=WORK_ROOT,
+        help="root of the per-film work dirs; a shared mount lets a retry on another "
+        f"node resume (default {WORK_ROOT})",
+    )
     return parser
 
 

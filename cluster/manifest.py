@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cluster import storage
+from cluster import uris
 from pipelines.errors import InputError
 from pipelines.request import FilmRequest, make_request
 
@@ -85,14 +85,14 @@ def read_manifest(uri: str, *, out: str | None = None) -> Manifest:
     """Read and check every row of the manifest at `uri` (a local path or `s3://`).
 
     `out` is the default output root: a row without `output` renders to `out/<id>`."""
-    if not storage.exists(uri):
+    if not uris.exists(uri):
         raise ManifestError(f"manifest {uri} not found")
     suffix = Path(uri).suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise ManifestError(f"manifest {uri} must end in .jsonl or .csv")
-    text = storage.read_text(uri)
+    text = uris.read_text(uri)
     rows = _jsonl_rows(text) if suffix == ".jsonl" else _csv_rows(text)
-    base = storage.parent(str(uri)) or "."
+    base = uris.parent(str(uri)) or "."
     films: list[Film] = []
     bad: list[BadRow] = []
     seen: dict[str, int] = {}
@@ -100,7 +100,9 @@ def read_manifest(uri: str, *, out: str | None = None) -> Manifest:
         try:
             film = _film(number, raw, base, out)
             if film.id in seen:
-                raise InputError("id", f"{film.id!r} repeats row {seen[film.id]}; give each row its own id")
+                raise InputError(
+                    "id", f"{film.id!r} repeats row {seen[film.id]}; give each row its own id"
+                )
             seen[film.id] = number
             films.append(film)
         except InputError as exc:
@@ -129,9 +131,13 @@ def _csv_rows(text: str) -> Iterator[dict]:
     reader = csv.DictReader(io.StringIO(text))
     unknown = [name for name in reader.fieldnames or [] if name not in FIELDS]
     if unknown:
-        raise ManifestError(f"CSV columns {', '.join(unknown)} are not known; columns are {', '.join(FIELDS)}")
+        raise ManifestError(
+            f"CSV columns {', '.join(unknown)} are not known; columns are {', '.join(FIELDS)}"
+        )
     for row in reader:
-        cells = {k: v.strip() for k, v in row.items() if k is not None and v is not None and v.strip()}
+        cells = {
+            k: v.strip() for k, v in row.items() if k is not None and v is not None and v.strip()
+        }
         if "images" in cells:
             cells["images"] = [p.strip() for p in cells["images"].split(";") if p.strip()]
         if "voices" in cells:
@@ -155,11 +161,13 @@ def _film(number: int, raw: dict | InputError, base: str, out: str | None) -> Fi
     fields = {k: v for k, v in raw.items() if k in REQUEST_FIELDS}
     script_file = _script_file(fields.get("script"), base)
     if script_file:
-        fields["script"] = storage.read_text(script_file)
+        fields["script"] = uris.read_text(script_file)
     if isinstance(fields.get("images"), str):
         fields["images"] = [fields["images"]]
     if isinstance(fields.get("images"), list):
-        fields["images"] = [_asset(ref, base, f"images[{i}]") for i, ref in enumerate(fields["images"])]
+        fields["images"] = [
+            _asset(ref, base, f"images[{i}]") for i, ref in enumerate(fields["images"])
+        ]
     if fields.get("music") not in (None, "generated", "none"):
         fields["music"] = _asset(fields["music"], base, "music")
     film_id = _film_id(raw.get("id"), script_file, number)
@@ -180,10 +188,14 @@ def _preflight(request: FilmRequest) -> None:
 
 def _script_file(script, base: str) -> str | None:
     """The script's file when the `script` field names one, else None (it is the text)."""
-    if not isinstance(script, str) or "\n" in script or not script.strip().lower().endswith(SCRIPT_FILES):
+    if (
+        not isinstance(script, str)
+        or "\n" in script
+        or not script.strip().lower().endswith(SCRIPT_FILES)
+    ):
         return None
-    uri = storage.resolve(script.strip(), base)
-    if not storage.exists(uri):
+    uri = uris.resolve(script.strip(), base)
+    if not uris.exists(uri):
         raise InputError("script", f"file {script.strip()} not found")
     return uri
 
@@ -191,8 +203,8 @@ def _script_file(script, base: str) -> str | None:
 def _asset(ref, base: str, name: str) -> str:
     if not isinstance(ref, str) or not ref.strip():
         raise InputError(name, "must be a file path or s3:// URI")
-    uri = storage.resolve(ref.strip(), base)
-    if not storage.exists(uri):
+    uri = uris.resolve(ref.strip(), base)
+    if not uris.exists(uri):
         raise InputError(name, f"file {ref.strip()} not found")
     return _portable(uri)
 
@@ -200,7 +212,7 @@ def _asset(ref, base: str, name: str) -> str:
 def _portable(uri: str) -> str:
     """Paths inside the working dir stay relative to it: `ray job submit --working-dir .` ships
     that folder to every node, where a task's current directory is its copy."""
-    if storage.is_s3(uri):
+    if uris.is_s3(uri):
         return uri
     path = os.path.abspath(uri)
     cwd = os.getcwd()
@@ -221,18 +233,20 @@ def _output(given, out: str | None, film_id: str) -> str:
         return absolute_location(str(given), "output")
     if not out:
         raise InputError("output", "no output location: pass --out or give the row an output")
-    return storage.join(absolute_location(out, "--out"), film_id)
+    return uris.join(absolute_location(out, "--out"), film_id)
 
 
 def absolute_location(uri: str, name: str) -> str:
     """An output location every node can reach: s3://, or an absolute path (a shared mount on a
     real cluster). Relative paths are taken from the current directory, except inside a Ray
     job, where that is a temporary copy of the working dir and they are refused."""
-    if storage.is_s3(uri):
+    if uris.is_s3(uri):
         return uri
     if in_ray_job() and not os.path.isabs(uri):
         # Inside `ray job submit` the current directory is a temporary copy of the working dir.
-        raise InputError(name, f"{uri} is relative: inside a Ray job give an absolute path or s3://")
+        raise InputError(
+            name, f"{uri} is relative: inside a Ray job give an absolute path or s3://"
+        )
     return os.path.abspath(uri)
 
 

@@ -29,8 +29,15 @@ def synced(service_text: str, serve_text: str) -> str:
     match = BLOCK.search(service_text)
     if match is None:
         raise ValueError("rayservice.yaml has no `serveConfigV2: |` block")
-    body = textwrap.indent(serve_text.rstrip("\n") + "\n", match["indent"] + "  ", lambda line: line.strip() != "")
-    return service_text[: match.start("body")] + body + "\n" + service_text[match.end("body"):].lstrip("\n")
+    body = textwrap.indent(
+        serve_text.rstrip("\n") + "\n", match["indent"] + "  ", lambda line: line.strip() != ""
+    )
+    return (
+        service_text[: match.start("body")]
+        + body
+        + "\n"
+        + service_text[match.end("body") :].lstrip("\n")
+    )
 
 
 def worker_groups(service: dict) -> dict[str, dict[str, float]]:
@@ -65,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             SERVE_CONFIG.read_text()
         )
         if not same:
-            print("cluster/rayservice.yaml differs from serve_apps/t4.yaml: run `python -m cluster.rayservice`",
-                  file=sys.stderr)
+            print(
+                "cluster/rayservice.yaml differs from serve_apps/t4.yaml: run `python -m cluster.rayservice`",
+                file=sys.stderr,
+            )
         return 0 if same else 1
     SERVICE.write_text(wanted)
     print(f"synced {SERVICE.relative_to(ROOT)} from {SERVE_CONFIG.relative_to(ROOT)}")

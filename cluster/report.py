@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from rich.console import Console
 from rich.table import Table
 
-from cluster import storage
+from cluster import uris
 
 STATUS_STYLE = {"done": "green", "skipped": "cyan", "failed": "bold red", "invalid": "red"}
 
@@ -49,15 +49,21 @@ def summary(reports: list[FilmReport], **extra) -> dict:
 
 
 def write_summary(data: dict, uri: str) -> None:
-    storage.write_text(uri, json.dumps(data, indent=2) + "\n")
+    uris.write_text(uri, json.dumps(data, indent=2) + "\n")
 
 
 def print_table(reports: list[FilmReport], console: Console | None = None) -> None:
     """The run as a table: row, film, status, length, wall time, output (or the reason)."""
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title="bulk render", show_lines=False)
-    for name, justify in [("row", "right"), ("film", "left"), ("status", "left"), ("length", "right"),
-                          ("wall", "right"), ("output / reason", "left")]:
+    for name, justify in [
+        ("row", "right"),
+        ("film", "left"),
+        ("status", "left"),
+        ("length", "right"),
+        ("wall", "right"),
+        ("output / reason", "left"),
+    ]:
         table.add_column(name, justify=justify, overflow="fold")
     for r in sorted(reports, key=lambda r: r.row):
         detail = r.output if r.ok else f"{r.stage + ': ' if r.stage else ''}{r.reason}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from filmstudio.settings import Settings
+from infra.settings import Settings
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 

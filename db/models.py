@@ -194,7 +194,9 @@ class Asset(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    kind: Mapped[AssetKind | None] = mapped_column(_enum(AssetKind))  # known once the content is read
+    kind: Mapped[AssetKind | None] = mapped_column(
+        _enum(AssetKind)
+    )  # known once the content is read
     status: Mapped[AssetStatus] = mapped_column(_enum(AssetStatus), default=AssetStatus.ready)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str | None] = mapped_column(String(100))

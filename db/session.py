@@ -23,7 +23,10 @@ def create_db_engine(url: str) -> Engine:
     """An engine tuned for its backend: WAL and foreign keys on SQLite, a real pool on Postgres."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=30
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=30,
         )
         _configure_sqlite(engine)
         return engine

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -68,23 +68,29 @@ def _parse_voices(pairs: list[str]) -> dict[str, str]:
 @app.command()
 def render(
     script: Annotated[Path, typer.Argument(help="Fountain screenplay or plain prose")],
-    image: Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")] = [],
-    images: Annotated[Optional[Path], typer.Option(help="a folder of images, used in name order")] = None,
+    image: Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")] = (),
+    images: Annotated[
+        Path | None, typer.Option(help="a folder of images, used in name order")
+    ] = None,
     music: Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")] = "generated",
-    voice: Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")] = [],
+    voice: Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")] = (),
     language: Annotated[str, typer.Option(help="language code, see `filmstudio voices`")] = "en",
     duration: Annotated[float, typer.Option(help="film length in seconds")] = 60.0,
-    size: Annotated[str, typer.Option(help="1280x720, 1920x1080, 1080x1920 or 1080x1080")] = "1280x720",
+    size: Annotated[
+        str, typer.Option(help="1280x720, 1920x1080, 1080x1920 or 1080x1080")
+    ] = "1280x720",
     fps: Annotated[int, typer.Option(help="frames per second")] = 24,
-    burn_subtitles: Annotated[bool, typer.Option("--burn-subtitles", help="draw subtitles into the picture")] = False,
+    burn_subtitles: Annotated[
+        bool, typer.Option("--burn-subtitles", help="draw subtitles into the picture")
+    ] = False,
     narrate_action: Annotated[bool, typer.Option(help="the narrator reads action lines")] = True,
     seed: Annotated[int, typer.Option(help="seed for pictures, motion and music")] = 0,
     tier: Annotated[str, typer.Option(help="draft (CPU, no weights) or studio (models)")] = "draft",
-    models: Annotated[Optional[Path], typer.Option(help="studio tier: local model directory")] = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="the MP4 to write")] = None,
+    models: Annotated[Path | None, typer.Option(help="studio tier: local model directory")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="the MP4 to write")] = None,
 ) -> None:
     """Render SCRIPT into an MP4 with .srt, .vtt and .jpg (thumbnail) beside it."""
-    from filmstudio.ray_local import ray_session
+    from infra.ray_local import ray_session
     from pipelines.orchestrator import STAGES, render_film
     from pipelines.request import make_request
 
@@ -109,7 +115,13 @@ def render(
     out = output or Path(script.stem + ".mp4")
 
     started = time.perf_counter()
-    columns = (TextColumn("{task.description:<9}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"))
+    columns = (
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+    )
     try:
         with Progress(*columns, console=console, transient=True) as bars, ray_session() as stop:
             tasks = {stage: bars.add_task(stage, total=100, note="") for stage in STAGES}
@@ -120,14 +132,18 @@ def render(
                 start, end = STAGES[stage]
                 for earlier in list(STAGES)[: list(STAGES).index(stage)]:
                     bars.update(tasks[earlier], completed=100)
-                bars.update(tasks[stage], completed=(percent - start) / (end - start) * 100, note=message[:48])
+                bars.update(
+                    tasks[stage],
+                    completed=(percent - start) / (end - start) * 100,
+                    note=message[:48],
+                )
 
             result = render_film(request, out, progress=progress)
     except InputError as error:
         _fail(error)
     except KeyboardInterrupt:
         console.print("[yellow]cancelled[/yellow]: nothing was written")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     took = time.perf_counter() - started
     print(f"film:      {result.video}")
     print(f"subtitles: {result.srt}  {result.vtt}")
@@ -136,7 +152,9 @@ def render(
 
 
 @app.command()
-def voices(language: Annotated[Optional[str], typer.Option(help="only this language")] = None) -> None:
+def voices(
+    language: Annotated[str | None, typer.Option(help="only this language")] = None,
+) -> None:
     """List the voices per language (names for --voice CHARACTER=NAME)."""
     from pipelines import voice
 

@@ -13,8 +13,8 @@ import os
 import time
 
 from db.migrate import upgrade
-from filmstudio import ray_local
-from filmstudio.settings import get_settings
+from infra import ray_local
+from infra.settings import get_settings
 
 log = logging.getLogger("filmstudio.server")
 
@@ -37,7 +37,9 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8000) -> None:
         own_ray = ray_local.start()
         serve.start(http_options={"host": host, "port": port})
         serve.run(build_app({}), name=APP, route_prefix="/")
-        print(f"AI Film Studio on http://{host}:{port}  (API docs: /docs; Ctrl-C stops)", flush=True)
+        print(
+            f"AI Film Studio on http://{host}:{port}  (API docs: /docs; Ctrl-C stops)", flush=True
+        )
         try:
             while True:
                 time.sleep(3600)

@@ -141,7 +141,9 @@ class ChunkEncoder:
         return self.buffer.getvalue()
 
 
-def encode_chunk(frames: Iterable[np.ndarray], width: int, height: int, fps: int, threads: int = 1) -> bytes:
+def encode_chunk(
+    frames: Iterable[np.ndarray], width: int, height: int, fps: int, threads: int = 1
+) -> bytes:
     """A chunk's frames (flat yuv420p) → the chunk's MP4 bytes (see `ChunkEncoder`)."""
     chunk = ChunkEncoder(width, height, fps, threads)
     for yuv in frames:
@@ -161,11 +163,18 @@ class FilmEncoder:
     def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray | Future):
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
-        self.container = av.open(str(self.path), "w", format="mp4", options={"movflags": "+faststart", "max_interleave_delta": "0"})
+        self.container = av.open(
+            str(self.path),
+            "w",
+            format="mp4",
+            options={"movflags": "+faststart", "max_interleave_delta": "0"},
+        )
         self.video = None  # made from the first chunk's stream: every chunk shares its settings
         self.audio_stream = None
         self._pending = audio if isinstance(audio, Future) else None
-        self.audio = None if self._pending else audio  # (n, 2) float32; made planar a chunk at a time
+        self.audio = (
+            None if self._pending else audio
+        )  # (n, 2) float32; made planar a chunk at a time
         self.audio_sent = 0
         self.frames = 0
         self._chunk: ChunkEncoder | None = None  # for `write`: the chunk being encoded here
@@ -251,7 +260,7 @@ class FilmEncoder:
         except Exception:  # noqa: BLE001 - the file is being thrown away
             pass
 
-    def __enter__(self) -> "FilmEncoder":
+    def __enter__(self) -> FilmEncoder:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -340,7 +349,12 @@ def yuv420_to_rgb(yuv: np.ndarray, width: int, height: int) -> np.ndarray:
     frame = av.VideoFrame(width, height, "yuv420p")
     y_size, c_size = width * height, (width // 2) * (height // 2)
     for plane, (start, pw, ph) in zip(
-        frame.planes, ((0, width, height), (y_size, width // 2, height // 2), (y_size + c_size, width // 2, height // 2))
+        frame.planes,
+        (
+            (0, width, height),
+            (y_size, width // 2, height // 2),
+            (y_size + c_size, width // 2, height // 2),
+        ),
     ):
         plane.update(_plane(yuv[start : start + pw * ph], pw, ph, plane.line_size))
     return frame.to_ndarray(format="rgb24")

@@ -33,8 +33,19 @@ FONT_DIRS: list[Path] = [
 PILLOW_FONT = "pillow:aileron"  # find_font's name for the font Pillow ships inside its code
 
 
-_STYLE_WORDS = ("bold", "italic", "oblique", "light", "thin", "black", "condensed", "mono",
-                "serif", "math", "emoji")
+_STYLE_WORDS = (
+    "bold",
+    "italic",
+    "oblique",
+    "light",
+    "thin",
+    "black",
+    "condensed",
+    "mono",
+    "serif",
+    "math",
+    "emoji",
+)
 
 
 def find_font(sample_text: str, *, pillow_first: bool = False) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import ray
 from ray.data import DataContext, ExecutionResources, TaskPoolStrategy
+
 # The base class of `DataContext.custom_execution_callback_classes` and the backpressure
 # policies live in Ray Data's internals (ray is pinned).
 from ray.data._internal.execution.backpressure_policy import (
@@ -33,8 +34,8 @@ from ray.data._internal.execution.backpressure_policy import (
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
-from pipelines.motion import Move, ShotRenderer, crossfade, plan_move, yuv_planes
 from pipelines.fonts import find_font
+from pipelines.motion import Move, ShotRenderer, crossfade, plan_move, yuv_planes
 from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes
@@ -105,7 +106,9 @@ def frame_spec(
     frame_cues = [(round(a * fps), round(b * fps), text) for a, b, text in (cues or [])]
     sample = " ".join(text for _, _, text in frame_cues) or None
     font = find_font(sample) if sample else None
-    return FrameSpec(width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps))
+    return FrameSpec(
+        width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps)
+    )
 
 
 class FrameRenderer:
@@ -120,7 +123,9 @@ class FrameRenderer:
         if spec.cues:
             from pipelines.subtitles import SubtitleBurner
 
-            self.burner = SubtitleBurner(spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font)
+            self.burner = SubtitleBurner(
+                spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font
+            )
 
     def encode(self, index: int) -> bytes:
         """Chunk `index` rendered and encoded: its MP4 bytes (see `encode.ChunkEncoder`). One
@@ -211,7 +216,9 @@ def chunk_workers(pixels: int) -> tuple[int, int, int]:
     return per_node, nodes, max(1, cpus // per_node)
 
 
-def encode_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) -> dict[str, np.ndarray]:
+def encode_batch(
+    batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list
+) -> dict[str, np.ndarray]:
     """Ray Data task: render and encode the chunk named in `batch["id"]`.
 
     Worker processes are reused between tasks, so the film's renderer stays warm in `_warm`.
@@ -224,7 +231,9 @@ def encode_batch(batch: dict[str, np.ndarray], spec: FrameSpec, pictures: list) 
     return {"mp4": np.array([renderer.encode(int(index))], dtype=object)}
 
 
-def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, task=encode_batch) -> Iterator[bytes]:
+def stream_chunks(
+    spec: FrameSpec, pictures: list, workers: int | None = None, task=encode_batch
+) -> Iterator[bytes]:
     """Yield the film's video as encoded chunks (MP4 bytes, see `encode.ChunkEncoder`), in
     order, rendered and encoded by Ray Data tasks.
 
@@ -233,7 +242,9 @@ def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, t
     `task` is what each chunk runs (the benchmark's encode floor swaps in a still picture).
     `workers` (tasks at once) defaults to `chunk_workers`."""
     per_node, nodes, threads = chunk_workers(spec.width * spec.height)
-    workers = max(1, min(workers or per_node * nodes, spec.batches))  # a short film has fewer chunks
+    workers = max(
+        1, min(workers or per_node * nodes, spec.batches)
+    )  # a short film has fewer chunks
     spec = replace(spec, threads=threads)
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = True
@@ -245,8 +256,10 @@ def stream_chunks(spec: FrameSpec, pictures: list, workers: int | None = None, t
     # ~1.5 s on 2 CPUs (measured), and a cluster's tens of workers would fill slower still.
     # Chunks are small and the task pool caps how many are in flight, so that policy is left
     # out; the concurrency cap and the downstream-capacity policies stay.
-    ctx.set_config(ENABLED_BACKPRESSURE_POLICIES_CONFIG_KEY,
-                   [ConcurrencyCapBackpressurePolicy, DownstreamCapacityBackpressurePolicy])
+    ctx.set_config(
+        ENABLED_BACKPRESSURE_POLICIES_CONFIG_KEY,
+        [ConcurrencyCapBackpressurePolicy, DownstreamCapacityBackpressurePolicy],
+    )
     if _PacedScheduling not in ctx.custom_execution_callback_classes:
         ctx.custom_execution_callback_classes.append(_PacedScheduling)
     logging.getLogger("ray.data").setLevel(logging.ERROR)

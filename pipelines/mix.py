@@ -336,7 +336,9 @@ def _true_peaks(audio: np.ndarray, above: float = 0.0) -> np.ndarray:
     peaks = out.reshape(blocks, block)
     acc, term = np.empty(rows * segment, np.float32), np.empty(rows * segment, np.float32)
     for channel in audio.T:
-        padded = np.zeros(blocks * block + taps - 1, np.float32)  # centred like np.convolve(mode="same")
+        padded = np.zeros(
+            blocks * block + taps - 1, np.float32
+        )  # centred like np.convolve(mode="same")
         padded[taps // 2 : taps // 2 + n] = channel
         own = padded[taps // 2 : taps // 2 + blocks * block].reshape(blocks, block)
         level = np.maximum(own.max(axis=1), -own.min(axis=1))  # no |channel| copy
@@ -356,7 +358,11 @@ def _true_peaks(audio: np.ndarray, above: float = 0.0) -> np.ndarray:
                 for k in range(1, taps):
                     y += np.multiply(run[taps - 1 - k : taps - 1 - k + m], phase[k], out=t)
                 np.abs(y, out=y)
-                np.maximum(best, acc[: len(which) * segment].reshape(len(which), segment)[:, :block], out=best)
+                np.maximum(
+                    best,
+                    acc[: len(which) * segment].reshape(len(which), segment)[:, :block],
+                    out=best,
+                )
             peaks[which] = best
     return out[:n]
 
@@ -366,16 +372,67 @@ _TRUE_PEAK_ROWS = 64  # blocks filtered per step: ~33k samples, in the CPU's cac
 
 
 # ITU-R BS.1770-4, annex 2: the polyphase FIR of the true-peak meter, one row per phase.
-_TRUE_PEAK_PHASES = np.array([
-    [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
-     0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
-    [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
-     0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
-    [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125, 0.7797851562500,
-     0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000, 0.0292968750000, -0.0291748046875],
-    [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750, 0.9721679687500,
-     0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125, 0.0109863281250, 0.0017089843750],
-], np.float32)
+_TRUE_PEAK_PHASES = np.array(
+    [
+        [
+            0.0017089843750,
+            0.0109863281250,
+            -0.0196533203125,
+            0.0332031250000,
+            -0.0594482421875,
+            0.1373291015625,
+            0.9721679687500,
+            -0.1022949218750,
+            0.0476074218750,
+            -0.0266113281250,
+            0.0148925781250,
+            -0.0083007812500,
+        ],
+        [
+            -0.0291748046875,
+            0.0292968750000,
+            -0.0517578125000,
+            0.0891113281250,
+            -0.1665039062500,
+            0.4650878906250,
+            0.7797851562500,
+            -0.2003173828125,
+            0.1015625000000,
+            -0.0582275390625,
+            0.0330810546875,
+            -0.0189208984375,
+        ],
+        [
+            -0.0189208984375,
+            0.0330810546875,
+            -0.0582275390625,
+            0.1015625000000,
+            -0.2003173828125,
+            0.7797851562500,
+            0.4650878906250,
+            -0.1665039062500,
+            0.0891113281250,
+            -0.0517578125000,
+            0.0292968750000,
+            -0.0291748046875,
+        ],
+        [
+            -0.0083007812500,
+            0.0148925781250,
+            -0.0266113281250,
+            0.0476074218750,
+            -0.1022949218750,
+            0.9721679687500,
+            0.1373291015625,
+            -0.0594482421875,
+            0.0332031250000,
+            -0.0196533203125,
+            0.0109863281250,
+            0.0017089843750,
+        ],
+    ],
+    np.float32,
+)
 # The most an interpolated sample can exceed the samples it is made from (the largest phase's
 # sum of |taps|, ~2.02: +6.1 dB).
 _TRUE_PEAK_GAIN = float(np.abs(_TRUE_PEAK_PHASES).sum(axis=1).max())
@@ -429,7 +486,9 @@ def _k_weighted(audio: np.ndarray, sr: int) -> Iterator[tuple[int, np.ndarray]]:
     than one gating block comes with silence to make up the rest."""
     step = round(0.1 * sr)
     if len(audio) < 4 * step:
-        audio = np.concatenate([audio, np.zeros((4 * step - len(audio), audio.shape[1]), audio.dtype)])
+        audio = np.concatenate(
+            [audio, np.zeros((4 * step - len(audio), audio.shape[1]), audio.dtype)]
+        )
     sos, chunk = _k_weighting(sr), _LOUDNESS_CHUNK_STEPS * step
     state = np.zeros((len(sos), 2, audio.shape[1]), np.float32)
     guard = np.empty((chunk, 1), np.float32)

@@ -131,7 +131,9 @@ class ShotRenderer:
         width, height = self.size
         ph, pw = picture.shape[:2]
         self._base = min(pw, ph * width / height), min(ph, pw * height / width)
-        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = planes  # Y, U, V, or made at first use
+        self._planes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = (
+            planes  # Y, U, V, or made at first use
+        )
 
     def window(self, t: float) -> tuple[float, float, float, float]:
         """The crop box (left, top, right, bottom) in picture pixels at progress t, eased."""
@@ -173,8 +175,12 @@ class ShotRenderer:
         return out
 
 
-def _warp(picture: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int],
-          out: np.ndarray | None = None) -> np.ndarray:
+def _warp(
+    picture: np.ndarray,
+    box: tuple[float, float, float, float],
+    size: tuple[int, int],
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """The window `box` of a picture resampled bilinearly to `size`, into `out` when given.
 
     Output pixel centre x + 0.5 samples the picture at left + (x + 0.5) * scale, where the
@@ -183,8 +189,14 @@ def _warp(picture: np.ndarray, box: tuple[float, float, float, float], size: tup
     left, top, right, bottom = box
     sx, sy = (right - left) / size[0], (bottom - top) / size[1]
     inverse = np.array([[sx, 0.0, left + 0.5 * sx - 0.5], [0.0, sy, top + 0.5 * sy - 0.5]])
-    return cv2.warpAffine(picture, inverse, size, dst=out, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        picture,
+        inverse,
+        size,
+        dst=out,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -209,7 +221,9 @@ def render_frame(picture: np.ndarray, move: Move, t: float, size: tuple[int, int
     return ShotRenderer(picture, move, size).frame(t)
 
 
-def crossfade(a: np.ndarray, b: np.ndarray, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
+def crossfade(
+    a: np.ndarray, b: np.ndarray, alpha: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """Blend two frames: alpha 0 gives `a`, 1 gives `b`. Any shape (RGB or flat yuv420p);
     written into `out` when given.
 
@@ -251,14 +265,22 @@ def _benchmark() -> None:
         return best * 1000
 
     for size in ((1280, 720), (1920, 1080), (1080, 1920), (1080, 1080)):
-        card = make_card("EXT. LIGHTHOUSE - NIGHT", "Waves hit the rocks.", scene_index=0,
-                         shot_index=0, size=size, seed=0)
+        card = make_card(
+            "EXT. LIGHTHOUSE - NIGHT",
+            "Waves hit the rocks.",
+            scene_index=0,
+            shot_index=0,
+            size=size,
+            seed=0,
+        )
         renderer = ShotRenderer(prepare_picture(card, size), plan_move(0, 0), size)
         renderer.frame_yuv420(0.0)  # the planes are made once per picture, outside the timing
         a, b = renderer.frame(0.2), renderer.frame(0.8)
-        print(f"{size[0]}x{size[1]}: frame {cost(renderer.frame):.2f} ms, "
-              f"frame_yuv420 {cost(renderer.frame_yuv420):.2f} ms, "
-              f"crossfade {cost(lambda t: crossfade(a, b, t)):.2f} ms")
+        print(
+            f"{size[0]}x{size[1]}: frame {cost(renderer.frame):.2f} ms, "
+            f"frame_yuv420 {cost(renderer.frame_yuv420):.2f} ms, "
+            f"crossfade {cost(lambda t, a=a, b=b: crossfade(a, b, t)):.2f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -89,35 +89,82 @@ _SPARSE = (((0.0, 4.0),), ((2.0, 2.0),), ((1.0, 1.5),), ())
 
 STYLES: dict[str, Style] = {
     "calm": Style(
-        "F", "major", 66, ("Iadd9 V vi IVmaj7", "I IVmaj7 I V", "Imaj7 vi IVadd9 V"),
-        bass=((0, 4, 0),), arp_step=1.0, arp_density=0.8, melody=_SLOW,
-        cutoff_hz=1400, pad_attack_s=0.8, reverb_s=2.6,
+        "F",
+        "major",
+        66,
+        ("Iadd9 V vi IVmaj7", "I IVmaj7 I V", "Imaj7 vi IVadd9 V"),
+        bass=((0, 4, 0),),
+        arp_step=1.0,
+        arp_density=0.8,
+        melody=_SLOW,
+        cutoff_hz=1400,
+        pad_attack_s=0.8,
+        reverb_s=2.6,
     ),
     "hopeful": Style(
-        "G", "major", 92, ("I V vi IV", "IV I V vi", "vi IV I V"),
-        bass=((0, 2, 0), (2, 1.5, 7), (3.5, 0.5, 0)), arp_step=0.5, arp_density=1.0,
-        melody=_MEDIUM, cutoff_hz=2000, pad_attack_s=0.35, reverb_s=2.0,
+        "G",
+        "major",
+        92,
+        ("I V vi IV", "IV I V vi", "vi IV I V"),
+        bass=((0, 2, 0), (2, 1.5, 7), (3.5, 0.5, 0)),
+        arp_step=0.5,
+        arp_density=1.0,
+        melody=_MEDIUM,
+        cutoff_hz=2000,
+        pad_attack_s=0.35,
+        reverb_s=2.0,
     ),
     "joyful": Style(
-        "D", "major", 118, ("I IV V IV", "I V vi IV", "I iii IV V"),
-        bass=tuple((b * 0.5, 0.45, 12 * (b % 2)) for b in range(8)), arp_step=0.25,
-        arp_density=1.0, melody=_LIVELY, cutoff_hz=2800, pad_attack_s=0.1, reverb_s=1.4,
+        "D",
+        "major",
+        118,
+        ("I IV V IV", "I V vi IV", "I iii IV V"),
+        bass=tuple((b * 0.5, 0.45, 12 * (b % 2)) for b in range(8)),
+        arp_step=0.25,
+        arp_density=1.0,
+        melody=_LIVELY,
+        cutoff_hz=2800,
+        pad_attack_s=0.1,
+        reverb_s=1.4,
     ),
     "tense": Style(
-        "C", "minor", 104, ("i bVI bIII bVII", "i iv bVI V", "i bVI bVII i"),
-        bass=tuple((b * 0.5, 0.3, 0) for b in range(8)), arp_step=0.5, arp_density=0.9,
-        melody=_MEDIUM, cutoff_hz=900, pad_attack_s=0.5, reverb_s=1.8,
+        "C",
+        "minor",
+        104,
+        ("i bVI bIII bVII", "i iv bVI V", "i bVI bVII i"),
+        bass=tuple((b * 0.5, 0.3, 0) for b in range(8)),
+        arp_step=0.5,
+        arp_density=0.9,
+        melody=_MEDIUM,
+        cutoff_hz=900,
+        pad_attack_s=0.5,
+        reverb_s=1.8,
     ),
     "sad": Style(
-        "A", "minor", 60, ("i bVI bIII bVII", "i iv bVII bIII", "i bVI iv V"),
-        bass=((0, 4, 0),), arp_step=1.0, arp_density=0.7, melody=_SLOW,
-        cutoff_hz=1100, pad_attack_s=1.0, reverb_s=3.0,
+        "A",
+        "minor",
+        60,
+        ("i bVI bIII bVII", "i iv bVII bIII", "i bVI iv V"),
+        bass=((0, 4, 0),),
+        arp_step=1.0,
+        arp_density=0.7,
+        melody=_SLOW,
+        cutoff_hz=1100,
+        pad_attack_s=1.0,
+        reverb_s=3.0,
     ),
     "mysterious": Style(
-        "E", "minor", 72,
+        "E",
+        "minor",
+        72,
         ("iadd9 bVImaj7 ivadd9 Vsus4", "isus2 bIIsus2 isus2 bVII", "iadd9 bVII bVImaj7 Vsus4"),
-        bass=((0, 3, 0),), arp_step=0.5, arp_density=0.35, melody=_SPARSE,
-        cutoff_hz=800, pad_attack_s=1.2, reverb_s=3.4,
+        bass=((0, 3, 0),),
+        arp_step=0.5,
+        arp_density=0.35,
+        melody=_SPARSE,
+        cutoff_hz=800,
+        pad_attack_s=1.2,
+        reverb_s=3.4,
     ),
 }
 
@@ -455,7 +502,9 @@ def generated_bed(duration_s: float, mood: str, seed: int, sr: int = SAMPLE_RATE
 
     out = _perform(stems, n, score)
     out *= _fades(n, sr, BED_FADE_S, BED_FADE_S)[:, None]
-    peak = max(float(out.max(initial=0.0)), -float(out.min(initial=0.0)))  # no film-length temporary
+    peak = max(
+        float(out.max(initial=0.0)), -float(out.min(initial=0.0))
+    )  # no film-length temporary
     if peak > 0:
         out *= 10 ** (PEAK_DBFS / 20) / peak
     return out

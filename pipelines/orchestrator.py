@@ -30,8 +30,19 @@ from pathlib import Path
 import numpy as np
 import ray
 
-from filmstudio import ray_local
-from pipelines import fonts, frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
+from infra import ray_local
+from pipelines import (
+    fonts,
+    frames,
+    mix,
+    music,
+    script,
+    subtitles,
+    thumbnail,
+    timeline,
+    visuals,
+    voice,
+)
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory, yuv420_to_rgb
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR, Plan
@@ -99,7 +110,11 @@ def render_film(
     voices = voice.cast(plan.characters, request.language, request.voices)
     if request.burn_subtitles:  # refuse now if no font covers the script's writing system
         fonts.load_font(" ".join(line.text for line in plan.lines), 12)
-    report("analysis", 1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
+    report(
+        "analysis",
+        1,
+        f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines",
+    )
 
     # The music bed needs only the plan's mood and the film's length: it is made in a thread
     # beside the voices and pictures, and mixed under the speech in step 5.
@@ -131,7 +146,11 @@ def render_film(
             audio = pcm16(_cached_mix(*mix_args))
             release_freed_memory()  # the mix's working set, before the frames
     del speech, music_track, bed  # from here on only the mix is needed: keep the driver small
-    report("music", 1, "mix at -14 LUFS" if isinstance(audio, np.ndarray) else "mixing beside the frames")
+    report(
+        "music",
+        1,
+        "mix at -14 LUFS" if isinstance(audio, np.ndarray) else "mixing beside the frames",
+    )
 
     # 6. Subtitles: one cue per spoken line, timed from the speech.
     cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
@@ -147,7 +166,9 @@ def render_film(
         seed=request.seed,
         cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
     )
-    thumb = _in_background(_thumbnail, spec, pictures, plan.title)  # made beside the frames, for step 8
+    thumb = _in_background(
+        _thumbnail, spec, pictures, plan.title
+    )  # made beside the frames, for step 8
     try:
         video_part = cache.path("film.mp4")
         if video_part is None or not video_part.exists():
@@ -174,7 +195,9 @@ class Storyboard:
     stills: list[Path]  # one JPEG per shot, in order
 
 
-def storyboard(request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None) -> Storyboard:
+def storyboard(
+    request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None
+) -> Storyboard:
     """The plan and one still per shot (JPEG), without rendering the film."""
     report = _Reporter(progress)
     engines = engines or _studio_engines(request)
@@ -203,7 +226,9 @@ def _analyze(request: FilmRequest, engines) -> Plan:
     return plan
 
 
-def _speak(plan: Plan, voices: dict, request: FilmRequest, engines, report) -> list[list[np.ndarray]]:
+def _speak(
+    plan: Plan, voices: dict, request: FilmRequest, engines, report
+) -> list[list[np.ndarray]]:
     """Synthesize every line; speak faster (≤ 1.2×) when the script is long for the duration."""
     speakers = [NARRATOR, *plan.characters]
 
@@ -235,7 +260,9 @@ def _speak(plan: Plan, voices: dict, request: FilmRequest, engines, report) -> l
     return speech
 
 
-def _stills(plan: Plan, user_images: list, request: FilmRequest, engines, draw: bool = True) -> list:
+def _stills(
+    plan: Plan, user_images: list, request: FilmRequest, engines, draw: bool = True
+) -> list:
     """One PIL picture per shot: the user's images in order (reused), else generated. With
     `draw=False` a card comes as the call that draws it, for a Ray task to make."""
     if user_images:
@@ -247,7 +274,9 @@ def _stills(plan: Plan, user_images: list, request: FilmRequest, engines, draw: 
         if generated:
             return generated
     card_size = visuals.overscan_size(size)  # drawn at the Ken Burns source size: sharp text
-    text = " ".join(f"{scene.heading or ''} {shot.description}" for scene in plan.scenes for shot in scene.shots)
+    text = " ".join(
+        f"{scene.heading or ''} {shot.description}" for scene in plan.scenes for shot in scene.shots
+    )
     if fonts.find_font(text, pillow_first=True) is None:
         log.warning("cards without their text: %s", fonts.no_font_message(text))
     stills = []
@@ -325,7 +354,7 @@ def _music(plan: Plan, request: FilmRequest, track, engines) -> np.ndarray | Non
     return music.generated_bed(request.duration, plan.mood, request.seed, SAMPLE_RATE)
 
 
-def _cached_mix(cache: "_StageCache", *args) -> np.ndarray:
+def _cached_mix(cache: _StageCache, *args) -> np.ndarray:
     return cache.put("mix", _mix(*args))
 
 
@@ -344,7 +373,9 @@ def _in_background(work: Callable, *args) -> Future:
     return future
 
 
-def _encode(spec: frames.FrameSpec, pictures, audio: np.ndarray | Future, path: Path, report) -> Path:
+def _encode(
+    spec: frames.FrameSpec, pictures, audio: np.ndarray | Future, path: Path, report
+) -> Path:
     report("frames", 0, f"rendering {spec.total} frames")
     with FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder:
         for chunk in frames.stream_chunks(spec, pictures):
@@ -372,7 +403,9 @@ def _studio_engines(request: FilmRequest):
     if request.tier != "studio":
         return None
     if request.models_dir is None:
-        raise InputError("models_dir", "the studio tier needs a local model directory (--models DIR)")
+        raise InputError(
+            "models_dir", "the studio tier needs a local model directory (--models DIR)"
+        )
     from pipelines.engines import StudioEngines
 
     return StudioEngines.local(request.models_dir)
@@ -459,7 +492,9 @@ class _StageCache:
         digest = hashlib.sha256()
         files = [*request.images, *([request.music] if isinstance(request.music, Path) else [])]
         digest.update(request.model_dump_json(exclude={"images", "music"}).encode())
-        digest.update(str(request.music if not isinstance(request.music, Path) else "file").encode())
+        digest.update(
+            str(request.music if not isinstance(request.music, Path) else "file").encode()
+        )
         for path in files:
             digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
         return digest.hexdigest()[:16]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from filmstudio.settings import get_settings
+from infra.settings import get_settings
 from pipelines.errors import InputError
 
 SIZES: dict[str, tuple[int, int]] = {

@@ -41,8 +41,19 @@ _COMMENTS = [
     for body in (r"/\*(?:(?!\*/).)*\*/", r"\[\[(?:(?!\]\]).)*\]\]")
 ]
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z ]*):(.*)")
-_TITLE_KEYS = {"title", "credit", "author", "authors", "source", "draft date", "date",
-               "contact", "copyright", "notes", "revision"}
+_TITLE_KEYS = {
+    "title",
+    "credit",
+    "author",
+    "authors",
+    "source",
+    "draft date",
+    "date",
+    "contact",
+    "copyright",
+    "notes",
+    "revision",
+}
 _HEADING = re.compile(r"(?:INT\.?/EXT|I/E|INT|EXT|EST)[. ]", re.I)
 _FORCED_HEADING = re.compile(r"\.[^.\s]")
 _SCENE_NUMBER = re.compile(r"\s*#([\w.\-]+)#\s*$")
@@ -60,17 +71,48 @@ _ESCAPES = {"\\*": "\x00", "\\_": "\x01"}
 
 _SECTION_BREAK = re.compile(r"[*\-_=~•·\s]*")
 _QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”|«([^»]+)»|„([^“”]+)[“”]')
-_SAID = (r"(?:said|says|asked|asks|replied|replies|answered|answers|whispered|whispers|"
-         r"shouted|shouts|called|calls|cried|cries|murmured|murmurs|yelled|yells|added|adds)")
+_SAID = (
+    r"(?:said|says|asked|asks|replied|replies|answered|answers|whispered|whispers|"
+    r"shouted|shouts|called|calls|cried|cries|murmured|murmurs|yelled|yells|added|adds)"
+)
 _NAME = r"([A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?)"
 _SAID_AFTER = re.compile(rf"\A\s*,?\s*(?:{_SAID} {_NAME}|{_NAME} {_SAID})(?=\s*[.!?,;:]|\s*$)")
 _SAID_BEFORE = re.compile(rf"(?:^|(?<=[.!?] )){_NAME} {_SAID}\s*[,:]?\s*$")
 _NOT_NAMES = {"He", "She", "They", "It", "I", "We", "You", "Then", "And", "But", "The", "Someone"}
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？।॥؟]+[\"'”’」』)]*")
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "mt", "sr", "jr", "capt", "col", "gen",
-                  "lt", "sgt", "rev", "hon", "vs", "e.g", "i.e", "cf", "approx", "no", "fig",
-                  "vol", "inc", "ltd", "co", "a.m", "p.m", "u.s"}
+_ABBREVIATIONS = {
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "mt",
+    "sr",
+    "jr",
+    "capt",
+    "col",
+    "gen",
+    "lt",
+    "sgt",
+    "rev",
+    "hon",
+    "vs",
+    "e.g",
+    "i.e",
+    "cf",
+    "approx",
+    "no",
+    "fig",
+    "vol",
+    "inc",
+    "ltd",
+    "co",
+    "a.m",
+    "p.m",
+    "u.s",
+}
 
 # ── mood ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -80,9 +122,8 @@ MOOD_WORDS: dict[str, str] = {
     "hopeful": "hope dawn sunrise promise dream rescue home together begin beacon guid",
     "joyful": "laugh smil joy happ danc celebrat party cheer delight wedding",
     "tense": "fear afraid danger scream chase gun blood threat panic alarm attack fight "
-             "storm hunt escap",
-    "sad": "cry cried tears weep grief mourn funeral lonel goodbye farewell died death "
-           "sorrow lost",
+    "storm hunt escap",
+    "sad": "cry cried tears weep grief mourn funeral lonel goodbye farewell died death sorrow lost",
     "mysterious": "myster strange secret shadow fog mist unknown hidden ghost whisper silen",
 }
 _MOOD_PATTERNS = {
@@ -109,8 +150,11 @@ def analyze(text: str, *, narrate_action: bool = True) -> Plan:
     else:
         scenes, form = _prose_scenes(body, narrate_action), "prose"
     if not scenes:
-        raise InputError("script", "the script has nothing to show or speak "
-                                   "(only notes, comments, sections or a title page)")
+        raise InputError(
+            "script",
+            "the script has nothing to show or speak "
+            "(only notes, comments, sections or a title page)",
+        )
     return Plan(
         title=_title(title_page, scenes, body),
         scenes=scenes,
@@ -250,8 +294,11 @@ def _is_fountain(title_page: dict[str, str], elements: list[tuple[str, str]]) ->
     """A title page, a scene heading, or a character cue followed by dialogue."""
     kinds = [kind for kind, _ in elements]
     spoken = ("dialogue", "parenthetical", "lyric")
-    return (bool(title_page) or "heading" in kinds
-            or any(a == "cue" and b in spoken for a, b in zip(kinds, kinds[1:])))
+    return (
+        bool(title_page)
+        or "heading" in kinds
+        or any(a == "cue" and b in spoken for a, b in zip(kinds, kinds[1:]))
+    )
 
 
 # ── Fountain: build scenes ─────────────────────────────────────────────────────────────────────
@@ -310,8 +357,9 @@ def _fountain_scenes(elements: Iterable[tuple[str, str]], narrate: bool) -> list
         if kind == "heading":
             draft.start_scene(*_heading(text))
         elif kind in ("action", "centered"):
-            draft.show(_plain(text) if kind == "action" else _centered(text),
-                       centered=kind == "centered")
+            draft.show(
+                _plain(text) if kind == "action" else _centered(text), centered=kind == "centered"
+            )
         elif kind == "transition":
             draft.end_scene(text)
         elif kind == "cue":
@@ -478,7 +526,8 @@ def _characters(scenes: list[Scene]) -> list[str]:
 def _mood(scenes: list[Scene]) -> str:
     words = " ".join(
         " ".join([shot.description, *(line.text for line in shot.lines)])
-        for scene in scenes for shot in scene.shots
+        for scene in scenes
+        for shot in scene.shots
     )
     hits = {mood: len(pattern.findall(words)) for mood, pattern in _MOOD_PATTERNS.items()}
     best = max(MOODS, key=lambda mood: hits.get(mood, 0))
@@ -487,8 +536,10 @@ def _mood(scenes: list[Scene]) -> str:
 
 def describe(plan: Plan) -> str:
     """The plan as readable text: scenes, shots, who says what."""
-    out = [f"{plan.title}  ({plan.format}, mood: {plan.mood})",
-           f"characters: {', '.join(plan.characters) or '(narrator only)'}"]
+    out = [
+        f"{plan.title}  ({plan.format}, mood: {plan.mood})",
+        f"characters: {', '.join(plan.characters) or '(narrator only)'}",
+    ]
     for n, scene in enumerate(plan.scenes, 1):
         number = f" #{scene.number}" if scene.number else ""
         out.append(f"\nScene {n}{number}: {scene.heading or '(untitled)'}")
@@ -506,11 +557,17 @@ def describe(plan: Plan) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.script",
-                                     description="Print the plan of a Fountain or prose script.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.script",
+        description="Print the plan of a Fountain or prose script.",
+    )
     parser.add_argument("file", type=Path)
-    parser.add_argument("--no-narrate-action", dest="narrate_action", action="store_false",
-                        help="let only the characters speak")
+    parser.add_argument(
+        "--no-narrate-action",
+        dest="narrate_action",
+        action="store_false",
+        help="let only the characters speak",
+    )
     args = parser.parse_args(argv)
     try:
         plan = analyze(args.file.read_text(encoding="utf-8"), narrate_action=args.narrate_action)

@@ -38,8 +38,24 @@ MIN_PIECE = 10  # characters: the shortest cue cut from a line only to keep cues
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？।॥؟]+[」』”’)]*")
 _CLAUSE_END = re.compile(r"[,;:—–]+[\"'”’)\]]*(?=\s)|[、，；：]|(?<=\s)[—–-]+(?=\s)")
-_ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "mt.", "jr.", "sr.", "e.g.", "i.e.",
-                  "vs.", "no.", "capt.", "sgt.", "lt."}
+_ABBREVIATIONS = {
+    "mr.",
+    "mrs.",
+    "ms.",
+    "dr.",
+    "prof.",
+    "st.",
+    "mt.",
+    "jr.",
+    "sr.",
+    "e.g.",
+    "i.e.",
+    "vs.",
+    "no.",
+    "capt.",
+    "sgt.",
+    "lt.",
+}
 _NO_LINE_START = set("。、，．！？）」』〉》】,.!?;:)")  # never begin a line or cue with these
 
 
@@ -113,8 +129,9 @@ def _split(text: str, i: int, j: int, budget: float) -> list[tuple[int, int]]:
 def _sentence_breaks(text: str, i: int, j: int) -> list[int]:
     """After sentence ends, though not after "Mr." and the like, which end no sentence."""
     return [
-        m.end() for m in _SENTENCE_END.finditer(text, i, j)
-        if text[:m.end()].rsplit(None, 1)[-1].lower() not in _ABBREVIATIONS
+        m.end()
+        for m in _SENTENCE_END.finditer(text, i, j)
+        if text[: m.end()].rsplit(None, 1)[-1].lower() not in _ABBREVIATIONS
     ]
 
 
@@ -125,9 +142,11 @@ def _clause_breaks(text: str, i: int, j: int) -> list[int]:
 def _word_breaks(text: str, i: int, j: int) -> list[int]:
     """At spaces, and between characters of scripts written without them (CJK)."""
     return [
-        k for k in range(i + 1, j)
+        k
+        for k in range(i + 1, j)
         if text[k].isspace()
-        or (_is_wide(text[k - 1]) or _is_wide(text[k])) and text[k] not in _NO_LINE_START
+        or (_is_wide(text[k - 1]) or _is_wide(text[k]))
+        and text[k] not in _NO_LINE_START
     ]
 
 
@@ -216,8 +235,9 @@ class SubtitleBurner:
     def burn(self, frame: np.ndarray, text: str) -> None:
         """Draw `text` onto an HxWx3 uint8 RGB frame, in place."""
         if frame.shape != (self.height, self.width, 3):
-            raise ValueError(f"frame is {frame.shape}, the burner draws on "
-                             f"{(self.height, self.width, 3)}")
+            raise ValueError(
+                f"frame is {frame.shape}, the burner draws on {(self.height, self.width, 3)}"
+            )
         if not text.strip():
             return
         patch = self._patch(text)
@@ -263,8 +283,14 @@ class SubtitleBurner:
         ph, pw = ph + ph % 2, pw + pw % 2
         a = np.zeros((ph, pw), np.int32)
         rgb = np.zeros((ph, pw, 3), np.uint8)
-        a[top - top_even : top - top_even + alpha.shape[0], left - left_even : left - left_even + alpha.shape[1]] = alpha
-        rgb[top - top_even : top - top_even + alpha.shape[0], left - left_even : left - left_even + alpha.shape[1]] = colour
+        a[
+            top - top_even : top - top_even + alpha.shape[0],
+            left - left_even : left - left_even + alpha.shape[1],
+        ] = alpha
+        rgb[
+            top - top_even : top - top_even + alpha.shape[0],
+            left - left_even : left - left_even + alpha.shape[1],
+        ] = colour
         luma, u, v = (np.asarray(p, dtype=np.uint16) for p in yuv_planes(rgb))
         a_half = a.reshape(ph // 2, 2, pw // 2, 2).mean(axis=(1, 3)).round().astype(np.uint16)
         a_full = a.astype(np.uint16)
@@ -279,14 +305,20 @@ class SubtitleBurner:
         text = "\n".join(self._wrap(line) for line in text.split("\n"))
         spacing = round(self.font.size * 0.25)
         x0, y0, x1, y1 = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-            (0, 0), text, font=self.font, spacing=spacing, align="center",
-            stroke_width=self.outline)
+            (0, 0), text, font=self.font, spacing=spacing, align="center", stroke_width=self.outline
+        )
         size = (math.ceil(x1 - x0) + 2, math.ceil(y1 - y0) + 2)
         image = Image.new("RGBA", size, (0, 0, 0, 0))
         ImageDraw.Draw(image).multiline_text(
-            (1 - x0, 1 - y0), text, font=self.font, fill=(255, 255, 255, 255),
-            spacing=spacing, align="center", stroke_width=self.outline,
-            stroke_fill=(0, 0, 0, 255))
+            (1 - x0, 1 - y0),
+            text,
+            font=self.font,
+            fill=(255, 255, 255, 255),
+            spacing=spacing,
+            align="center",
+            stroke_width=self.outline,
+            stroke_fill=(0, 0, 0, 255),
+        )
         if image.getbbox() is None:
             return None
         image = image.crop(image.getbbox())

@@ -71,4 +71,11 @@ def _draw_title(image: Image.Image, text: str) -> None:
         return
     width = draw.textlength(text, font=font)
     x, y = (SIZE[0] - width) / 2, SIZE[1] * 0.80 - size / 2
-    draw.text((x, y), text, font=font, fill=(255, 255, 255), stroke_width=max(2, size // 16), stroke_fill=(0, 0, 0))
+    draw.text(
+        (x, y),
+        text,
+        font=font,
+        fill=(255, 255, 255),
+        stroke_width=max(2, size // 16),
+        stroke_fill=(0, 0, 0),
+    )

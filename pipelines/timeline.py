@@ -54,9 +54,7 @@ class Timeline:
     def scene_boundaries(self) -> list[float]:
         """Times where one scene cuts to the next (crossfade points)."""
         return [
-            b.start
-            for a, b in zip(self.shots, self.shots[1:])
-            if a.scene_index != b.scene_index
+            b.start for a, b in zip(self.shots, self.shots[1:]) if a.scene_index != b.scene_index
         ]
 
 
@@ -110,9 +108,7 @@ def build_timeline(plan: Plan, speech: list[list[float]], duration: float) -> Ti
     lengths = _shot_lengths(plan, speech)
     natural = sum(lengths) + END_HOLD
     if natural > duration + 1e-6:
-        raise InputError(
-            "duration", f"the script needs {natural:.1f} s; asked for {duration:g} s"
-        )
+        raise InputError("duration", f"the script needs {natural:.1f} s; asked for {duration:g} s")
     extra = duration - natural
     end_extra = min(extra * 0.25, 4.0)
     per_shot = (extra - end_extra) / len(lengths)

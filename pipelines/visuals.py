@@ -53,7 +53,9 @@ RGB = tuple[int, int, int]
 # --- the user's images -----------------------------------------------------------------------
 
 
-def load_image(path: Path, field: str = "images", fit: tuple[int, int] | None = None) -> Image.Image:
+def load_image(
+    path: Path, field: str = "images", fit: tuple[int, int] | None = None
+) -> Image.Image:
     """Open and fully decode a user's image as an upright RGB picture, or refuse it.
 
     `fit` (width, height): the picture only has to cover that size, so a JPEG much larger is
@@ -105,7 +107,9 @@ def load_image(path: Path, field: str = "images", fit: tuple[int, int] | None = 
         raise
     except Image.DecompressionBombError as exc:
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
-        raise InputError(field, _too_many_pixels(name, int(pixels[1]) if pixels else None)) from None
+        raise InputError(
+            field, _too_many_pixels(name, int(pixels[1]) if pixels else None)
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any failure to decode user bytes is bad input
         raise InputError(field, f"{name}: does not decode as an image ({_reason(exc)})") from None
 
@@ -140,7 +144,12 @@ def _draft(img: Image.Image, fit: tuple[int, int]) -> None:
     if img.format != "JPEG":
         return
     width, height = fit
-    if img.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):  # stored sideways: fit it sideways
+    if img.getexif().get(ExifTags.Base.Orientation) in (
+        5,
+        6,
+        7,
+        8,
+    ):  # stored sideways: fit it sideways
         width, height = height, width
     scale = max(width / img.width, height / img.height)
     if scale < 1:
@@ -169,7 +178,9 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     icc = img.info.get("icc_profile")
     if img.has_transparency_data:
         rgba = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert("RGB")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert(
+            "RGB"
+        )
     if icc and img.mode in ("RGB", "CMYK", "L"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -210,7 +221,9 @@ def overscan_size(size: tuple[int, int], overscan: float = OVERSCAN) -> tuple[in
     return round(size[0] * overscan), round(size[1] * overscan)
 
 
-def prepare_picture(img: Image.Image, size: tuple[int, int], overscan: float = OVERSCAN) -> np.ndarray:
+def prepare_picture(
+    img: Image.Image, size: tuple[int, int], overscan: float = OVERSCAN
+) -> np.ndarray:
     """A shot's picture ready for Ken Burns: cover-fit to `overscan` times the frame size, so
     the camera has room to pan and zoom. Returns a contiguous HxWx3 uint8 array."""
     width, height = overscan_size(size, overscan)
@@ -234,22 +247,64 @@ class Palette:
 
 
 PALETTES = (
-    Palette("dusk", ((38, 34, 82), (238, 140, 112)), (255, 214, 168),
-            ((160, 96, 122), (102, 60, 98), (56, 36, 70)), (30, 22, 46)),
-    Palette("dawn", ((118, 158, 204), (250, 212, 174)), (255, 242, 206),
-            ((164, 172, 176), (112, 132, 124), (70, 94, 82)), (44, 62, 54)),
-    Palette("night", ((8, 14, 40), (38, 70, 112)), (238, 236, 214),
-            ((36, 56, 88), (22, 38, 64), (12, 22, 40)), (8, 12, 26), night=True),
-    Palette("desert", ((92, 148, 198), (246, 216, 164)), (255, 248, 224),
-            ((218, 166, 116), (188, 120, 76), (140, 82, 52)), (98, 56, 38)),
-    Palette("forest", ((104, 150, 150), (218, 224, 184)), (255, 248, 212),
-            ((124, 154, 124), (72, 112, 82), (38, 72, 52)), (22, 44, 32)),
-    Palette("ocean", ((66, 128, 186), (186, 222, 230)), (255, 250, 232),
-            ((94, 152, 172), (52, 112, 142), (24, 72, 102)), (14, 44, 70)),
-    Palette("storm", ((40, 44, 54), (128, 130, 134)), (238, 204, 146),
-            ((88, 92, 100), (62, 64, 72), (38, 40, 46)), (22, 22, 28)),
-    Palette("twilight", ((40, 28, 84), (150, 104, 156)), (255, 228, 236),
-            ((104, 78, 134), (70, 52, 108), (40, 30, 74)), (24, 18, 48), night=True),
+    Palette(
+        "dusk",
+        ((38, 34, 82), (238, 140, 112)),
+        (255, 214, 168),
+        ((160, 96, 122), (102, 60, 98), (56, 36, 70)),
+        (30, 22, 46),
+    ),
+    Palette(
+        "dawn",
+        ((118, 158, 204), (250, 212, 174)),
+        (255, 242, 206),
+        ((164, 172, 176), (112, 132, 124), (70, 94, 82)),
+        (44, 62, 54),
+    ),
+    Palette(
+        "night",
+        ((8, 14, 40), (38, 70, 112)),
+        (238, 236, 214),
+        ((36, 56, 88), (22, 38, 64), (12, 22, 40)),
+        (8, 12, 26),
+        night=True,
+    ),
+    Palette(
+        "desert",
+        ((92, 148, 198), (246, 216, 164)),
+        (255, 248, 224),
+        ((218, 166, 116), (188, 120, 76), (140, 82, 52)),
+        (98, 56, 38),
+    ),
+    Palette(
+        "forest",
+        ((104, 150, 150), (218, 224, 184)),
+        (255, 248, 212),
+        ((124, 154, 124), (72, 112, 82), (38, 72, 52)),
+        (22, 44, 32),
+    ),
+    Palette(
+        "ocean",
+        ((66, 128, 186), (186, 222, 230)),
+        (255, 250, 232),
+        ((94, 152, 172), (52, 112, 142), (24, 72, 102)),
+        (14, 44, 70),
+    ),
+    Palette(
+        "storm",
+        ((40, 44, 54), (128, 130, 134)),
+        (238, 204, 146),
+        ((88, 92, 100), (62, 64, 72), (38, 40, 46)),
+        (22, 22, 28),
+    ),
+    Palette(
+        "twilight",
+        ((40, 28, 84), (150, 104, 156)),
+        (255, 228, 236),
+        ((104, 78, 134), (70, 52, 108), (40, 30, 74)),
+        (24, 18, 48),
+        night=True,
+    ),
 )
 _BY_NAME = {p.name: p for p in PALETTES}
 # The time of day in a scene heading ("EXT. BEACH - NIGHT") narrows the palettes that fit.
@@ -340,8 +395,9 @@ def _canvas(width: int, height: int) -> tuple[int, int]:
     return max(8, (width + 1) // 2), max(8, (height + 1) // 2)
 
 
-def _vertical(top: RGB, bottom: RGB, h: int, w: int, curve: float = 1.0, start: float = 0.0,
-              end: float = 1.0) -> np.ndarray:
+def _vertical(
+    top: RGB, bottom: RGB, h: int, w: int, curve: float = 1.0, start: float = 0.0, end: float = 1.0
+) -> np.ndarray:
     """An HxWx3 float gradient from `top` (at fraction `start`) to `bottom` (at `end`)."""
     y = (np.arange(h, dtype=np.float32) + 0.5) / h
     t = np.clip((y - start) / max(end - start, 1e-6), 0, 1) ** curve
@@ -350,8 +406,9 @@ def _vertical(top: RGB, bottom: RGB, h: int, w: int, curve: float = 1.0, start: 
     return np.repeat(col[:, None, :], w, axis=1)
 
 
-def _disc(img: np.ndarray, cx: float, cy: float, r: float, color: RGB, alpha: float,
-          soft: float = 1.0) -> None:
+def _disc(
+    img: np.ndarray, cx: float, cy: float, r: float, color: RGB, alpha: float, soft: float = 1.0
+) -> None:
     """Blend a disc (radius r px, edge softened over `soft` px) into img, in place."""
     h, w = img.shape[:2]
     x0, x1 = max(int(cx - r - soft - 1), 0), min(int(cx + r + soft + 2), w)
@@ -419,7 +476,11 @@ def _paint_landscape(p: Palette, width: int, height: int, rng: random.Random) ->
     r = short * rng.uniform(0.07, 0.1)
     _glow(img, cx, cy, r * 3.2, p.glow, 0.45 if p.night else 0.6)
     _disc(img, cx, cy, r, p.glow, 1.0, soft=1.2)
-    ridges = ((horizon - 0.02, 0.07, 0.35), (horizon + 0.07, 0.06, 0.12), (horizon + 0.18, 0.07, 0.0))
+    ridges = (
+        (horizon - 0.02, 0.07, 0.35),
+        (horizon + 0.07, 0.06, 0.12),
+        (horizon + 0.18, 0.07, 0.0),
+    )
     for hill, (base, rough, haze) in zip(p.hills, ridges):
         color = _mix(hill, p.sky[1], haze)  # farther is paler
         _ridge(img, base + rng.uniform(-0.02, 0.02), color, rng, rough)
@@ -433,7 +494,9 @@ def _paint_interior(p: Palette, width: int, height: int, rng: random.Random) -> 
     lamp = _mix(p.glow, (255, 168, 88), 0.55)  # indoor light is warm, whatever the hour
     img = _vertical(_mix(p.hills[1], p.sky[0], 0.4), p.ground, h, w, curve=0.8)
     floor = rng.uniform(0.66, 0.76)
-    img += (np.asarray(p.ground, np.float32) - img) * (np.arange(h)[:, None, None] / h > floor) * 0.6
+    img += (
+        (np.asarray(p.ground, np.float32) - img) * (np.arange(h)[:, None, None] / h > floor) * 0.6
+    )
     short = min(w, h)
     lamp_x = w * (0.5 + rng.choice((-1, 1)) * rng.uniform(0.15, 0.3))
     _glow(img, lamp_x, h * rng.uniform(0.25, 0.45), short * 0.4, lamp, 0.55)
@@ -468,7 +531,10 @@ def _finish(art: np.ndarray, size: tuple[int, int], rng: random.Random) -> Image
 
 # --- text ------------------------------------------------------------------------------------
 
-def load_font(size: int, font_path: str | None = None, text: str = "") -> ImageFont.FreeTypeFont | None:
+
+def load_font(
+    size: int, font_path: str | None = None, text: str = ""
+) -> ImageFont.FreeTypeFont | None:
     """The font to set `text` in: `font_path` if given, else Pillow's built-in scalable font
     (Aileron) where it covers the text, else the first installed font that does
     (`fonts.find_font`), else None: the card then goes without that text rather than show
@@ -482,8 +548,9 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return fonts.open_font(path, size)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float, tracking: float = 0.0,
-          limit: int = 1000) -> list[str]:
+def _wrap(
+    text: str, font: ImageFont.FreeTypeFont, width: float, tracking: float = 0.0, limit: int = 1000
+) -> list[str]:
     """Greedy word wrap by measured width, stopping after `limit` + 1 lines. Words wider than
     a line (and text with no spaces, as Chinese or Japanese is written) break between letters."""
 
@@ -528,8 +595,14 @@ def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: float) -> str:
     return line + ellipsis
 
 
-def fit_text(text: str, width: float, sizes: list[int], max_lines: int, font_path: str | None,
-             tracking_em: float = 0.0) -> tuple[ImageFont.FreeTypeFont | None, list[str]]:
+def fit_text(
+    text: str,
+    width: float,
+    sizes: list[int],
+    max_lines: int,
+    font_path: str | None,
+    tracking_em: float = 0.0,
+) -> tuple[ImageFont.FreeTypeFont | None, list[str]]:
     """The largest of `sizes` at which `text` wraps into `max_lines` lines of `width`; at the
     smallest size, the lines that fit with the last one ellipsized. (None, []) where no
     installed font covers the text."""
@@ -559,8 +632,14 @@ def _tracked_length(text: str, font: ImageFont.FreeTypeFont, tracking: float) ->
     return sum(font.getlength(ch) for ch in text) + tracking * max(len(text) - 1, 0)
 
 
-def _draw_tracked(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str,
-                  font: ImageFont.FreeTypeFont, fill, tracking: float) -> float:
+def _draw_tracked(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    fill,
+    tracking: float,
+) -> float:
     """Draw `text` from the left end of its baseline, letter-spaced where the script allows;
     returns the x where the next letter would go."""
     x, baseline = xy
@@ -586,8 +665,9 @@ def _small_caps(text: str) -> list[tuple[str, bool]]:
     return runs
 
 
-def _draw_heading(draw: ImageDraw.ImageDraw, card: tuple[int, int], heading: str, ink: RGB,
-                  font_path: str | None) -> None:
+def _draw_heading(
+    draw: ImageDraw.ImageDraw, card: tuple[int, int], heading: str, ink: RGB, font_path: str | None
+) -> None:
     """The scene heading at the top, letter-spaced small caps, with a short rule beneath."""
     width, height = card
     short = min(width, height)
@@ -611,11 +691,14 @@ def _draw_heading(draw: ImageDraw.ImageDraw, card: tuple[int, int], heading: str
     for run, sm in _small_caps(heading):
         x = _draw_tracked(draw, (x, baseline), run, small if sm else big, (*ink, 230), tracking)
     rule, y = short * 0.05, baseline + pt * 0.7
-    draw.line([(width / 2 - rule, y), (width / 2 + rule, y)], fill=(*ink, 150), width=max(1, pt // 12))
+    draw.line(
+        [(width / 2 - rule, y), (width / 2 + rule, y)], fill=(*ink, 150), width=max(1, pt // 12)
+    )
 
 
-def _draw_block(draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink: RGB,
-                font_path: str | None) -> None:
+def _draw_block(
+    draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink: RGB, font_path: str | None
+) -> None:
     """The shot's text: up to four centred lines on a translucent rounded panel."""
     width, height = card
     short = min(width, height)
@@ -632,10 +715,13 @@ def _draw_block(draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink
     widest = max(font.getlength(line) for line in lines)
     draw.rounded_rectangle(
         (width / 2 - widest / 2 - pad, top - pad, width / 2 + widest / 2 + pad, top + block + pad),
-        radius=pad, fill=(8, 8, 14, 120),
+        radius=pad,
+        fill=(8, 8, 14, 120),
     )
     for i, line in enumerate(lines):
-        draw.text((width / 2, top + ascent + i * leading), line, font=font, fill=(*ink, 255), anchor="ms")
+        draw.text(
+            (width / 2, top + ascent + i * leading), line, font=font, fill=(*ink, 255), anchor="ms"
+        )
 
 
 def _draw_title(layer: Image.Image, text: str, ink: RGB, font_path: str | None) -> None:
@@ -671,9 +757,13 @@ def _main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser("python -m pipelines.visuals", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        "python -m pipelines.visuals", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("image", nargs="?", type=Path, help="an image to load and cover-fit")
-    parser.add_argument("--card", nargs=2, metavar=("HEADING", "TEXT"), help="make a storyboard card")
+    parser.add_argument(
+        "--card", nargs=2, metavar=("HEADING", "TEXT"), help="make a storyboard card"
+    )
     parser.add_argument("--title", metavar="TEXT", help="make a title card")
     parser.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT (default 1280x720)")
     parser.add_argument("--scene", type=int, default=0)
@@ -686,8 +776,13 @@ def _main(argv: list[str] | None = None) -> int:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         parser.error(f"--size {args.size!r} is not WIDTHxHEIGHT")
-    options = dict(scene_index=args.scene, shot_index=args.shot, size=(width, height), seed=args.seed,
-                   font_path=args.font)
+    options = dict(
+        scene_index=args.scene,
+        shot_index=args.shot,
+        size=(width, height),
+        seed=args.seed,
+        font_path=args.font,
+    )
     try:
         if args.card:
             picture = make_card(args.card[0], args.card[1], **options)

@@ -30,7 +30,7 @@ def gradient(stops: list[tuple[float, tuple[int, int, int]]], height: int = H) -
 
 def noise(rng: np.random.Generator, shape: tuple[int, int], blur: float) -> np.ndarray:
     """Smooth noise in -1..1: white noise blurred by `blur` pixels."""
-    image = Image.fromarray(((rng.random(shape) * 255)).astype(np.uint8))
+    image = Image.fromarray((rng.random(shape) * 255).astype(np.uint8))
     smooth = np.asarray(image.filter(ImageFilter.GaussianBlur(blur)), dtype=np.float32)
     smooth -= smooth.mean()
     return smooth / (np.abs(smooth).max() + 1e-6)
@@ -41,8 +41,16 @@ def sky_and_sea(sky: list, sea: list, rng: np.random.Generator, ripple: float) -
     picture = gradient(sky)
     water = gradient(sea, H - HORIZON)
     ripples = noise(rng, (H - HORIZON, W // 8), 1.5)
-    ripples = np.asarray(Image.fromarray(((ripples + 1) * 127).astype(np.uint8)).resize(
-        (W, H - HORIZON), Image.BICUBIC), dtype=np.float32) / 127 - 1
+    ripples = (
+        np.asarray(
+            Image.fromarray(((ripples + 1) * 127).astype(np.uint8)).resize(
+                (W, H - HORIZON), Image.BICUBIC
+            ),
+            dtype=np.float32,
+        )
+        / 127
+        - 1
+    )
     depth = np.linspace(0.3, 1.0, H - HORIZON)[:, None, None]
     picture[HORIZON:] = water + ripples[..., None] * ripple * depth
     return picture
@@ -62,17 +70,29 @@ def to_image(picture: np.ndarray) -> Image.Image:
 def lighthouse_at_dusk(rng: np.random.Generator) -> Image.Image:
     picture = sky_and_sea(
         sky=[(0, (28, 32, 78)), (0.45, (120, 70, 120)), (0.62, (250, 150, 90))],
-        sea=[(0, (120, 80, 90)), (1, (20, 25, 50))], rng=rng, ripple=18)
+        sea=[(0, (120, 80, 90)), (1, (20, 25, 50))],
+        rng=rng,
+        ripple=18,
+    )
     glow(picture, 1150, HORIZON - 20, 120, (255, 170, 90), 0.9)
     glow(picture, 1150, HORIZON + 60, 60, (255, 150, 80), 0.35)  # the sun on the water
     image = to_image(picture)
     draw = ImageDraw.Draw(image, "RGBA")
     draw.polygon([(180, 900), (260, 640), (420, 590), (620, 650), (760, 900)], fill=(25, 20, 30))
+
     def tower(top: float, bottom: float, colour) -> None:  # a slice of the tapering tower
         def half(y: float) -> float:
             return 28 + 17 * (y - 330) / 270
-        draw.polygon([(400 - half(top), top), (400 + half(top), top),
-                      (400 + half(bottom), bottom), (400 - half(bottom), bottom)], fill=colour)
+
+        draw.polygon(
+            [
+                (400 - half(top), top),
+                (400 + half(top), top),
+                (400 + half(bottom), bottom),
+                (400 - half(bottom), bottom),
+            ],
+            fill=colour,
+        )
 
     tower(330, 600, (235, 230, 220))
     for top in (375, 460, 545):
@@ -90,16 +110,22 @@ def lighthouse_at_dusk(rng: np.random.Generator) -> Image.Image:
 def open_sea(rng: np.random.Generator) -> Image.Image:
     picture = sky_and_sea(
         sky=[(0, (70, 90, 120)), (0.62, (170, 185, 200))],
-        sea=[(0, (60, 90, 110)), (1, (15, 35, 55))], rng=rng, ripple=25)
+        sea=[(0, (60, 90, 110)), (1, (15, 35, 55))],
+        rng=rng,
+        ripple=25,
+    )
     x = np.arange(W)
     image = to_image(picture)
     draw = ImageDraw.Draw(image, "RGBA")
     for row, (amplitude, length, shade) in enumerate(
-            [(6, 220, 70), (10, 300, 55), (16, 380, 40), (24, 460, 28)]):
+        [(6, 220, 70), (10, 300, 55), (16, 380, 40), (24, 460, 28)]
+    ):
         base = HORIZON + 50 + row * 85
         crest = base + amplitude * np.sin(2 * np.pi * x / length + row * 1.7)
-        draw.polygon([*zip(x.tolist(), crest.tolist()), (W, H), (0, H)],
-                     fill=(shade - 10, shade + 25, shade + 45, 255))
+        draw.polygon(
+            [*zip(x.tolist(), crest.tolist()), (W, H), (0, H)],
+            fill=(shade - 10, shade + 25, shade + 45, 255),
+        )
         for i in range(0, W, 3):  # foam on the crests
             if np.sin(2 * np.pi * i / length + row * 1.7) > 0.8 and rng.random() < 0.6:
                 draw.point((i, crest[i] - 1), fill=(235, 240, 245, 200))
@@ -113,10 +139,17 @@ def open_sea(rng: np.random.Generator) -> Image.Image:
 def night_sky(rng: np.random.Generator) -> Image.Image:
     picture = sky_and_sea(
         sky=[(0, (5, 8, 25)), (0.62, (25, 40, 80))],
-        sea=[(0, (20, 30, 60)), (1, (3, 6, 15))], rng=rng, ripple=10)
+        sea=[(0, (20, 30, 60)), (1, (3, 6, 15))],
+        rng=rng,
+        ripple=10,
+    )
     band = noise(rng, (H // 4, W // 4), 6)
-    band = np.asarray(Image.fromarray(((band + 1) * 127).astype(np.uint8)).resize((W, H)),
-                      dtype=np.float32) / 255
+    band = (
+        np.asarray(
+            Image.fromarray(((band + 1) * 127).astype(np.uint8)).resize((W, H)), dtype=np.float32
+        )
+        / 255
+    )
     yy, xx = np.mgrid[0:H, 0:W]
     along = np.exp(-(((yy - 0.35 * xx - 50) / 170.0) ** 2))  # a diagonal milky way
     picture[:HORIZON] += (along * band * 60)[:HORIZON, :, None] * np.array([0.8, 0.85, 1.0])
@@ -137,11 +170,18 @@ def night_sky(rng: np.random.Generator) -> Image.Image:
 def harbour_at_dawn(rng: np.random.Generator) -> Image.Image:
     picture = sky_and_sea(
         sky=[(0, (120, 140, 190)), (0.4, (230, 180, 180)), (0.62, (255, 210, 150))],
-        sea=[(0, (200, 170, 160)), (1, (60, 70, 95))], rng=rng, ripple=14)
+        sea=[(0, (200, 170, 160)), (1, (60, 70, 95))],
+        rng=rng,
+        ripple=14,
+    )
     glow(picture, 400, HORIZON, 130, (255, 190, 110), 0.35)
     mist = noise(rng, (H // 8, W // 8), 3)
-    mist = np.asarray(Image.fromarray(((mist + 1) * 127).astype(np.uint8)).resize((W, H)),
-                      dtype=np.float32) / 255
+    mist = (
+        np.asarray(
+            Image.fromarray(((mist + 1) * 127).astype(np.uint8)).resize((W, H)), dtype=np.float32
+        )
+        / 255
+    )
     near_horizon = np.exp(-(((np.arange(H) - HORIZON) / 90.0) ** 2))[:, None]
     image = to_image(picture)
     draw = ImageDraw.Draw(image, "RGBA")
@@ -150,10 +190,10 @@ def harbour_at_dawn(rng: np.random.Generator) -> Image.Image:
         draw.rectangle([x, 780, x + 18, 900], fill=(50, 42, 48))
     for x, y, size in [(720, 700, 1.0), (1020, 640, 0.7), (1180, 790, 1.3)]:  # moored boats
         w, h = 190 * size, 40 * size
-        draw.polygon([(x, y - h), (x + w, y - h), (x + w * 0.85, y), (x + w * 0.12, y)],
-                     fill=(55, 45, 60))
-        draw.line([(x + w / 2, y - h), (x + w / 2, y - h - 170 * size)], fill=(55, 45, 60),
-                  width=4)
+        draw.polygon(
+            [(x, y - h), (x + w, y - h), (x + w * 0.85, y), (x + w * 0.12, y)], fill=(55, 45, 60)
+        )
+        draw.line([(x + w / 2, y - h), (x + w / 2, y - h - 170 * size)], fill=(55, 45, 60), width=4)
     draw.rectangle([1390, 470, 1406, 562], fill=(235, 225, 215))  # the lighthouse far off
     draw.rectangle([1386, 458, 1410, 470], fill=(60, 55, 65))
     picture = np.asarray(image, dtype=np.float32)

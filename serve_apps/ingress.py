@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from ray import serve
 from ray.serve.handle import DeploymentHandle
 
-from filmstudio.settings import Settings
+from infra.settings import Settings
 from serve_apps.api.main import create_app
 
 

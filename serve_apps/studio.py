@@ -145,5 +145,11 @@ class StudioGateway:
         from pipelines.script import analyze
 
         plan = self.engines.plan(body.script, analyze(body.script))
-        return {"title": plan.title, "mood": plan.mood,
-                "shots": [{"description": s.description, "prompt": s.prompt, "camera": s.camera} for s in plan.shots]}
+        return {
+            "title": plan.title,
+            "mood": plan.mood,
+            "shots": [
+                {"description": s.description, "prompt": s.prompt, "camera": s.camera}
+                for s in plan.shots
+            ],
+        }

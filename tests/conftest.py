@@ -31,3 +31,7 @@ def ray_session():
         )
     yield ray
     ray.shutdown()
+
+
+# The platform's and the studio tier's fixtures, shared by the test folders that mirror them.
+pytest_plugins = ["tests.utils.platform", "tests.utils.studio"]

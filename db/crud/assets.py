@@ -31,7 +31,9 @@ def list_page(
     return list(page), total or 0
 
 
-def ready_in(session: Session, project: Project, asset_ids: list[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+def ready_in(
+    session: Session, project: Project, asset_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Asset]:
     """The ready assets of `project` among `asset_ids`, by id (missing ones are left out)."""
     rows = session.scalars(
         select(Asset).where(

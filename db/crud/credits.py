@@ -33,7 +33,9 @@ class InsufficientCredits(Exception):
 
 
 def balance(session: Session, user_id: uuid.UUID) -> int:
-    return session.scalar(select(CreditAccount.balance).where(CreditAccount.user_id == user_id)) or 0
+    return (
+        session.scalar(select(CreditAccount.balance).where(CreditAccount.user_id == user_id)) or 0
+    )
 
 
 def lock_account(session: Session, user_id: uuid.UUID) -> CreditAccount:
@@ -48,7 +50,9 @@ def lock_account(session: Session, user_id: uuid.UUID) -> CreditAccount:
 
 def entry(session: Session, user_id: uuid.UUID, reference: str) -> LedgerEntry | None:
     return session.scalar(
-        select(LedgerEntry).where(LedgerEntry.user_id == user_id, LedgerEntry.reference == reference)
+        select(LedgerEntry).where(
+            LedgerEntry.user_id == user_id, LedgerEntry.reference == reference
+        )
     )
 
 

@@ -68,7 +68,10 @@ def get_for(session: Session, user: User, job_id: uuid.UUID) -> Job | None:
 
 def lock(session: Session, job_id: uuid.UUID) -> Job | None:
     return session.scalar(
-        select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+        select(Job)
+        .where(Job.id == job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
@@ -89,7 +92,9 @@ def list_page(
     if project_id is not None:
         query = query.where(Job.project_id == project_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    page = session.scalars(query.order_by(Job.created_at.desc(), Job.id).offset(offset).limit(limit))
+    page = session.scalars(
+        query.order_by(Job.created_at.desc(), Job.id).offset(offset).limit(limit)
+    )
     return list(page), total or 0
 
 
@@ -107,7 +112,9 @@ def add_event(session: Session, job: Job) -> JobEvent:
     return event
 
 
-def events_after(session: Session, job_id: uuid.UUID, after: int, limit: int = 500) -> list[JobEvent]:
+def events_after(
+    session: Session, job_id: uuid.UUID, after: int, limit: int = 500
+) -> list[JobEvent]:
     return list(
         session.scalars(
             select(JobEvent)
@@ -118,7 +125,9 @@ def events_after(session: Session, job_id: uuid.UUID, after: int, limit: int = 5
     )
 
 
-def _finish(session: Session, job: Job, status: JobStatus, message: str, error: str | None = None) -> JobEvent:
+def _finish(
+    session: Session, job: Job, status: JobStatus, message: str, error: str | None = None
+) -> JobEvent:
     """Move a job to a final state, settle its credits, and record it."""
     now = utcnow()
     job.status = status
@@ -168,7 +177,9 @@ def claim(
     return job, add_event(session, job)
 
 
-def renew_lease(session: Session, job_id: uuid.UUID, launch_id: str, lease_s: float) -> tuple[bool, bool]:
+def renew_lease(
+    session: Session, job_id: uuid.UUID, launch_id: str, lease_s: float
+) -> tuple[bool, bool]:
     """Extend the lease. Returns (still held, cancel requested)."""
     now = utcnow()
     held = session.execute(
@@ -201,7 +212,9 @@ def report_progress(
     return add_event(session, job)
 
 
-def succeed(session: Session, job_id: uuid.UUID, launch_id: str, result: dict[str, Any]) -> JobEvent | None:
+def succeed(
+    session: Session, job_id: uuid.UUID, launch_id: str, result: dict[str, Any]
+) -> JobEvent | None:
     job = _held(session, job_id, launch_id)
     if job is None:
         return None
@@ -214,7 +227,9 @@ def fail(session: Session, job_id: uuid.UUID, launch_id: str | None, error: str)
     job = lock(session, job_id) if launch_id is None else _held(session, job_id, launch_id)
     if job is None or job.status.finished:
         return None
-    return _finish(session, job, JobStatus.failed, error.splitlines()[0][:500] if error else "failed", error)
+    return _finish(
+        session, job, JobStatus.failed, error.splitlines()[0][:500] if error else "failed", error
+    )
 
 
 def cancelled(session: Session, job_id: uuid.UUID, launch_id: str) -> JobEvent | None:
@@ -252,7 +267,9 @@ def request_cancel(session: Session, job_id: uuid.UUID) -> tuple[Job, JobEvent |
     return job, add_event(session, job)
 
 
-def orphans(session: Session, exclude: set[uuid.UUID] = frozenset(), limit: int = 100) -> list[uuid.UUID]:
+def orphans(
+    session: Session, exclude: set[uuid.UUID] = frozenset(), limit: int = 100
+) -> list[uuid.UUID]:
     """Jobs nobody is working on: queued ones, and running ones whose lease ran out."""
     now = utcnow()
     unleased = or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < now)

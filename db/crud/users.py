@@ -18,7 +18,9 @@ def get_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.lower()))
 
 
-def create(session: Session, *, email: str, password_hash: str, role: Role = Role.free_user) -> User:
+def create(
+    session: Session, *, email: str, password_hash: str, role: Role = Role.free_user
+) -> User:
     """A new user with an empty credit account (the monthly grant fills it on first use)."""
     user = User(email=email.lower(), password_hash=password_hash, role=role)
     user.account = CreditAccount(balance=0)
@@ -29,7 +31,9 @@ def create(session: Session, *, email: str, password_hash: str, role: Role = Rol
 
 def list_page(session: Session, *, offset: int, limit: int) -> tuple[list[User], int]:
     total = session.scalar(select(func.count()).select_from(User))
-    users = session.scalars(select(User).order_by(User.created_at, User.id).offset(offset).limit(limit))
+    users = session.scalars(
+        select(User).order_by(User.created_at, User.id).offset(offset).limit(limit)
+    )
     return list(users), total or 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from db import models  # noqa: F401  (registers every table on Base.metadata)
 from db.base import Base
 from db.session import create_db_engine
-from filmstudio.settings import Settings
+from infra.settings import Settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -27,18 +27,27 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipelines.engines.check import EngineStatus, check_models_dir
-from pipelines.engines.loader import ENGINES, engine_dir
+from pipelines.engines.loader import DEPLOYMENT_NAMES, ENGINES, engine_dir
 from pipelines.plan import Plan
 
 if TYPE_CHECKING:
     from PIL import Image
     from ray.serve.handle import DeploymentHandle
 
-__all__ = ["ENGINES", "EngineStatus", "StudioEngines", "check_models_dir", "engine_class"]
+__all__ = [
+    "DEPLOYMENT_NAMES",
+    "ENGINES",
+    "EngineStatus",
+    "StudioEngines",
+    "check_models_dir",
+    "engine_class",
+]
 
 log = logging.getLogger(__name__)
 
-PICTURE_BATCH = 4  # SDXL pictures per pipeline call in this process (the Serve deployment's max too)
+PICTURE_BATCH = (
+    4  # SDXL pictures per pipeline call in this process (the Serve deployment's max too)
+)
 LINE_BATCH = 16  # TTS lines per model call
 
 
@@ -62,8 +71,13 @@ def engine_class(name: str) -> type:
 class StudioEngines:
     """LLM, SDXL, SVD, TTS and MusicGen behind one small interface."""
 
-    def __init__(self, *, models_dir: Path | None = None, ready: set[str] = frozenset(),
-                 handles: dict[str, DeploymentHandle] | None = None):
+    def __init__(
+        self,
+        *,
+        models_dir: Path | None = None,
+        ready: set[str] = frozenset(),
+        handles: dict[str, DeploymentHandle] | None = None,
+    ):
         self.models_dir = models_dir
         self.handles = handles
         self._ready = set(ready)
@@ -78,7 +92,7 @@ class StudioEngines:
         self.__init__(**state)
 
     @classmethod
-    def local(cls, models_dir: Path) -> "StudioEngines":
+    def local(cls, models_dir: Path) -> StudioEngines:
         """Engines in this process, each loaded on first use from `models_dir`.
 
         An engine the directory cannot serve is left out with a warning; its stage takes the
@@ -87,12 +101,14 @@ class StudioEngines:
         statuses = check_models_dir(models_dir)
         for status in statuses:
             if not status.ready:
-                warnings.warn(f"studio tier: {status.line()}; the {status.engine} stage takes the draft path",
-                              stacklevel=2)
+                warnings.warn(
+                    f"studio tier: {status.line()}; the {status.engine} stage takes the draft path",
+                    stacklevel=2,
+                )
         return cls(models_dir=models_dir, ready={s.engine for s in statuses if s.ready})
 
     @classmethod
-    def from_handles(cls, handles: dict[str, DeploymentHandle]) -> "StudioEngines":
+    def from_handles(cls, handles: dict[str, DeploymentHandle]) -> StudioEngines:
         """The same methods through Ray Serve deployment handles, keyed by engine name."""
         return cls(handles=dict(handles), ready=set(handles) & set(ENGINES))
 
@@ -126,23 +142,37 @@ class StudioEngines:
             return []
         if self.handles is not None:  # one request per prompt: the deployment batches them
             sdxl = self.handles["sdxl"]
-            return _gather([sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)])
+            return _gather(
+                [sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)]
+            )
         sdxl, seeds = self._engine("sdxl"), [seed + i for i in range(len(prompts))]
-        return [picture for batch in batches(range(len(prompts)), PICTURE_BATCH)
-                for picture in sdxl([prompts[i] for i in batch], tuple(size), [seeds[i] for i in batch])]
+        return [
+            picture
+            for batch in batches(range(len(prompts)), PICTURE_BATCH)
+            for picture in sdxl([prompts[i] for i in batch], tuple(size), [seeds[i] for i in batch])
+        ]
 
-    def clip(self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int) -> list[np.ndarray]:
+    def clip(
+        self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int
+    ) -> list[np.ndarray]:
         """`num_frames` (14 or 25) H×W×3 uint8 frames of `size` animating `image`. [] without SVD."""
         return self.clips([image], num_frames, size, seed)[0]
 
-    def clips(self, images: list[Image.Image], num_frames: int, size: tuple[int, int], seed: int) -> list[list[np.ndarray]]:
+    def clips(
+        self, images: list[Image.Image], num_frames: int, size: tuple[int, int], seed: int
+    ) -> list[list[np.ndarray]]:
         """`clip` for many stills at once (image i seeded `seed + i`): through Serve they run
         in parallel on every SVD replica."""
         if "svd" not in self._ready:
             return [[] for _ in images]
         if self.handles is not None:
             svd = self.handles["svd"]
-            return _gather([svd.clip.remote(im, num_frames, tuple(size), seed + i) for i, im in enumerate(images)])
+            return _gather(
+                [
+                    svd.clip.remote(im, num_frames, tuple(size), seed + i)
+                    for i, im in enumerate(images)
+                ]
+            )
         svd = self._engine("svd")
         return [svd(im, num_frames, tuple(size), seed + i) for i, im in enumerate(images)]
 
@@ -151,14 +181,19 @@ class StudioEngines:
         (the caller speaks it with espeak-ng)."""
         return self.speak_lines([text], language, [speaker])[0]
 
-    def speak_lines(self, texts: list[str], language: str, speakers: list[int]) -> list[np.ndarray | None]:
+    def speak_lines(
+        self, texts: list[str], language: str, speakers: list[int]
+    ) -> list[np.ndarray | None]:
         """`speak` for many lines at once, in model calls of up to LINE_BATCH lines of one voice:
         one after another locally, all sent at once to Serve (where a request is one such call)."""
         out: list[np.ndarray | None] = [None] * len(texts)
         if "tts" not in self._ready:
             return out
-        calls = [batch for speaker in sorted(set(speakers))
-                 for batch in batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH)]
+        calls = [
+            batch
+            for speaker in sorted(set(speakers))
+            for batch in batches([i for i, s in enumerate(speakers) if s == speaker], LINE_BATCH)
+        ]
         requests = [([texts[i] for i in batch], language, speakers[batch[0]]) for batch in calls]
         if self.handles is not None:
             tts = self.handles["tts"]
@@ -200,7 +235,7 @@ class StudioEngines:
 def batches(items, size: int) -> list[list]:
     """`items` in consecutive lists of at most `size` (model calls, Serve requests)."""
     items = list(items)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _gather(responses: list) -> list:
@@ -216,4 +251,3 @@ def _empty_cuda_cache() -> None:
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         torch.cuda.empty_cache()
-

@@ -107,7 +107,9 @@ def _musicgen(path: Path) -> tuple[list[str], list[str]]:
     missing = _model_files(path, "musicgen") + _tokenizer_files(path, "musicgen")
     config = _json(path / "config.json")
     if config and config.get("model_type") != "musicgen":
-        missing.append(f"musicgen/config.json of a musicgen model (found {config.get('model_type')!r})")
+        missing.append(
+            f"musicgen/config.json of a musicgen model (found {config.get('model_type')!r})"
+        )
     return missing, []
 
 

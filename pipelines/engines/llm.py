@@ -66,13 +66,15 @@ class TransformersLLM:
         self.device = device
 
     @classmethod
-    def load(cls, path: Path, device: str) -> "TransformersLLM":
+    def load(cls, path: Path, device: str) -> TransformersLLM:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, padding_side="left")
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype(device), local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(
+            path, dtype=torch_dtype(device), local_files_only=True
+        )
         return cls(model.to(device).eval(), tokenizer, device)
 
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
@@ -81,9 +83,15 @@ class TransformersLLM:
         texts = [_chat(self.tokenizer, p) for p in prompts]
         inputs = self.tokenizer(texts, padding=True, return_tensors="pt").to(self.device)
         with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
-                                      pad_token_id=self.tokenizer.pad_token_id)
-        return self.tokenizer.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+            out = self.model.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+        return self.tokenizer.batch_decode(
+            out[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True
+        )
 
 
 class VLLMEngine:
@@ -94,11 +102,18 @@ class VLLMEngine:
         self.device = device
 
     @classmethod
-    def load(cls, path: Path, memory_share: float | None, max_model_len: int | None = None) -> "VLLMEngine":
+    def load(
+        cls, path: Path, memory_share: float | None, max_model_len: int | None = None
+    ) -> VLLMEngine:
         from vllm import LLM  # the `gpu` extra: imported only here
 
-        llm = LLM(model=str(path), tokenizer=str(path), gpu_memory_utilization=memory_share or 0.9,
-                  max_model_len=max_model_len, seed=0)
+        llm = LLM(
+            model=str(path),
+            tokenizer=str(path),
+            gpu_memory_utilization=memory_share or 0.9,
+            max_model_len=max_model_len,
+            seed=0,
+        )
         return cls(llm, "cuda")
 
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
@@ -115,15 +130,19 @@ def _vllm_sampling(max_tokens: int, schema: dict):
     try:  # vLLM >= 0.10.2
         from vllm.sampling_params import StructuredOutputsParams
 
-        return SamplingParams(temperature=0, max_tokens=max_tokens,
-                              structured_outputs=StructuredOutputsParams(json=schema))
+        return SamplingParams(
+            temperature=0,
+            max_tokens=max_tokens,
+            structured_outputs=StructuredOutputsParams(json=schema),
+        )
     except (ImportError, TypeError):
         pass
     try:  # older vLLM
         from vllm.sampling_params import GuidedDecodingParams
 
-        return SamplingParams(temperature=0, max_tokens=max_tokens,
-                              guided_decoding=GuidedDecodingParams(json=schema))
+        return SamplingParams(
+            temperature=0, max_tokens=max_tokens, guided_decoding=GuidedDecodingParams(json=schema)
+        )
     except (ImportError, TypeError):
         return SamplingParams(temperature=0, max_tokens=max_tokens)
 
@@ -131,8 +150,9 @@ def _vllm_sampling(max_tokens: int, schema: dict):
 def _chat(tokenizer, prompt: str) -> str:
     """The prompt in the model's chat format when it has one (instruct models), else as is."""
     if getattr(tokenizer, "chat_template", None):
-        return tokenizer.apply_chat_template([{"role": "user", "content": prompt}],
-                                             tokenize=False, add_generation_prompt=True)
+        return tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
+        )
     return prompt
 
 
@@ -148,8 +168,15 @@ def vllm_available() -> bool:
 class LLMEngine:
     """Script → shot list with visual prompts and camera notes."""
 
-    def __init__(self, backend, *, max_new_tokens: int = 1600, shots_per_request: int = 12,
-                 context_chars: int = 2000, **_backend_options):
+    def __init__(
+        self,
+        backend,
+        *,
+        max_new_tokens: int = 1600,
+        shots_per_request: int = 12,
+        context_chars: int = 2000,
+        **_backend_options,
+    ):
         self.backend = backend
         self.device = backend.device
         self.max_new_tokens = max_new_tokens
@@ -157,7 +184,9 @@ class LLMEngine:
         self.context_chars = context_chars
 
     @classmethod
-    def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "LLMEngine":
+    def load(
+        cls, path: Path, device: str | None = None, *, memory_share: float | None = None
+    ) -> LLMEngine:
         """vLLM when installed and on a GPU, transformers otherwise."""
         device = prepare(device, None if vllm_available() else memory_share)
         options = read_options(path)
@@ -179,11 +208,19 @@ class LLMEngine:
         for plan, script in zip(plans, scripts):
             located = [(scene, shot) for scene in plan.scenes for shot in scene.shots]
             for i in range(0, len(located), self.shots_per_request):
-                work.append((plan, located[i:i + self.shots_per_request], i == 0, script if i == 0 else ""))
+                work.append(
+                    (
+                        plan,
+                        located[i : i + self.shots_per_request],
+                        i == 0,
+                        script if i == 0 else "",
+                    )
+                )
         if not work:
             return plans
-        answers = self.backend.generate([self.prompt(p, chunk, script) for p, chunk, _, script in work],
-                                        self.max_new_tokens)
+        answers = self.backend.generate(
+            [self.prompt(p, chunk, script) for p, chunk, _, script in work], self.max_new_tokens
+        )
         for (plan, chunk, first, _), answer in zip(work, answers):
             notes = parse_notes(answer, len(chunk))
             if notes is None:
@@ -195,9 +232,13 @@ class LLMEngine:
         return plans
 
     def prompt(self, plan: Plan, chunk: list[tuple[Scene, Shot]], script: str) -> str:
-        shots = "\n".join(f"{n}. {_shot_text(scene, shot)}" for n, (scene, shot) in enumerate(chunk, 1))
+        shots = "\n".join(
+            f"{n}. {_shot_text(scene, shot)}" for n, (scene, shot) in enumerate(chunk, 1)
+        )
         context = f"Script opening:\n{script[: self.context_chars]}\n\n" if script else ""
-        return INSTRUCTIONS.format(moods=", ".join(MOODS), title=plan.title, context=context, shots=shots)
+        return INSTRUCTIONS.format(
+            moods=", ".join(MOODS), title=plan.title, context=context, shots=shots
+        )
 
     def check_health(self) -> None:
         check_device(self.device)
@@ -209,7 +250,7 @@ def parse_notes(answer: str, count: int) -> ShotNotes | None:
     if start < 0 or end < start:
         return None
     try:
-        notes = ShotNotes.model_validate_json(answer[start:end + 1])
+        notes = ShotNotes.model_validate_json(answer[start : end + 1])
     except (ValidationError, ValueError):
         return None
     if [note.shot for note in notes.shots] != list(range(1, count + 1)):
@@ -237,8 +278,13 @@ def derive_prompt(scene: Scene, shot: Shot) -> str:
     return re.sub(r"\s+", " ", ", ".join(parts))[:800]
 
 
-_PLACES = {"INT": "interior", "EXT": "exterior", "INT/EXT": "interior and exterior",
-           "I/E": "interior and exterior", "EST": "establishing shot"}
+_PLACES = {
+    "INT": "interior",
+    "EXT": "exterior",
+    "INT/EXT": "interior and exterior",
+    "I/E": "interior and exterior",
+    "EST": "establishing shot",
+}
 
 
 def _setting(heading: str | None) -> str:

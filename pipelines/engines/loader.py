@@ -25,6 +25,14 @@ from pathlib import Path
 from typing import Any
 
 ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen")
+# Each engine's Ray Serve deployment name: serving names them so, bulk renders find them by it.
+DEPLOYMENT_NAMES = {
+    "llm": "LLM",
+    "sdxl": "SDXL",
+    "svd": "SVD",
+    "tts": "TTS",
+    "musicgen": "MusicGen",
+}
 OPTIONS_FILE = "studio.json"
 
 _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}

@@ -36,27 +36,43 @@ def music_prompt(mood: str, title: str | None = None) -> str:
 class MusicGenEngine:
     """Text → stereo music at 48 kHz, any length."""
 
-    def __init__(self, model, tokenizer, device: str, *, max_seconds: float = 30.0,
-                 guidance: float = 3.0, crossfade_s: float = 2.0):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        device: str,
+        *,
+        max_seconds: float = 30.0,
+        guidance: float = 3.0,
+        crossfade_s: float = 2.0,
+    ):
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
         self.frame_rate = model.config.audio_encoder.frame_rate  # codec frames per second
         self.sampling_rate = model.config.audio_encoder.sampling_rate
         # The decoder's positions bound a piece too; its delay pattern takes one step per codebook.
-        positions = model.config.decoder.max_position_embeddings - model.config.decoder.num_codebooks - 1
+        positions = (
+            model.config.decoder.max_position_embeddings - model.config.decoder.num_codebooks - 1
+        )
         self.max_seconds = min(max_seconds, positions / self.frame_rate)
         self.guidance = guidance
         self.crossfade_s = crossfade_s
 
     @classmethod
-    def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "MusicGenEngine":
+    def load(
+        cls, path: Path, device: str | None = None, *, memory_share: float | None = None
+    ) -> MusicGenEngine:
         from transformers import AutoTokenizer, MusicgenForConditionalGeneration
 
         device = prepare(device, memory_share)
-        model = MusicgenForConditionalGeneration.from_pretrained(
-            path, dtype=torch_dtype(device), local_files_only=True
-        ).to(device).eval()
+        model = (
+            MusicgenForConditionalGeneration.from_pretrained(
+                path, dtype=torch_dtype(device), local_files_only=True
+            )
+            .to(device)
+            .eval()
+        )
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         return cls(model, tokenizer, device, **read_options(path))
 
@@ -68,8 +84,9 @@ class MusicGenEngine:
         inputs = self.tokenizer([prompt], padding=True, return_tensors="pt").to(self.device)
         steps = max(1, round(min(seconds, self.max_seconds) * self.frame_rate))
         with torch.inference_mode():
-            audio = self.model.generate(**inputs, max_new_tokens=steps, do_sample=True,
-                                        guidance_scale=self.guidance)
+            audio = self.model.generate(
+                **inputs, max_new_tokens=steps, do_sample=True, guidance_scale=self.guidance
+            )
         return audio[0].float().cpu().numpy()
 
     def __call__(self, prompt: str, duration_s: float, seed: int = 0) -> np.ndarray:
@@ -77,7 +94,9 @@ class MusicGenEngine:
         piece = self.generate(prompt, duration_s, seed)
         stereo = np.repeat(piece, 2, axis=0) if piece.shape[0] == 1 else piece[:2]
         audio = resample(stereo.T, self.sampling_rate)
-        return loop_to_length(audio, round(duration_s * SAMPLE_RATE), round(self.crossfade_s * SAMPLE_RATE))
+        return loop_to_length(
+            audio, round(duration_s * SAMPLE_RATE), round(self.crossfade_s * SAMPLE_RATE)
+        )
 
     def check_health(self) -> None:
         check_device(self.device)

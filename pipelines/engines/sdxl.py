@@ -23,8 +23,16 @@ NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame,
 class SDXLEngine:
     """Text → picture with Stable Diffusion XL."""
 
-    def __init__(self, pipe, device: str, *, steps: int = 30, guidance: float = 6.0,
-                 negative_prompt: str = NEGATIVE_PROMPT, native: int | None = None):
+    def __init__(
+        self,
+        pipe,
+        device: str,
+        *,
+        steps: int = 30,
+        guidance: float = 6.0,
+        negative_prompt: str = NEGATIVE_PROMPT,
+        native: int | None = None,
+    ):
         self.pipe = pipe
         self.device = device
         self.steps = steps
@@ -34,7 +42,9 @@ class SDXLEngine:
         self.native = native or trained  # a smaller `native` draws smaller, e.g. on a T4
 
     @classmethod
-    def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "SDXLEngine":
+    def load(
+        cls, path: Path, device: str | None = None, *, memory_share: float | None = None
+    ) -> SDXLEngine:
         """Load the pipeline (and the optional LoRA in `path/lora`) onto `device`."""
         from diffusers import StableDiffusionXLPipeline
         from diffusers.utils import logging
@@ -53,9 +63,16 @@ class SDXLEngine:
         pipe.set_progress_bar_config(disable=True)
         return cls(pipe, device, **read_options(path))
 
-    def __call__(self, prompts: list[str], size: tuple[int, int], seed: int | list[int] = 0,
-                 *, negative_prompt: str | None = None, steps: int | None = None,
-                 guidance: float | None = None) -> list[Image.Image]:
+    def __call__(
+        self,
+        prompts: list[str],
+        size: tuple[int, int],
+        seed: int | list[int] = 0,
+        *,
+        negative_prompt: str | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+    ) -> list[Image.Image]:
         """One picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`
         (or `seed[i]` when a list is given)."""
         import torch

@@ -22,9 +22,18 @@ from pipelines.engines.loader import check_device, prepare, read_options, torch_
 class SVDEngine:
     """Still → clip with Stable Video Diffusion."""
 
-    def __init__(self, pipe, device: str, *, steps: int = 25, decode_chunk_size: int = 8,
-                 motion_bucket_id: int = 127, fps: int = 7, noise_aug_strength: float = 0.02,
-                 native: int | None = None):
+    def __init__(
+        self,
+        pipe,
+        device: str,
+        *,
+        steps: int = 25,
+        decode_chunk_size: int = 8,
+        motion_bucket_id: int = 127,
+        fps: int = 7,
+        noise_aug_strength: float = 0.02,
+        native: int | None = None,
+    ):
         self.pipe = pipe
         self.device = device
         self.steps = steps
@@ -36,7 +45,9 @@ class SVDEngine:
         self.native = native or trained  # a smaller `native` draws smaller, e.g. on a T4
 
     @classmethod
-    def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "SVDEngine":
+    def load(
+        cls, path: Path, device: str | None = None, *, memory_share: float | None = None
+    ) -> SVDEngine:
         from diffusers import StableVideoDiffusionPipeline
         from diffusers.utils import logging
 
@@ -49,9 +60,17 @@ class SVDEngine:
         pipe.set_progress_bar_config(disable=True)
         return cls(pipe, device, **read_options(path))
 
-    def __call__(self, image: Image.Image, num_frames: int | None = None, size: tuple[int, int] | None = None,
-                 seed: int = 0, *, motion_bucket_id: int | None = None,
-                 decode_chunk_size: int | None = None, steps: int | None = None) -> list[np.ndarray]:
+    def __call__(
+        self,
+        image: Image.Image,
+        num_frames: int | None = None,
+        size: tuple[int, int] | None = None,
+        seed: int = 0,
+        *,
+        motion_bucket_id: int | None = None,
+        decode_chunk_size: int | None = None,
+        steps: int | None = None,
+    ) -> list[np.ndarray]:
         """`num_frames` (default: the model's own, 14 or 25) H×W×3 uint8 frames of `size`
         (default: the still's size)."""
         import torch
@@ -65,7 +84,9 @@ class SVDEngine:
             num_frames=num_frames or self.pipe.unet.config.num_frames,
             num_inference_steps=steps or self.steps,
             fps=self.fps,
-            motion_bucket_id=self.motion_bucket_id if motion_bucket_id is None else motion_bucket_id,
+            motion_bucket_id=self.motion_bucket_id
+            if motion_bucket_id is None
+            else motion_bucket_id,
             noise_aug_strength=self.noise_aug_strength,
             decode_chunk_size=decode_chunk_size or self.decode_chunk_size,
             generator=torch.Generator("cpu").manual_seed(seed),

@@ -99,7 +99,12 @@ def _clip_tokenizer():
 
 def _sdxl(path: Path) -> None:
     """diffusers' `StableDiffusionXLPipelineFastTests.get_dummy_components`, tokenizers offline."""
-    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
     unet = UNet2DConditionModel(
@@ -240,7 +245,9 @@ def _tts(path: Path) -> None:
     vocab = path / "vocab.json"
     vocab.write_text(json.dumps({c: i for i, c in enumerate(chars)}))
     # MMS-TTS tokenizers: lower-case, no phonemizer, a blank (id 0) between characters.
-    tokenizer = VitsTokenizer(vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False)
+    tokenizer = VitsTokenizer(
+        vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False
+    )
     config = VitsConfig(
         vocab_size=len(chars),
         hidden_size=16,

@@ -37,24 +37,30 @@ class VitsVoice:
         self.sampling_rate = model.config.sampling_rate
 
     @classmethod
-    def load(cls, path: Path, device: str) -> "VitsVoice":
+    def load(cls, path: Path, device: str) -> VitsVoice:
         from transformers import AutoTokenizer, VitsModel
 
         model = VitsModel.from_pretrained(path, local_files_only=True).to(device).eval()
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         return cls(model, tokenizer, device)
 
-    def __call__(self, texts: list[str], speaker: int = 0, seed: int = 0, rate: int | None = None) -> list[np.ndarray]:
+    def __call__(
+        self, texts: list[str], speaker: int = 0, seed: int = 0, rate: int | None = None
+    ) -> list[np.ndarray]:
         """Speak each text: float32 mono at `rate` (default: the model's own), resampled on the
         model's device."""
         import torch
 
         inputs = self.tokenizer(list(texts), padding=True, return_tensors="pt").to(self.device)
-        spoken = inputs["attention_mask"].sum(dim=1) > 0  # text the tokenizer kept nothing of is silent
+        spoken = (
+            inputs["attention_mask"].sum(dim=1) > 0
+        )  # text the tokenizer kept nothing of is silent
         if not spoken.any():
             return [np.zeros(0, np.float32) for _ in texts]
         multi_speaker = self.model.config.num_speakers > 1
-        torch.manual_seed(seed)  # VITS samples its durations and its prior: a seed makes a take repeatable
+        torch.manual_seed(
+            seed
+        )  # VITS samples its durations and its prior: a seed makes a take repeatable
         with torch.inference_mode():
             out = self.model(
                 input_ids=inputs["input_ids"][spoken],
@@ -62,7 +68,10 @@ class VitsVoice:
                 speaker_id=speaker % self.model.config.num_speakers if multi_speaker else None,
             )
             waves, lengths = resample_batch(
-                out.waveform.float(), out.sequence_lengths, self.sampling_rate, rate or self.sampling_rate
+                out.waveform.float(),
+                out.sequence_lengths,
+                self.sampling_rate,
+                rate or self.sampling_rate,
             )
         # one copy of the batch to the host, then each line trimmed to its length
         rows = iter(wave[:n] for wave, n in zip(waves.cpu().numpy(), lengths.cpu().tolist()))
@@ -84,7 +93,10 @@ def resample_batch(waves, lengths, rate: int, target: int = SAMPLE_RATE):
     g = gcd(rate, target)
     up, down = target // g, rate // g
     if down != 1:
-        audio = [resample(w[:n], rate, target) for w, n in zip(waves.cpu().numpy(), lengths.cpu().tolist())]
+        audio = [
+            resample(w[:n], rate, target)
+            for w, n in zip(waves.cpu().numpy(), lengths.cpu().tolist())
+        ]
         width = max((len(a) for a in audio), default=0)
         out = np.zeros((len(audio), width), np.float32)
         for row, a in zip(out, audio):
@@ -94,7 +106,9 @@ def resample_batch(waves, lengths, rate: int, target: int = SAMPLE_RATE):
     lengths = lengths.to(waves.device)
     # silence past each line's end (a padded batch holds leftovers there), as a trimmed line has
     waves = waves * (torch.arange(waves.shape[1], device=waves.device)[None, :] < lengths[:, None])
-    full = torch.nn.functional.conv_transpose1d(waves[:, None, :], taps[None, None, :], stride=up)[:, 0]
+    full = torch.nn.functional.conv_transpose1d(waves[:, None, :], taps[None, None, :], stride=up)[
+        :, 0
+    ]
     delay = (len(taps) - 1) // 2  # the filter's centre: what resample_poly trims off the front
     return full[:, delay : delay + waves.shape[1] * up].contiguous(), lengths * up
 
@@ -127,7 +141,9 @@ class TTSEngine:
         self.voices: dict[str, VitsVoice] = {}
 
     @classmethod
-    def load(cls, path: Path, device: str | None = None, *, memory_share: float | None = None) -> "TTSEngine":
+    def load(
+        cls, path: Path, device: str | None = None, *, memory_share: float | None = None
+    ) -> TTSEngine:
         return cls(path, prepare(device, memory_share))
 
     @property
@@ -144,7 +160,9 @@ class TTSEngine:
                 return self.voices[code]
         return None
 
-    def __call__(self, texts: list[str], language: str, speaker: int = 0, seed: int = 0) -> list[np.ndarray] | None:
+    def __call__(
+        self, texts: list[str], language: str, speaker: int = 0, seed: int = 0
+    ) -> list[np.ndarray] | None:
         """48 kHz float32 mono per text, or None when `language` has no model."""
         voice = self.voice(language)
         if voice is None:

@@ -49,14 +49,18 @@ async def get_session(request: Request, platform: PlatformDep) -> AsyncIterator[
         await run_in_threadpool(session.close)
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=DATABASE_CONCURRENCY)]
+SessionDep = Annotated[
+    Session, Depends(get_session, scope="function", max_concurrency=DATABASE_CONCURRENCY)
+]
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
 
 
 def unauthorized(reason: str) -> HTTPException:
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        status.HTTP_401_UNAUTHORIZED,
+        reason,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
 
@@ -96,7 +100,6 @@ def get_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")
     return user
-
 
 
 def get_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Project:
@@ -141,11 +144,15 @@ async def _fingerprint(request: Request) -> str:
     return fingerprint(request.method, request.url.path, body)
 
 
-async def get_idempotency(request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None) -> Idempotency:
+async def get_idempotency(
+    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> Idempotency:
     return Idempotency(key, f"user:{user.id}", await _fingerprint(request))
 
 
-async def get_anonymous_idempotency(request: Request, key: IdempotencyKeyHeader = None) -> Idempotency:
+async def get_anonymous_idempotency(
+    request: Request, key: IdempotencyKeyHeader = None
+) -> Idempotency:
     return Idempotency(key, "anonymous", await _fingerprint(request))
 
 

@@ -8,7 +8,9 @@ from fastapi.responses import FileResponse, RedirectResponse
 from serve_apps.api.platform import Platform
 
 
-def stream_or_redirect(platform: Platform, key: str, filename: str, media_type: str | None) -> Response:
+def stream_or_redirect(
+    platform: Platform, key: str, filename: str, media_type: str | None
+) -> Response:
     if (path := platform.storage.local_path(key)) is not None:
         return FileResponse(path, media_type=media_type, filename=filename)
     if (url := platform.storage.presigned_get(key, filename)) is not None:

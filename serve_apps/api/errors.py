@@ -1,7 +1,7 @@
 """Refusals in one shape: 4xx with `detail` naming the field, as FastAPI's validation does.
 
-    {"detail": [{"loc": ["body", "duration"], "msg": "duration 3 s is outside 4–300 s",
-                 "type": "input_error"}]}
+{"detail": [{"loc": ["body", "duration"], "msg": "duration 3 s is outside 4–300 s",
+             "type": "input_error"}]}
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 from pipelines.errors import InputError
 
 
-def field_error(field: str, message: str, location: str = "body", kind: str = "input_error") -> list[dict]:
+def field_error(
+    field: str, message: str, location: str = "body", kind: str = "input_error"
+) -> list[dict]:
     return [{"loc": [location, *field.split(".")], "msg": message, "type": kind}]
 
 

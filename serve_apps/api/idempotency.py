@@ -47,9 +47,13 @@ class Idempotency:
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 field_error(HEADER, "this key was used for a different request", "header"),
             )
-        return JSONResponse(record.body, record.status_code, headers={"Idempotent-Replayed": "true"})
+        return JSONResponse(
+            record.body, record.status_code, headers={"Idempotent-Replayed": "true"}
+        )
 
-    def commit(self, session: Session, body: Any, status_code: int = status.HTTP_201_CREATED) -> JSONResponse:
+    def commit(
+        self, session: Session, body: Any, status_code: int = status.HTTP_201_CREATED
+    ) -> JSONResponse:
         """Store the answer with what the request created, commit both, and answer.
 
         When a concurrent twin committed first, roll back and answer as it did.

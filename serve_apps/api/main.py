@@ -1,6 +1,6 @@
 """The FastAPI app: `create_app(settings)`, served by Ray Serve (serve_apps/ingress.py) or uvicorn.
 
-    uvicorn --factory serve_apps.api.main:create_app      (bare, e.g. for the benchmark)
+uvicorn --factory serve_apps.api.main:create_app      (bare, e.g. for the benchmark)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
-from filmstudio.settings import Settings, get_settings
+from infra.settings import Settings, get_settings
 from serve_apps.api import errors
 from serve_apps.api.deps import rate_limit
 from serve_apps.api.limits import BodySizeLimit

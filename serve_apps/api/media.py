@@ -53,7 +53,9 @@ class MediaInfo:
         return EXTENSIONS[self.content_type]
 
 
-def inspect(path: Path, *, max_pixels: int, max_audio_seconds: float, field: str = "file") -> MediaInfo:
+def inspect(
+    path: Path, *, max_pixels: int, max_audio_seconds: float, field: str = "file"
+) -> MediaInfo:
     """Identify and fully decode `path`; InputError(field, why) when it is not usable media."""
     image = _image(path, max_pixels, field)
     if image is not None:
@@ -71,7 +73,9 @@ def _image(path: Path, max_pixels: int, field: str) -> MediaInfo | None:
         return None
     except Image.DecompressionBombError:  # Pillow's own ceiling, far above ours
         limit = 2 * Image.MAX_IMAGE_PIXELS
-        raise InputError(field, f"image has more than {limit} pixels; the limit is {max_pixels}") from None
+        raise InputError(
+            field, f"image has more than {limit} pixels; the limit is {max_pixels}"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(field, f"image header is unreadable ({exc})") from None
     with img:
@@ -80,7 +84,8 @@ def _image(path: Path, max_pixels: int, field: str) -> MediaInfo | None:
         width, height = img.size
         if width * height > max_pixels:
             raise InputError(
-                field, f"image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}"
+                field,
+                f"image is {width}x{height} = {width * height} pixels; the limit is {max_pixels}",
             )
         try:
             img.load()
@@ -108,4 +113,6 @@ def _audio(path: Path, max_seconds: float, field: str) -> MediaInfo | None:
             raise InputError(field, f"audio does not decode ({exc})") from None
         if seconds <= 0:
             raise InputError(field, "audio has no samples")
-        return MediaInfo(AssetKind.audio, AUDIO_TYPES[container.format.name], duration_s=round(seconds, 3))
+        return MediaInfo(
+            AssetKind.audio, AUDIO_TYPES[container.format.name], duration_s=round(seconds, 3)
+        )

@@ -17,9 +17,9 @@ from db import crud
 from db.migrate import upgrade
 from db.models import Role, User
 from db.session import Database
-from filmstudio.events import EventBus, make_event_bus
-from filmstudio.settings import Settings
-from filmstudio.storage import Storage, make_storage
+from infra.events import EventBus, make_event_bus
+from infra.settings import Settings
+from infra.storage import Storage, make_storage
 from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
 from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
 from serve_apps.api.security import Passwords, SigningKeys, TokenService
@@ -53,7 +53,9 @@ class Platform:
                 audience=settings.jwt_audience,
                 lifetime=timedelta(minutes=settings.access_token_minutes),
             ),
-            passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism),
+            passwords=Passwords(
+                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+            ),
             revoked=make_revoked_families(settings.redis_url, settings.redis_prefix),
             limiter=make_rate_limiter(
                 settings.rate_limit_requests,

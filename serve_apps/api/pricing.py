@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from db.models import JobKind
-from filmstudio.settings import Settings
+from infra.settings import Settings
 
 
 def price(settings: Settings, kind: JobKind, *, tier: str = "draft", duration: float = 0.0) -> int:
@@ -13,5 +13,9 @@ def price(settings: Settings, kind: JobKind, *, tier: str = "draft", duration: f
         return settings.credits_script
     if kind == JobKind.storyboard:
         return settings.credits_storyboard
-    per_second = settings.credits_per_second_studio if tier == "studio" else settings.credits_per_second_draft
+    per_second = (
+        settings.credits_per_second_studio
+        if tier == "studio"
+        else settings.credits_per_second_draft
+    )
     return max(1, math.ceil(duration * per_second))

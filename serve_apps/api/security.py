@@ -29,7 +29,9 @@ class Passwords:
     """argon2id hashing; the cost parameters come from the settings (RFC 9106 by default)."""
 
     def __init__(self, time_cost: int, memory_kib: int, parallelism: int):
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism
+        )
         # Verified against when an email is unknown, so a miss takes as long as a hit.
         self._dummy = self._hasher.hash("not a real password")
 
@@ -38,7 +40,10 @@ class Passwords:
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+            return (
+                self._hasher.verify(password_hash or self._dummy, password)
+                and password_hash is not None
+            )
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -63,5 +63,10 @@ def deployments() -> dict:
     from serve_apps.deployments.svd import SVDDeployment
     from serve_apps.deployments.tts import TTSDeployment
 
-    return {"llm": LLMDeployment, "sdxl": SDXLDeployment, "svd": SVDDeployment,
-            "tts": TTSDeployment, "musicgen": MusicGenDeployment}
+    return {
+        "llm": LLMDeployment,
+        "sdxl": SDXLDeployment,
+        "svd": SVDDeployment,
+        "tts": TTSDeployment,
+        "musicgen": MusicGenDeployment,
+    }

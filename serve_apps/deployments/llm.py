@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from ray import serve
 
+from pipelines.engines.loader import DEPLOYMENT_NAMES
 from pipelines.plan import Plan
 from serve_apps.deployments import EngineReplica
 
 
 @serve.deployment(
-    name="LLM",
+    name=DEPLOYMENT_NAMES["llm"],
     ray_actor_options={"num_gpus": 0.08, "num_cpus": 0.5},
     autoscaling_config={"min_replicas": 1, "max_replicas": 2, "target_ongoing_requests": 4},
     max_ongoing_requests=8,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 from ray import serve
 
+from pipelines.engines.loader import DEPLOYMENT_NAMES
 from serve_apps.deployments import EngineReplica
 
 
 @serve.deployment(
-    name="MusicGen",
+    name=DEPLOYMENT_NAMES["musicgen"],
     ray_actor_options={"num_gpus": 0.09, "num_cpus": 0.5},
     autoscaling_config={"min_replicas": 1, "max_replicas": 2, "target_ongoing_requests": 1},
     max_ongoing_requests=2,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from PIL import Image
 from ray import serve
 
+from pipelines.engines.loader import DEPLOYMENT_NAMES
 from serve_apps.deployments import EngineReplica, grouped
 
 
 @serve.deployment(
-    name="SDXL",
+    name=DEPLOYMENT_NAMES["sdxl"],
     ray_actor_options={"num_gpus": 0.36, "num_cpus": 1},
     autoscaling_config={"min_replicas": 1, "max_replicas": 4, "target_ongoing_requests": 2},
     max_ongoing_requests=4,
@@ -19,11 +20,15 @@ class SDXLDeployment(EngineReplica):
     engine_name = "sdxl"
 
     @serve.batch(max_batch_size=4, batch_wait_timeout_s=0.1)
-    async def generate(self, prompts: list[str], sizes: list[tuple[int, int]], seeds: list[int]) -> list[Image.Image]:
+    async def generate(
+        self, prompts: list[str], sizes: list[tuple[int, int]], seeds: list[int]
+    ) -> list[Image.Image]:
         """One picture per request; requests of one size share a pipeline call."""
         pictures: list[Image.Image] = [None] * len(prompts)
         for (size,), index in grouped(sizes).items():
-            images = await self.run(self.engine, [prompts[i] for i in index], size, [seeds[i] for i in index])
+            images = await self.run(
+                self.engine, [prompts[i] for i in index], size, [seeds[i] for i in index]
+            )
             for i, image in zip(index, images):
                 pictures[i] = image
         return pictures

@@ -8,11 +8,12 @@ import numpy as np
 from ray import serve
 
 from pipelines.engines import LINE_BATCH, batches
+from pipelines.engines.loader import DEPLOYMENT_NAMES
 from serve_apps.deployments import EngineReplica, grouped
 
 
 @serve.deployment(
-    name="TTS",
+    name=DEPLOYMENT_NAMES["tts"],
     ray_actor_options={"num_gpus": 0.02, "num_cpus": 0.5},
     autoscaling_config={"min_replicas": 1, "max_replicas": 4, "target_ongoing_requests": 4},
     # Requests carry lines, not a line each: Serve's cost is per request (and per returned
@@ -27,8 +28,9 @@ class TTSDeployment(EngineReplica):
     engine_name = "tts"
 
     @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.05)
-    async def speak(self, requests: list[list[str]], languages: list[str],
-                    speakers: list[int]) -> list[list[np.ndarray] | None]:
+    async def speak(
+        self, requests: list[list[str]], languages: list[str], speakers: list[int]
+    ) -> list[list[np.ndarray] | None]:
         """48 kHz float32 speech for each line of each request (one voice per request); None for
         a language without a model (espeak speaks it)."""
         speech: list[list[np.ndarray] | None] = [None] * len(requests)

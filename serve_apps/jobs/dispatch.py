@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-from filmstudio.settings import Settings
+from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

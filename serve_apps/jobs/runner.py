@@ -24,14 +24,14 @@ from typing import Any
 
 import ray
 
-from cluster import metrics
-from cluster.progress import StageClock
 from db import crud
 from db.models import JobEvent
 from db.session import Database
-from filmstudio.events import Event, EventBus, make_event_bus
-from filmstudio.settings import Settings
-from filmstudio.storage import make_storage
+from infra import metrics
+from infra.events import Event, EventBus, make_event_bus
+from infra.progress import StageClock
+from infra.settings import Settings
+from infra.storage import make_storage
 from pipelines.errors import InputError
 from serve_apps.jobs.work import WORK, Cancelled, JobContext
 
@@ -72,7 +72,9 @@ class Lease(threading.Thread):
 
 
 class JobRun:
-    def __init__(self, job_id: uuid.UUID, launch_id: str, settings: Settings, engines: dict[str, Any]):
+    def __init__(
+        self, job_id: uuid.UUID, launch_id: str, settings: Settings, engines: dict[str, Any]
+    ):
         self.job_id = job_id
         self.launch_id = launch_id
         self.settings = settings
@@ -96,7 +98,11 @@ class JobRun:
     def run(self) -> str:
         with self.db.transaction() as session:
             job, event = crud.jobs.claim(
-                session, self.job_id, self.launch_id, lease_s=self.settings.job_lease_s, pid=os.getpid()
+                session,
+                self.job_id,
+                self.launch_id,
+                lease_s=self.settings.job_lease_s,
+                pid=os.getpid(),
             )
             context = None
             if job is not None:
@@ -146,7 +152,12 @@ class JobRun:
             return "failed"
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            log.error("job %s attempt %d failed:\n%s", self.job_id, context.attempt, traceback.format_exc())
+            log.error(
+                "job %s attempt %d failed:\n%s",
+                self.job_id,
+                context.attempt,
+                traceback.format_exc(),
+            )
             metrics.render_failed(self.clock.stage or "inputs", self.tier)
             if context.last_attempt:
                 self._settle(crud.jobs.fail, f"gave up after {context.attempt} attempts: {error}")
@@ -187,6 +198,8 @@ class JobRun:
 
 
 @ray.remote(num_cpus=0, retry_exceptions=False)
-def run_job(job_id: str, launch_id: str, settings: Settings, engines: dict[str, Any] | None = None) -> str:
+def run_job(
+    job_id: str, launch_id: str, settings: Settings, engines: dict[str, Any] | None = None
+) -> str:
     """Run one job; returns how it ended: succeeded, failed, cancelled, retry, lost or skipped."""
     return JobRun(uuid.UUID(job_id), launch_id, settings, engines or {}).run()

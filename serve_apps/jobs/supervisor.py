@@ -25,10 +25,10 @@ from typing import Any
 
 import ray
 
-from cluster import metrics
 from db import crud
 from db.session import Database
-from filmstudio.settings import Settings
+from infra import metrics
+from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,10 @@ class JobSupervisor:
         self._enqueue(uuid.UUID(job_id))
 
     async def state(self) -> dict[str, list[str]]:
-        return {"pending": [str(j) for j in self.pending], "running": [str(j) for j in self.running]}
+        return {
+            "pending": [str(j) for j in self.pending],
+            "running": [str(j) for j in self.running],
+        }
 
     def _enqueue(self, job_id: uuid.UUID) -> None:
         if job_id not in self.running and job_id not in self.pending:

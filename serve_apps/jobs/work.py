@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from db.models import JobKind
-from filmstudio.settings import Settings
-from filmstudio.storage import MEDIA_TYPES, Storage, object_key
+from infra.settings import Settings
+from infra.storage import MEDIA_TYPES, Storage, object_key
 from pipelines.errors import InputError
 from pipelines.orchestrator import Cancelled, Progress, render_film, storyboard
 from pipelines.request import FilmRequest
@@ -71,7 +71,9 @@ class JobContext:
         music = self.params.get("music", "generated")
         if isinstance(music, dict):
             music = self._fetch(music, inputs / "music", "music")
-        return spec.film_request(self.params, images=images, music=music, models_dir=self.settings.models_dir)
+        return spec.film_request(
+            self.params, images=images, music=music, models_dir=self.settings.models_dir
+        )
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:
         path = stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())
@@ -124,7 +126,9 @@ class StageOutputs:
             if not path.is_file() or path.suffix in (".tmp", ".part"):
                 continue
             if self._saved.get(path) != (stamp := self._stamp(path)):
-                self.storage.put_file(self.prefix + path.relative_to(self.directory).as_posix(), path)
+                self.storage.put_file(
+                    self.prefix + path.relative_to(self.directory).as_posix(), path
+                )
                 self._saved[path] = stamp
 
     def saving_between_stages(self, progress: Progress) -> Progress:
@@ -148,14 +152,21 @@ class StageOutputs:
 def run_script(ctx: JobContext) -> dict[str, Any]:
     ctx.progress("analysis", 0, "reading the script")
     plan = analyze(ctx.params["script"], narrate_action=ctx.params.get("narrate_action", True))
-    ctx.progress("analysis", 100, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
+    ctx.progress(
+        "analysis",
+        100,
+        f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines",
+    )
     return {"plan": asdict(plan)}
 
 
 def run_storyboard(ctx: JobContext) -> dict[str, Any]:
     request = ctx.film_request()
     board = storyboard(
-        request, ctx.workspace / "stills", progress=ctx.progress, engines=ctx.studio_engines(request)
+        request,
+        ctx.workspace / "stills",
+        progress=ctx.progress,
+        engines=ctx.studio_engines(request),
     )
     outputs = {
         path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))

@@ -88,8 +88,13 @@ def s3_server() -> Iterator[dict[str, str]]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    client = boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     client.create_bucket(Bucket="renders")
     yield {**env, "BUCKET": "renders"}
     server.stop()
@@ -98,12 +103,12 @@ def s3_server() -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def s3(s3_server) -> Iterator[dict[str, str]]:
     """The S3 server's environment, set in this process for one test module."""
-    from cluster import storage
+    from cluster import uris
 
     with _environ({k: v for k, v in s3_server.items() if k.startswith("AWS_")}):
-        storage._bucket.cache_clear()
+        uris._bucket.cache_clear()
         yield s3_server
-    storage._bucket.cache_clear()
+    uris._bucket.cache_clear()
 
 
 class _environ:
@@ -157,11 +162,15 @@ class Lab:
 
         deadline = time.monotonic() + timeout
         while (status := self.client.get_job_status(job_id)) not in {
-            JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.STOPPED
+            JobStatus.SUCCEEDED,
+            JobStatus.FAILED,
+            JobStatus.STOPPED,
         }:
             if time.monotonic() > deadline:
                 self.client.stop_job(job_id)
-                pytest.fail(f"job {job_id} still {status} after {timeout:g} s:\n{self.client.get_job_logs(job_id)[-4000:]}")
+                pytest.fail(
+                    f"job {job_id} still {status} after {timeout:g} s:\n{self.client.get_job_logs(job_id)[-4000:]}"
+                )
             time.sleep(1)
         return str(status.value), self.client.get_job_logs(job_id)
 
@@ -177,7 +186,9 @@ def lab(s3_server) -> Iterator[Lab]:
     from cluster import autoscaler
 
     if ray.is_initialized():
-        pytest.fail("the cluster tests need a Ray of their own: run them as `pytest tests -m cluster`")
+        pytest.fail(
+            "the cluster tests need a Ray of their own: run them as `pytest tests -m cluster`"
+        )
     if os.environ["RAY_AUTH_MODE"] != "token":
         pytest.fail("the cluster tests use token auth: run them with RAY_AUTH_MODE=token")
     gpu_type = autoscaler.load()["available_node_types"]["gpu_spot"]["resources"]
@@ -199,8 +210,9 @@ def lab(s3_server) -> Iterator[Lab]:
             ),
         )
         cpu_node = cluster.add_node(num_cpus=2, object_store_memory=200 * MiB)
-        gpu_node = cluster.add_node(num_cpus=4, num_gpus=gpu_type["GPU"], resources=custom,
-                                    object_store_memory=200 * MiB)
+        gpu_node = cluster.add_node(
+            num_cpus=4, num_gpus=gpu_type["GPU"], resources=custom, object_store_memory=200 * MiB
+        )
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
         job_env = {

@@ -31,7 +31,11 @@ def test_each_profile_passes_the_autoscaler_schema_and_rays_own_checks(profile):
 def test_gpu_nodes_are_g4dn_spot_with_an_on_demand_baseline_only_in_prod():
     dev, prod = autoscaler.load("dev"), autoscaler.load("prod")
     spot, ondemand = (dev["available_node_types"][t] for t in ("gpu_spot", "gpu_ondemand"))
-    assert spot["node_config"]["InstanceType"] == ondemand["node_config"]["InstanceType"] == "g4dn.xlarge"
+    assert (
+        spot["node_config"]["InstanceType"]
+        == ondemand["node_config"]["InstanceType"]
+        == "g4dn.xlarge"
+    )
     assert spot["node_config"]["InstanceMarketOptions"] == {"MarketType": "spot"}
     assert "InstanceMarketOptions" not in ondemand["node_config"]
     gpu_types = [t for t in dev["available_node_types"].values() if t["resources"].get("GPU")]
@@ -63,14 +67,16 @@ def test_the_prod_file_printed_by_the_helper_is_the_prod_profile(capsys):
 def test_every_serve_deployment_fits_a_node_type(profile):
     config = autoscaler.load()
     for name, options in _deployments(profile):
-        assert autoscaler.fitting_node_types(options, config), f"{profile.name}: {name} {options} fits no node type"
+        assert autoscaler.fitting_node_types(options, config), (
+            f"{profile.name}: {name} {options} fits no node type"
+        )
 
 
 def test_gpu_demand_fits_only_gpu_node_types():
     config = autoscaler.load()
-    assert autoscaler.fitting_node_types({"num_gpus": 0.25, "resources": {"g4dn": 0.25}}, config) == [
-        "gpu_spot", "gpu_ondemand"
-    ]
+    assert autoscaler.fitting_node_types(
+        {"num_gpus": 0.25, "resources": {"g4dn": 0.25}}, config
+    ) == ["gpu_spot", "gpu_ondemand"]
     assert autoscaler.fitting_node_types({"num_gpus": 2}, config) == []
 
 
@@ -83,7 +89,9 @@ def test_rayservice_embeds_the_t4_serve_config():
     embedded = yaml.safe_load(service["spec"]["serveConfigV2"])
     t4 = ROOT / "serve_apps" / "t4.yaml"
     if t4.exists():
-        assert embedded == yaml.safe_load(t4.read_text()), "run `python -m cluster.rayservice` to re-sync"
+        assert embedded == yaml.safe_load(t4.read_text()), (
+            "run `python -m cluster.rayservice` to re-sync"
+        )
     assert rayservice.main(["--check"]) == (0 if t4.exists() else 2)
 
 
@@ -96,7 +104,9 @@ def test_every_embedded_deployment_fits_a_rayservice_worker_group():
     for app in embedded["applications"]:
         for deployment in app.get("deployments", []):
             wanted = autoscaler.demand(deployment.get("ray_actor_options"))
-            assert any(all(group.get(k, 0) >= v for k, v in wanted.items()) for group in groups.values()), deployment
+            assert any(
+                all(group.get(k, 0) >= v for k, v in wanted.items()) for group in groups.values()
+            ), deployment
 
 
 def _deployments(profile: Path):

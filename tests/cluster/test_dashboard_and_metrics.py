@@ -6,17 +6,26 @@ from __future__ import annotations
 import json
 import re
 
-from cluster import metrics
+from infra import metrics
 from tests.cluster.conftest import ROOT
 
 DASHBOARD = json.loads((ROOT / "cluster" / "grafana-dashboard.json").read_text())
-STUDIO = [metrics.FILMS_RENDERED, metrics.FILM_SECONDS, metrics.STAGE_SECONDS, metrics.FAILURES,
-          metrics.QUEUE_DEPTH, metrics.CREDITS_SPENT]
+STUDIO = [
+    metrics.FILMS_RENDERED,
+    metrics.FILM_SECONDS,
+    metrics.STAGE_SECONDS,
+    metrics.FAILURES,
+    metrics.QUEUE_DEPTH,
+    metrics.CREDITS_SPENT,
+]
 EXPORTED = {  # how Ray names each on the Prometheus endpoint
     f"ray_{name}{suffix}"
     for name, suffixes in {
-        metrics.FILMS_RENDERED: ["_total"], metrics.FILM_SECONDS: ["_total"], metrics.FAILURES: ["_total"],
-        metrics.CREDITS_SPENT: ["_total"], metrics.QUEUE_DEPTH: [""],
+        metrics.FILMS_RENDERED: ["_total"],
+        metrics.FILM_SECONDS: ["_total"],
+        metrics.FAILURES: ["_total"],
+        metrics.CREDITS_SPENT: ["_total"],
+        metrics.QUEUE_DEPTH: [""],
         metrics.STAGE_SECONDS: ["_bucket", "_sum", "_count"],
     }.items()
     for suffix in suffixes
@@ -40,7 +49,9 @@ def test_every_studio_metric_has_a_panel():
 
 def test_the_dashboard_asks_for_its_prometheus_datasource():
     assert [v["name"] for v in DASHBOARD["templating"]["list"]] == ["datasource"]
-    assert all(p["datasource"]["uid"] == "${datasource}" for p in DASHBOARD["panels"] if p["type"] != "row")
+    assert all(
+        p["datasource"]["uid"] == "${datasource}" for p in DASHBOARD["panels"] if p["type"] != "row"
+    )
     assert len({p["id"] for p in DASHBOARD["panels"]}) == len(DASHBOARD["panels"])
 
 
@@ -49,7 +60,7 @@ def test_the_metric_helpers_do_nothing_in_a_process_without_ray():
     import sys
 
     code = (
-        "from cluster import metrics; import ray\n"
+        "from infra import metrics; import ray\n"
         "metrics.film_rendered(60.0); metrics.record_stages({'frames': 12.5}); metrics.render_failed('voices')\n"
         "metrics.set_queue_depth(3); metrics.credits_spent(10)\n"
         "assert not ray.is_initialized()\n"

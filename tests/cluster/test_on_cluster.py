@@ -35,7 +35,13 @@ def first_run(lab, s3, assets):
     manifest = write_manifest(assets, "bulk.jsonl", [*FILMS, BAD])
     out = f"s3://{s3['BUCKET']}/batch-1"
     status, logs = lab.wait(lab.submit(str(manifest), "--out", out))
-    return {"manifest": manifest, "out": out, "status": status, "logs": logs, "summary": _summary(out)}
+    return {
+        "manifest": manifest,
+        "out": out,
+        "status": status,
+        "logs": logs,
+        "summary": _summary(out),
+    }
 
 
 def test_bulk_job_renders_every_good_row_and_refuses_the_bad_one(first_run, s3):
@@ -50,9 +56,20 @@ def test_bulk_job_renders_every_good_row_and_refuses_the_bad_one(first_run, s3):
 
     bucket = boto3.client("s3")
     for film in FILMS:
-        keys = {o["Key"] for o in bucket.list_objects_v2(Bucket=s3["BUCKET"], Prefix=f"batch-1/{film['id']}/")["Contents"]}
+        keys = {
+            o["Key"]
+            for o in bucket.list_objects_v2(Bucket=s3["BUCKET"], Prefix=f"batch-1/{film['id']}/")[
+                "Contents"
+            ]
+        }
         name = f"batch-1/{film['id']}/{film['id']}"
-        assert {f"{name}.mp4", f"{name}.srt", f"{name}.vtt", f"{name}.jpg", f"batch-1/{film['id']}/summary.json"} <= keys
+        assert {
+            f"{name}.mp4",
+            f"{name}.srt",
+            f"{name}.vtt",
+            f"{name}.jpg",
+            f"batch-1/{film['id']}/summary.json",
+        } <= keys
         assert films[film["id"]]["output"] == f"{first_run['out']}/{film['id']}/{film['id']}.mp4"
         assert films[film["id"]]["duration"] == pytest.approx(4)
 
@@ -72,7 +89,9 @@ def test_job_log_shows_each_films_stages_and_the_table(first_run):
     logs = first_run["logs"]
     for film in FILMS:
         for stage in ("analysis", "voices", "frames", "mux", "publish"):
-            assert re.search(rf"\[{film['id']}\] {stage}\b", logs), f"no {stage} line for {film['id']}"
+            assert re.search(rf"\[{film['id']}\] {stage}\b", logs), (
+                f"no {stage} line for {film['id']}"
+            )
     assert "row 5 invalid: duration" in logs
     assert "bulk render" in logs and "4 done" in logs and "1 invalid" in logs
 
@@ -80,7 +99,9 @@ def test_job_log_shows_each_films_stages_and_the_table(first_run):
 def test_films_and_their_frame_batches_ran_on_more_than_one_node(first_run, lab):
     summary = first_run["summary"]
     film_nodes = {f["node"] for f in summary["films"] if f["status"] == "done"}
-    frame_nodes = {n for name, nodes in summary["nodes"].items() if "MapBatches" in name for n in nodes}
+    frame_nodes = {
+        n for name, nodes in summary["nodes"].items() if "MapBatches" in name for n in nodes
+    }
     workers = {lab.cpu_node.node_id, lab.gpu_node.node_id}
     assert len(film_nodes) > 1 and film_nodes <= workers
     assert len(frame_nodes) > 1 and frame_nodes <= workers, summary["nodes"]
@@ -95,7 +116,10 @@ def test_resubmitting_the_manifest_skips_finished_films(first_run, lab, s3):
     summary = _summary(first_run["out"])
     assert summary["counts"] == {"skipped": 4, "invalid": 1}, logs[-3000:]
     assert "0 to render, 4 already done, 1 invalid" in logs
-    assert bucket.head_object(Bucket=s3["BUCKET"], Key="batch-1/prose/prose.mp4")["LastModified"] == before
+    assert (
+        bucket.head_object(Bucket=s3["BUCKET"], Key="batch-1/prose/prose.mp4")["LastModified"]
+        == before
+    )
 
 
 def test_gpu_deployments_land_only_on_the_gpu_node_and_serve_studio_films(lab):
@@ -120,13 +144,26 @@ def test_gpu_deployments_land_only_on_the_gpu_node_and_serve_studio_films(lab):
     gpu = _gpu_deployments()
     serve.start(proxy_location="Disabled")
     try:
-        app = Gateway.bind(**{name: Probe.options(name=name, ray_actor_options=opts).bind() for name, opts in gpu.items()})
+        app = Gateway.bind(
+            **{
+                name: Probe.options(name=name, ray_actor_options=opts).bind()
+                for name, opts in gpu.items()
+            }
+        )
         serve.run(app, name="studio", route_prefix=None)
         for name in gpu:
-            node = serve.get_deployment_handle(name, app_name="studio").remote().result(timeout_s=60)
+            node = (
+                serve.get_deployment_handle(name, app_name="studio").remote().result(timeout_s=60)
+            )
             assert node == lab.gpu_node.node_id, name
         if (ROOT / "serve_apps" / "t4.yaml").exists():
-            assert set(studio_engines("studio").handles) == {"llm", "sdxl", "svd", "tts", "musicgen"}
+            assert set(studio_engines("studio").handles) == {
+                "llm",
+                "sdxl",
+                "svd",
+                "tts",
+                "musicgen",
+            }
         assert studio_engines("no-such-app") is None
     finally:
         serve.shutdown()
@@ -137,7 +174,10 @@ def test_studio_metrics_are_exported_beside_rays_own(first_run, lab):
     text = ""
     for _ in range(60):  # the agents export on their own schedule: poll, then judge
         text = _metrics()
-        if _sum(text, "ray_studio_films_rendered_total") >= 4 and "ray_studio_render_stage_seconds_bucket" in text:
+        if (
+            _sum(text, "ray_studio_films_rendered_total") >= 4
+            and "ray_studio_render_stage_seconds_bucket" in text
+        ):
             break
         time.sleep(1)
     assert _sum(text, "ray_studio_films_rendered_total") == 4
@@ -152,14 +192,23 @@ def test_a_worker_removed_mid_job_every_film_still_finishes(lab, assets, tmp_pat
     import ray
     from ray.util.state import list_tasks
 
-    rows = [{"id": f"storm-{i}", "script": "Rain on the glass.", "duration": 4, "seed": i} for i in range(3)]
+    rows = [
+        {"id": f"storm-{i}", "script": "Rain on the glass.", "duration": 4, "seed": i}
+        for i in range(3)
+    ]
     manifest = write_manifest(assets, "storm.jsonl", rows)
-    job = lab.submit(str(manifest), "--out", str(tmp_path / "out"), "--work-dir", str(tmp_path / "work"))
+    job = lab.submit(
+        str(manifest), "--out", str(tmp_path / "out"), "--work-dir", str(tmp_path / "work")
+    )
     names = {f"film:{row['id']}" for row in rows}
     victim = lab.cpu_node.node_id
     for _ in range(300):
-        tasks = list_tasks(address=ray.get_runtime_context().gcs_address, filters=[("state", "=", "RUNNING")],
-                           limit=1000, raise_on_missing_output=False)
+        tasks = list_tasks(
+            address=ray.get_runtime_context().gcs_address,
+            filters=[("state", "=", "RUNNING")],
+            limit=1000,
+            raise_on_missing_output=False,
+        )
         running = [t for t in tasks if t.name in names and t.node_id == victim]
         if running:
             break
@@ -186,9 +235,9 @@ def test_a_worker_removed_mid_job_every_film_still_finishes(lab, assets, tmp_pat
 
 
 def _summary(out: str) -> dict:
-    from cluster import storage
+    from cluster import uris
 
-    return json.loads(storage.read_text(f"{out}/bulk-summary.json"))
+    return json.loads(uris.read_text(f"{out}/bulk-summary.json"))
 
 
 def _gpu_deployments() -> dict[str, dict]:
@@ -211,7 +260,9 @@ def _metrics() -> str:
     """Every live node's Prometheus page, together."""
     import ray
 
-    return "\n".join(_scrape(n["NodeManagerAddress"], n["MetricsExportPort"]) for n in ray.nodes() if n["Alive"])
+    return "\n".join(
+        _scrape(n["NodeManagerAddress"], n["MetricsExportPort"]) for n in ray.nodes() if n["Alive"]
+    )
 
 
 def _scrape(host: str, port: int) -> str:
@@ -223,4 +274,6 @@ def _scrape(host: str, port: int) -> str:
 
 
 def _sum(text: str, series: str) -> float:
-    return sum(float(m) for m in re.findall(rf"^{series}(?:\{{[^}}]*\}})? ([0-9.eE+-]+)$", text, re.M))
+    return sum(
+        float(m) for m in re.findall(rf"^{series}(?:\{{[^}}]*\}})? ([0-9.eE+-]+)$", text, re.M)
+    )

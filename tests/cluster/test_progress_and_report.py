@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from cluster.progress import ProgressLines, StageClock, tee
 from cluster.report import FilmReport, print_table, summary
+from infra.progress import ProgressLines, StageClock, tee
 
 
 class FakeClock:
@@ -19,7 +19,14 @@ class FakeClock:
 def test_each_stage_lasts_from_its_first_report_to_the_next_stage():
     clock = FakeClock()
     stages = StageClock(clock)
-    for t, stage in [(0, "analysis"), (1, "voices"), (2, "voices"), (4, "frames"), (9, "frames"), (10, "mux")]:
+    for t, stage in [
+        (0, "analysis"),
+        (1, "voices"),
+        (2, "voices"),
+        (4, "frames"),
+        (9, "frames"),
+        (10, "mux"),
+    ]:
         clock.now = t
         stages(stage, 0, "")
     clock.now = 10.5

@@ -34,7 +34,9 @@ def _user(session, user_id: uuid.UUID):
 def list_users(session: SessionDep, page: PageDep) -> Page[AdminUserOut]:
     users, total = crud.users.list_page(session, offset=page.offset, limit=page.limit)
     items = [
-        AdminUserOut.model_validate(u).model_copy(update={"balance": crud.credits.balance(session, u.id)})
+        AdminUserOut.model_validate(u).model_copy(
+            update={"balance": crud.credits.balance(session, u.id)}
+        )
         for u in users
     ]
     return Page(items=items, total=total, offset=page.offset, limit=page.limit)
@@ -52,15 +54,21 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep) -> Us
     return UserOut.model_validate(user)
 
 
-@router.post("/users/{user_id}/credits", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut)
-def grant_credits(user_id: uuid.UUID, body: Grant, session: SessionDep, idempotency: IdempotencyDep):
+@router.post(
+    "/users/{user_id}/credits", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut
+)
+def grant_credits(
+    user_id: uuid.UUID, body: Grant, session: SessionDep, idempotency: IdempotencyDep
+):
     """Grant credits (a negative amount corrects a grant; the balance never goes below zero)."""
     if (first := idempotency.replay(session)) is not None:
         return first
     _user(session, user_id)
     reference = f"grant:{uuid.uuid4()}"
     try:
-        entry = crud.credits.grant(session, user_id, body.amount, reference=reference, note=body.note)
+        entry = crud.credits.grant(
+            session, user_id, body.amount, reference=reference, note=body.note
+        )
     except crud.credits.InsufficientCredits as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"amount: {exc}") from None
     return idempotency.commit(session, LedgerEntryOut.model_validate(entry))
@@ -68,7 +76,13 @@ def grant_credits(user_id: uuid.UUID, body: Grant, session: SessionDep, idempote
 
 @router.get("/jobs", response_model=Page[JobOut])
 def list_all_jobs(
-    session: SessionDep, page: PageDep, status_filter: JobStatus | None = Query(None, alias="status")
+    session: SessionDep,
+    page: PageDep,
+    status_filter: JobStatus | None = Query(None, alias="status"),
 ) -> Page[JobOut]:
-    items, total = crud.jobs.list_page(session, owner_id=None, offset=page.offset, limit=page.limit, status=status_filter)
-    return Page(items=[job_out(j) for j in items], total=total, offset=page.offset, limit=page.limit)
+    items, total = crud.jobs.list_page(
+        session, owner_id=None, offset=page.offset, limit=page.limit, status=status_filter
+    )
+    return Page(
+        items=[job_out(j) for j in items], total=total, offset=page.offset, limit=page.limit
+    )

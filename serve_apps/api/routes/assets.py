@@ -16,11 +16,11 @@ from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
 
 from db import crud
 from db.models import Asset, AssetStatus, Project
-from filmstudio.storage import object_key
+from infra.storage import object_key
 from pipelines.errors import InputError
 from serve_apps.api import media
-from serve_apps.api.downloads import stream_or_redirect
 from serve_apps.api.deps import IdempotencyDep, OwnedProject, PageDep, PlatformDep, SessionDep
+from serve_apps.api.downloads import stream_or_redirect
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.assets import AssetOut, UploadRequest, UploadTicket
 from serve_apps.api.schemas.common import Page
@@ -43,7 +43,9 @@ def _copy_limited(source: BinaryIO, target: Path, limit: int) -> int:
         while chunk := source.read(CHUNK):
             size += len(chunk)
             if size > limit:
-                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"file: larger than {limit} bytes, the limit")
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE, f"file: larger than {limit} bytes, the limit"
+                )
             out.write(chunk)
     if size == 0:
         raise InputError("file", "the file is empty")
@@ -76,7 +78,12 @@ def _describe(asset: Asset, info: media.MediaInfo, size: int) -> None:
 @router.get("", response_model=Page[AssetOut])
 def list_assets(project: OwnedProject, session: SessionDep, page: PageDep) -> Page[AssetOut]:
     items, total = crud.assets.list_page(session, project, offset=page.offset, limit=page.limit)
-    return Page(items=[AssetOut.model_validate(a) for a in items], total=total, offset=page.offset, limit=page.limit)
+    return Page(
+        items=[AssetOut.model_validate(a) for a in items],
+        total=total,
+        offset=page.offset,
+        limit=page.limit,
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetOut)
@@ -95,9 +102,21 @@ def upload_asset(
         size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
         info = _inspect(platform, path)
         asset_id = uuid.uuid4()
-        key = object_key(project.owner_id, project.id, "raw", str(asset_id), safe_name(file.filename, info.extension))
+        key = object_key(
+            project.owner_id,
+            project.id,
+            "raw",
+            str(asset_id),
+            safe_name(file.filename, info.extension),
+        )
         platform.storage.put_file(key, path, info.content_type)
-    asset = crud.assets.create(session, project, id=asset_id, filename=safe_name(file.filename, info.extension), storage_key=key)
+    asset = crud.assets.create(
+        session,
+        project,
+        id=asset_id,
+        filename=safe_name(file.filename, info.extension),
+        storage_key=key,
+    )
     _describe(asset, info, size)
     try:
         response = idempotency.commit(session, AssetOut.model_validate(asset))
@@ -111,27 +130,52 @@ def upload_asset(
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadTicket)
 def request_upload(
-    body: UploadRequest, project: OwnedProject, session: SessionDep, platform: PlatformDep, idempotency: IdempotencyDep
+    body: UploadRequest,
+    project: OwnedProject,
+    session: SessionDep,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
 ):
     """Step 1 of a direct upload to S3: a presigned PUT URL for a new, pending asset."""
     if (first := idempotency.replay(session)) is not None:
         return first
     if body.size_bytes > platform.settings.max_upload_bytes:
-        raise InputError("size_bytes", f"{body.size_bytes} bytes; the limit is {platform.settings.max_upload_bytes}")
+        raise InputError(
+            "size_bytes",
+            f"{body.size_bytes} bytes; the limit is {platform.settings.max_upload_bytes}",
+        )
     asset_id = uuid.uuid4()
-    key = object_key(project.owner_id, project.id, "raw", str(asset_id), safe_name(body.filename, Path(body.filename).suffix.lower()))
+    key = object_key(
+        project.owner_id,
+        project.id,
+        "raw",
+        str(asset_id),
+        safe_name(body.filename, Path(body.filename).suffix.lower()),
+    )
     ticket = platform.storage.presigned_put(key, body.content_type)
     if ticket is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "direct uploads need S3 storage here; POST the file as multipart")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "direct uploads need S3 storage here; POST the file as multipart",
+        )
     asset = crud.assets.create(
-        session, project, id=asset_id, filename=safe_name(body.filename), storage_key=key, status=AssetStatus.pending
+        session,
+        project,
+        id=asset_id,
+        filename=safe_name(body.filename),
+        storage_key=key,
+        status=AssetStatus.pending,
     )
-    answer = UploadTicket(asset=AssetOut.model_validate(asset), expires_in=platform.settings.presign_seconds, **ticket)
+    answer = UploadTicket(
+        asset=AssetOut.model_validate(asset), expires_in=platform.settings.presign_seconds, **ticket
+    )
     return idempotency.commit(session, answer)
 
 
 @router.post("/{asset_id}/confirm", response_model=AssetOut)
-def confirm_upload(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep) -> AssetOut:
+def confirm_upload(
+    asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
+) -> AssetOut:
     """Step 3: the file was PUT; read it in full and make it an asset (or refuse and delete it)."""
     asset = _found(session, project, asset_id)
     if asset.status == AssetStatus.ready:
@@ -139,12 +183,15 @@ def confirm_upload(asset_id: uuid.UUID, project: OwnedProject, session: SessionD
     storage = platform.storage
     session.commit()  # no database lock is held while the file is read
     if not storage.exists(asset.storage_key):
-        raise HTTPException(status.HTTP_409_CONFLICT, "nothing was uploaded to this asset's URL yet")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "nothing was uploaded to this asset's URL yet"
+        )
     try:
         size = storage.size(asset.storage_key)
         if size > platform.settings.max_upload_bytes:
             raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE, f"file: larger than {platform.settings.max_upload_bytes} bytes, the limit"
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"file: larger than {platform.settings.max_upload_bytes} bytes, the limit",
             )
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "upload"
@@ -165,8 +212,14 @@ def get_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep) -
     return AssetOut.model_validate(_found(session, project, asset_id))
 
 
-@router.get("/{asset_id}/content", response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
-def download_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep):
+@router.get(
+    "/{asset_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_asset(
+    asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
+):
     """The file itself: streamed from local storage, or a redirect to a presigned S3 URL."""
     asset = _found(session, project, asset_id)
     if asset.status != AssetStatus.ready:
@@ -175,11 +228,12 @@ def download_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionD
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_asset(asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep) -> Response:
+def delete_asset(
+    asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
+) -> Response:
     asset = _found(session, project, asset_id)
     key = asset.storage_key
     crud.assets.delete(session, asset)
     session.commit()
     platform.storage.delete(key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-

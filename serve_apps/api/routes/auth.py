@@ -24,8 +24,12 @@ def _pair(platform: Platform, user: User, issued: crud.tokens.Issued) -> TokenPa
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-def register(body: Register, session: SessionDep, platform: PlatformDep, idempotency: AnonymousIdempotencyDep):
-    password_hash = platform.passwords.hash(body.password)  # slow on purpose: before any database lock
+def register(
+    body: Register, session: SessionDep, platform: PlatformDep, idempotency: AnonymousIdempotencyDep
+):
+    password_hash = platform.passwords.hash(
+        body.password
+    )  # slow on purpose: before any database lock
     if (first := idempotency.replay(session)) is not None:
         return first
     if crud.users.get_by_email(session, body.email) is not None:
@@ -40,7 +44,9 @@ def register(body: Register, session: SessionDep, platform: PlatformDep, idempot
         )
     except IntegrityError:  # registered by a concurrent request a moment ago
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, "email: an account with this email exists") from None
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "email: an account with this email exists"
+        ) from None
     platform.top_up(session, user)
     return idempotency.commit(session, UserOut.model_validate(user))
 

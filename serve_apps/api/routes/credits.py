@@ -14,7 +14,10 @@ router = APIRouter(prefix="/credits", tags=["credits"])
 
 @router.get("/balance", response_model=Balance)
 def balance(session: SessionDep, user: CurrentUser, platform: PlatformDep) -> Balance:
-    return Balance(balance=crud.credits.balance(session, user.id), monthly_allowance=platform.monthly_allowance(user))
+    return Balance(
+        balance=crud.credits.balance(session, user.id),
+        monthly_allowance=platform.monthly_allowance(user),
+    )
 
 
 @router.get("/ledger", response_model=Page[LedgerEntryOut])
@@ -22,5 +25,8 @@ def ledger(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[Ledger
     """Every change to the balance, newest first; each carries the balance after it."""
     items, total = crud.credits.history(session, user.id, offset=page.offset, limit=page.limit)
     return Page(
-        items=[LedgerEntryOut.model_validate(e) for e in items], total=total, offset=page.offset, limit=page.limit
+        items=[LedgerEntryOut.model_validate(e) for e in items],
+        total=total,
+        offset=page.offset,
+        limit=page.limit,
     )

@@ -29,7 +29,11 @@ from serve_apps.jobs import spec
 
 router = APIRouter(prefix="/generate", tags=["generate"])
 
-ACCEPTED = {status.HTTP_402_PAYMENT_REQUIRED: {"description": "not enough credits (the balance is in the body)"}}
+ACCEPTED = {
+    status.HTTP_402_PAYMENT_REQUIRED: {
+        "description": "not enough credits (the balance is in the body)"
+    }
+}
 
 
 def _own_project(session: Session, user: User, project_id: uuid.UUID) -> Project:
@@ -44,11 +48,15 @@ def _asset_ref(asset) -> dict[str, str]:
     return {"asset_id": str(asset.id), "key": asset.storage_key, "filename": asset.filename}
 
 
-def _film_params(session: Session, platform: Platform, user: User, project: Project, body: FilmJobIn) -> dict[str, Any]:
+def _film_params(
+    session: Session, platform: Platform, user: User, project: Project, body: FilmJobIn
+) -> dict[str, Any]:
     """The job's stored parameters, checked as the worker will build them."""
     if body.tier == "studio":
         if user.tier != "pro":
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription"
+            )
         if platform.settings.models_dir is None and not platform.engines:
             raise InputError("tier", "the studio tier is not available on this server (no models)")
     wanted = [*body.image_ids, *([body.music] if isinstance(body.music, uuid.UUID) else [])]
@@ -119,8 +127,16 @@ def _submit(
     return response
 
 
-@router.post("/script", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
-def generate_script(body: ScriptJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+@router.post(
+    "/script", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED
+)
+def generate_script(
+    body: ScriptJobIn,
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
+):
     """Analyse a script: scenes, shots, spoken lines, characters and mood (the job's result)."""
     if (first := idempotency.replay(session)) is not None:
         return first
@@ -131,14 +147,33 @@ def generate_script(body: ScriptJobIn, session: SessionDep, user: CurrentUser, p
     return _submit(session, platform, user, idempotency, project, JobKind.script, params)
 
 
-@router.post("/storyboard", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
-def generate_storyboard(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+@router.post(
+    "/storyboard",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    responses=ACCEPTED,
+)
+def generate_storyboard(
+    body: FilmJobIn,
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
+):
     """The plan and one still per shot (outputs shot-001, shot-002, …)."""
     return _film_job(JobKind.storyboard, body, session, user, platform, idempotency)
 
 
-@router.post("/video", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED)
-def generate_video(body: FilmJobIn, session: SessionDep, user: CurrentUser, platform: PlatformDep, idempotency: IdempotencyDep):
+@router.post(
+    "/video", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED
+)
+def generate_video(
+    body: FilmJobIn,
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
+):
     """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail)."""
     return _film_job(JobKind.video, body, session, user, platform, idempotency)
 

@@ -23,6 +23,10 @@ def health(platform: PlatformDep) -> JSONResponse:
     settings = platform.settings
     checks["redis"] = "configured" if settings.redis_url else "off (in-process)"
     checks["storage"] = f"s3://{settings.s3_bucket}" if settings.s3_bucket else "local"
-    checks["jobs"] = "supervised" if platform.jobs.running else "queued only (no supervisor in this process)"
+    checks["jobs"] = (
+        "supervised" if platform.jobs.running else "queued only (no supervisor in this process)"
+    )
     healthy = checks["database"].startswith("ok")
-    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503)
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503
+    )

@@ -6,16 +6,31 @@ import asyncio
 import uuid
 from pathlib import PurePosixPath
 
-from fastapi import APIRouter, HTTPException, Query, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import (
+    APIRouter,
+    HTTPException,
+    Query,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+    status,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from db import crud
 from db.models import Job, JobStatus, User
-from filmstudio.events import Event, follow
-from filmstudio.storage import MEDIA_TYPES
-from serve_apps.api.deps import BearerToken, CurrentUser, PageDep, PlatformDep, SessionDep, authenticate
+from infra.events import Event, follow
+from infra.storage import MEDIA_TYPES
+from serve_apps.api.deps import (
+    BearerToken,
+    CurrentUser,
+    PageDep,
+    PlatformDep,
+    SessionDep,
+    authenticate,
+)
 from serve_apps.api.downloads import stream_or_redirect
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.common import Page
@@ -46,9 +61,16 @@ def list_jobs(
     project_id: uuid.UUID | None = None,
 ) -> Page[JobOut]:
     items, total = crud.jobs.list_page(
-        session, owner_id=user.id, offset=page.offset, limit=page.limit, status=status_filter, project_id=project_id
+        session,
+        owner_id=user.id,
+        offset=page.offset,
+        limit=page.limit,
+        status=status_filter,
+        project_id=project_id,
     )
-    return Page(items=[job_out(j) for j in items], total=total, offset=page.offset, limit=page.limit)
+    return Page(
+        items=[job_out(j) for j in items], total=total, offset=page.offset, limit=page.limit
+    )
 
 
 @router.get("/{job_id}", response_model=JobOut)
@@ -58,7 +80,9 @@ def get_job(job_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> JobOut
 
 def _read_status(platform: Platform, token: str | None, job_id: uuid.UUID) -> JobStatusOut:
     with platform.db.session(write=False) as session:
-        return JobStatusOut.model_validate(_job(session, authenticate(platform, session, token), job_id))
+        return JobStatusOut.model_validate(
+            _job(session, authenticate(platform, session, token), job_id)
+        )
 
 
 @router.get("/{job_id}/status", response_model=JobStatusOut)
@@ -69,7 +93,9 @@ async def job_status(job_id: uuid.UUID, platform: PlatformDep, token: BearerToke
 
 
 @router.post("/{job_id}/cancel", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatusOut)
-def cancel_job(job_id: uuid.UUID, session: SessionDep, user: CurrentUser, platform: PlatformDep) -> JobStatusOut:
+def cancel_job(
+    job_id: uuid.UUID, session: SessionDep, user: CurrentUser, platform: PlatformDep
+) -> JobStatusOut:
     """Cancel: a queued job at once (credits released), a running one as soon as its worker sees it."""
     job, event = crud.jobs.request_cancel(session, _job(session, user, job_id).id)
     session.commit()
@@ -81,9 +107,14 @@ def cancel_job(job_id: uuid.UUID, session: SessionDep, user: CurrentUser, platfo
 @router.get(
     "/{job_id}/outputs/{name}",
     response_class=Response,
-    responses={200: {"content": {"video/mp4": {}, "text/vtt": {}, "image/jpeg": {}}}, 307: {"description": "S3"}},
+    responses={
+        200: {"content": {"video/mp4": {}, "text/vtt": {}, "image/jpeg": {}}},
+        307: {"description": "S3"},
+    },
 )
-def download_output(job_id: uuid.UUID, name: str, session: SessionDep, user: CurrentUser, platform: PlatformDep):
+def download_output(
+    job_id: uuid.UUID, name: str, session: SessionDep, user: CurrentUser, platform: PlatformDep
+):
     """A finished job's file: film, srt, vtt, thumbnail (video) or shot-NNN (storyboard)."""
     job = _job(session, user, job_id)
     if job.status != JobStatus.succeeded:
@@ -127,7 +158,9 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 
 @router.websocket("/{job_id}/events")
-async def job_events(websocket: WebSocket, job_id: uuid.UUID, token: str | None = None, after: int = 0) -> None:
+async def job_events(
+    websocket: WebSocket, job_id: uuid.UUID, token: str | None = None, after: int = 0
+) -> None:
     """Every progress event of the job as JSON, from cursor `after`, until it finishes.
 
     Authenticate with `?token=<access token>` (browsers cannot set headers on a WebSocket) or an

@@ -6,8 +6,15 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from db import crud
 from db.models import Role
-from filmstudio.storage import project_prefix
-from serve_apps.api.deps import CurrentUser, IdempotencyDep, OwnedProject, PageDep, PlatformDep, SessionDep
+from infra.storage import project_prefix
+from serve_apps.api.deps import (
+    CurrentUser,
+    IdempotencyDep,
+    OwnedProject,
+    PageDep,
+    PlatformDep,
+    SessionDep,
+)
 from serve_apps.api.schemas.common import Page
 from serve_apps.api.schemas.projects import ProjectCreate, ProjectOut, ProjectUpdate
 
@@ -22,16 +29,29 @@ def list_projects(
     all_users: bool = Query(False, description="admins: every user's projects"),
 ) -> Page[ProjectOut]:
     items, total = crud.projects.list_page(
-        session, user, offset=page.offset, limit=page.limit, all_users=all_users and user.role == Role.admin
+        session,
+        user,
+        offset=page.offset,
+        limit=page.limit,
+        all_users=all_users and user.role == Role.admin,
     )
-    return Page(items=[ProjectOut.model_validate(p) for p in items], total=total, offset=page.offset, limit=page.limit)
+    return Page(
+        items=[ProjectOut.model_validate(p) for p in items],
+        total=total,
+        offset=page.offset,
+        limit=page.limit,
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectOut)
-def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser, idempotency: IdempotencyDep):
+def create_project(
+    body: ProjectCreate, session: SessionDep, user: CurrentUser, idempotency: IdempotencyDep
+):
     if (first := idempotency.replay(session)) is not None:
         return first
-    project = crud.projects.create(session, owner=user, name=body.name, description=body.description)
+    project = crud.projects.create(
+        session, owner=user, name=body.name, description=body.description
+    )
     return idempotency.commit(session, ProjectOut.model_validate(project))
 
 
@@ -51,7 +71,9 @@ def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionD
 def delete_project(project: OwnedProject, session: SessionDep, platform: PlatformDep) -> Response:
     """Delete the project with its assets, jobs and films (refused while a job is active)."""
     if crud.projects.has_active_jobs(session, project):
-        raise HTTPException(status.HTTP_409_CONFLICT, "project has queued or running jobs; cancel them first")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, "project has queued or running jobs; cancel them first"
+        )
     prefix = project_prefix(project.owner_id, project.id)
     crud.projects.delete(session, project)
     session.commit()

@@ -1,0 +1,172 @@
+"""The CLI: bad input gives one line naming the problem, exit code 2, and no files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from filmstudio.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = "INT. ROOM - DAY\n\nA door opens.\n\nMARA\nHello.\n"
+
+
+@pytest.fixture
+def script(tmp_path) -> Path:
+    path = tmp_path / "s.fountain"
+    path.write_text(SCRIPT)
+    return path
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, ["render", *args])
+    return result.exit_code, result.output.strip()
+
+
+def refused(out_dir: Path, *args: str) -> str:
+    code, output = run(*args, "-o", str(out_dir / "film.mp4"))
+    assert code == 2, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), output
+    assert not out_dir.exists() or not any(out_dir.iterdir()), list(out_dir.iterdir())
+    return lines[0]
+
+
+def test_empty_script(tmp_path):
+    empty = tmp_path / "empty.fountain"
+    empty.write_text("  \n\n")
+    assert "script" in refused(tmp_path / "out", str(empty), "--duration", "5")
+
+
+def test_unreadable_script(tmp_path):
+    assert "cannot read" in refused(tmp_path / "out", str(tmp_path / "missing.fountain"))
+    binary = tmp_path / "binary.fountain"
+    binary.write_bytes(b"\xff\xfe\x00\x81" * 100)
+    assert "script" in refused(tmp_path / "out", str(binary))
+
+
+def test_unknown_voice_and_language(tmp_path, script):
+    assert "voices[MARA]" in refused(
+        tmp_path / "out", str(script), "--voice", "MARA=xx/zz", "--duration", "5"
+    )
+    assert "language" in refused(
+        tmp_path / "out", str(script), "--language", "klingon", "--duration", "5"
+    )
+
+
+def test_image_that_does_not_decode_and_a_decompression_bomb(tmp_path, script):
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+    line = refused(tmp_path / "out", str(script), "--image", str(junk), "--duration", "5")
+    assert "images[0]" in line
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (30000, 30000)).save(bomb)
+    line = refused(tmp_path / "out", str(script), "--image", str(bomb), "--duration", "5")
+    assert "images[0]" in line and "limit" in line
+
+
+def test_music_that_does_not_decode(tmp_path, script):
+    junk = tmp_path / "song.mp3"
+    junk.write_bytes(os.urandom(4000))
+    assert "music" in refused(
+        tmp_path / "out", str(script), "--music", str(junk), "--duration", "5"
+    )
+
+
+def test_duration_outside_the_range(tmp_path, script):
+    line = refused(tmp_path / "out", str(script), "--duration", "900")
+    assert "duration" in line and "300" in line
+
+
+def test_output_that_cannot_be_written(tmp_path, script):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, output = run(str(script), "--duration", "5", "-o", str(blocker / "film.mp4"))
+    assert code == 2 and output.startswith("error: output")
+    code, output = run(str(script), "--duration", "5", "-o", str(tmp_path / "film.avi"))
+    assert code == 2 and "output" in output
+
+
+def test_a_script_too_long_for_its_duration_exits_2_from_the_installed_command(tmp_path):
+    """Refused after the voices, while the music bed is still being made beside them: the
+    process still ends with exit 2 and one line (not abort()'s 134 at Python's shutdown)."""
+    script = tmp_path / "long.txt"
+    script.write_text("A lamp glows in the dark room. The sea is calm tonight.")
+    out = tmp_path / "out"
+    command = Path(sys.executable).parent / "filmstudio"
+    done = subprocess.run(
+        [str(command), "render", str(script), "--duration", "3", "-o", str(out / "f.mp4")],
+        env={**os.environ, "FILMSTUDIO_MIN_DURATION": "2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert (
+        done.stderr.strip().splitlines() == [done.stderr.strip()]
+        and "needs at least" in done.stderr
+    )
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_voices_lists_every_language():
+    result = CliRunner().invoke(app, ["voices", "--language", "hi"])
+    assert result.exit_code == 0 and "hi/f2" in result.output
+
+
+def test_ctrl_c_leaves_no_ray_processes_and_no_files(tmp_path):
+    script = tmp_path / "long.txt"
+    script.write_text(
+        "\n\n".join(f"Paragraph {i} is read slowly by the narrator." for i in range(12))
+    )
+    out = tmp_path / "out"
+    env = {**os.environ, "FILMSTUDIO_MIN_DURATION": "2"}
+    proc = psutil.Popen(
+        [
+            sys.executable,
+            "-m",
+            "filmstudio.cli",
+            "render",
+            str(script),
+            "--duration",
+            "60",
+            "-o",
+            str(out / "f.mp4"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    family: set[int] = set()
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:  # wait until Ray workers are rendering
+        kids = proc.children(recursive=True)
+        family |= {k.pid for k in kids}
+        if (
+            any("raylet" in " ".join(k.cmdline()) for k in kids if k.is_running())
+            and (out / "f.mp4.part").exists()
+        ):
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    family |= {k.pid for k in proc.children(recursive=True)}
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    time.sleep(2)
+    alive = [
+        pid
+        for pid in family
+        if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    ]
+    assert not alive, [psutil.Process(p).cmdline() for p in alive]
+    assert not any(out.iterdir())
