@@ -16,11 +16,8 @@ from serve_apps.deployments import EngineReplica, grouped
     name=DEPLOYMENT_NAMES["tts"],
     ray_actor_options={"num_gpus": 0.02, "num_cpus": 0.5},
     autoscaling_config={"min_replicas": 1, "max_replicas": 4, "target_ongoing_requests": 4},
-    # Requests carry lines, not a line each: Serve's cost is per request (and per returned
-    # object), ~1.6 ms each on a 2-core CPU. With an instant engine, 64 lines of 5 s speech took
-    # 176 ms as 64 one-line requests and 46 ms as four 16-line ones. The limit is high so that a
-    # backlog waits in the replica's batch queue rather than at the caller's router, which feeds
-    # a replica at its limit a request or two at a time as slots free up.
+    # A request carries up to LINE_BATCH lines of one voice: Serve's cost is per request. The
+    # limit is high so a backlog waits in the replica's batch queue, not at the caller's router.
     max_ongoing_requests=64,
     health_check_period_s=10,
 )
