@@ -33,7 +33,7 @@ from cluster import uris
 from cluster.manifest import Film, ManifestError, absolute_location, read_manifest
 from cluster.report import FilmReport, print_table, summary, write_summary
 from infra import metrics, ray_local
-from infra.progress import ProgressLines, StageClock, tee
+from infra.progress import ProgressLines, StageClock, Stages, tee
 from pipelines.errors import InputError
 
 DONE_MARKER = "summary.json"
@@ -125,6 +125,10 @@ def render_all(
 # Half a CPU for the film's own work (voices, music, mix, the encoder): its frame batches reserve
 # more through Ray Data (a 1-CPU read task, then half-CPU render tasks), about 2 CPUs per film
 # at its peak. A whole CPU here would leave a film's own read waiting forever on a 2-CPU node.
+# Fetching a film's inputs before its render and publishing its outputs after, as stages.
+AROUND_THE_RENDER = {"inputs": (0.0, 0.0), "publish": (100.0, 100.0)}
+
+
 @ray.remote(num_cpus=0.5, scheduling_strategy="SPREAD")
 def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
     """Render one film and publish it to its output folder; never raises for a film's own
@@ -137,9 +141,10 @@ def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
     work = Path(work_root) / f"{film.id}-{film.fingerprint}"  # kept until done: a retry resumes
     node = ray.get_runtime_context().get_node_id()
     tier = film.fields.get("tier", "draft")
+    around = Stages(AROUND_THE_RENDER, progress)  # the bulk runner's own stages
     try:
-        progress("inputs", 0, f"on {ray.util.get_node_ip_address()} node {node[:8]}")
-        request = film.request(fetch=lambda ref: uris.download(ref, work / "inputs"))
+        with around.stage("inputs", f"on {ray.util.get_node_ip_address()} node {node[:8]}"):
+            request = film.request(fetch=lambda ref: uris.download(ref, work / "inputs"))
         result = render_film(
             request,
             work / "film" / f"{film.id}.mp4",
@@ -147,8 +152,8 @@ def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
             progress=progress,
             engines=engines if request.tier == "studio" else None,
         )
-        progress("publish", 100, f"to {film.output}")
-        video = publish(result, film.output)
+        with around.stage("publish", f"to {film.output}"):
+            video = publish(result, film.output)
         stages = clock.stop()
         report = FilmReport(
             film.row,

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cluster import uris
+from infra.settings import get_settings
 from pipelines.errors import InputError
-from pipelines.request import FilmRequest, make_request
+from pipelines.request import DurationLimits, FilmRequest, make_request
 
 SCRIPT_FILES = (".fountain", ".txt", ".md", ".spmd")
 REQUEST_FIELDS = tuple(name for name in FilmRequest.model_fields)
@@ -56,7 +57,8 @@ class Film:
         fields["images"] = [fetch(ref) for ref in fields.get("images", [])]
         if fields.get("music") not in (None, "generated", "none"):
             fields["music"] = fetch(fields["music"])
-        return make_request(**fields)
+        settings = get_settings()
+        return make_request(DurationLimits(settings.min_duration, settings.max_duration), **fields)
 
     @property
     def fingerprint(self) -> str:

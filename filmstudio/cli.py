@@ -11,16 +11,18 @@ Bad input prints one line naming the field and the limit and exits with code 2.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, get_origin
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bars
 from rich.table import Table
 
 from pipelines.errors import InputError
@@ -65,50 +67,78 @@ def _parse_voices(pairs: list[str]) -> dict[str, str]:
     return voices
 
 
-@app.command()
-def render(
-    script: Annotated[Path, typer.Argument(help="Fountain screenplay or plain prose")],
-    image: Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")] = (),
-    images: Annotated[
-        Path | None, typer.Option(help="a folder of images, used in name order")
-    ] = None,
-    music: Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")] = "generated",
-    voice: Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")] = (),
-    language: Annotated[str, typer.Option(help="language code, see `filmstudio voices`")] = "en",
-    duration: Annotated[float, typer.Option(help="film length in seconds")] = 60.0,
-    size: Annotated[
-        str, typer.Option(help="1280x720, 1920x1080, 1080x1920 or 1080x1080")
-    ] = "1280x720",
-    fps: Annotated[int, typer.Option(help="frames per second")] = 24,
-    burn_subtitles: Annotated[
-        bool, typer.Option("--burn-subtitles", help="draw subtitles into the picture")
-    ] = False,
-    narrate_action: Annotated[bool, typer.Option(help="the narrator reads action lines")] = True,
-    seed: Annotated[int, typer.Option(help="seed for pictures, motion and music")] = 0,
-    tier: Annotated[str, typer.Option(help="draft (CPU, no weights) or studio (models)")] = "draft",
-    models: Annotated[Path | None, typer.Option(help="studio tier: local model directory")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="the MP4 to write")] = None,
-) -> None:
-    """Render SCRIPT into an MP4 with .srt, .vtt and .jpg (thumbnail) beside it."""
-    from infra.ray_local import ray_session
-    from pipelines.orchestrator import STAGES, render_film
-    from pipelines.request import make_request
+# The options that carry files or pairs are the CLI's own; the rest are the film's options
+# (`pipelines.request.FilmOptions`), each a flag with the model's default and description.
+FILE_OPTIONS = [
+    ("script", Annotated[Path, typer.Argument(help="Fountain screenplay or plain prose")], ...),
+    ("image", Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")], ()),
+    (
+        "images",
+        Annotated[Path | None, typer.Option(help="a folder of images, in name order")],
+        None,
+    ),
+    (
+        "music",
+        Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")],
+        "generated",
+    ),
+    (
+        "voice",
+        Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")],
+        (),
+    ),
+    (
+        "models",
+        Annotated[Path | None, typer.Option(help="studio tier: local model directory")],
+        None,
+    ),
+    (
+        "output",
+        Annotated[Path | None, typer.Option("-o", "--output", help="the MP4 to write")],
+        None,
+    ),
+]
+NOT_FLAGS = ("script", "voices")  # read from a file, and given as --voice pairs
 
+
+def _film_option_parameters() -> list[inspect.Parameter]:
+    from pipelines.request import FilmOptions
+
+    params = []
+    for name, info in FilmOptions.model_fields.items():
+        if name in NOT_FLAGS:
+            continue
+        kind = str if get_origin(info.annotation) is Literal else info.annotation
+        option = typer.Option(help=info.description)
+        params.append(
+            inspect.Parameter(
+                name, KEYWORD, annotation=Annotated[kind, option], default=info.default
+            )
+        )
+    return params
+
+
+def render(**given) -> None:
+    """Render SCRIPT into an MP4 with .srt, .vtt and .jpg (thumbnail) beside it."""
+    from infra.progress import StageEvent
+    from infra.ray_local import ray_session
+    from infra.settings import get_settings
+    from pipelines.orchestrator import STAGES, render_film
+    from pipelines.request import OPTION_NAMES, DurationLimits, make_request
+
+    script, output = given["script"], given["output"]
+    settings = get_settings()
     try:
         request = make_request(
+            DurationLimits(settings.min_duration, settings.max_duration),
+            **{name: given[name] for name in OPTION_NAMES if name not in NOT_FLAGS},
             script=_read_script(script),
-            images=_collect_images(image, images),
-            music=music if music in ("generated", "none") else Path(music),
-            voices=_parse_voices(voice),
-            language=language,
-            duration=duration,
-            size=size,
-            fps=fps,
-            burn_subtitles=burn_subtitles,
-            narrate_action=narrate_action,
-            seed=seed,
-            tier=tier,
-            models_dir=models,
+            voices=_parse_voices(given["voice"]),
+            images=_collect_images(given["image"], given["images"]),
+            music=given["music"]
+            if given["music"] in ("generated", "none")
+            else Path(given["music"]),
+            models_dir=given["models"],
         )
     except InputError as error:
         _fail(error)
@@ -123,20 +153,15 @@ def render(
         TextColumn("{task.fields[note]}"),
     )
     try:
-        with Progress(*columns, console=console, transient=True) as bars, ray_session() as stop:
+        with Bars(*columns, console=console, transient=True) as bars, ray_session() as stop:
             tasks = {stage: bars.add_task(stage, total=100, note="") for stage in STAGES}
 
-            def progress(stage: str, percent: float, message: str) -> None:
+            def progress(event: StageEvent) -> None:
                 if stop.is_set():  # Ctrl-C, even if a library swallowed its KeyboardInterrupt
                     raise KeyboardInterrupt
-                start, end = STAGES[stage]
-                for earlier in list(STAGES)[: list(STAGES).index(stage)]:
-                    bars.update(tasks[earlier], completed=100)
-                bars.update(
-                    tasks[stage],
-                    completed=(percent - start) / (end - start) * 100,
-                    note=message[:48],
-                )
+                start, end = STAGES[event.stage]
+                done = 100 if event.kind == "end" else (event.percent - start) / (end - start) * 100
+                bars.update(tasks[event.stage], completed=done, note=event.message[:48])
 
             result = render_film(request, out, progress=progress)
     except InputError as error:
@@ -149,6 +174,17 @@ def render(
     print(f"subtitles: {result.srt}  {result.vtt}")
     print(f"thumbnail: {result.thumbnail}")
     print(f"{result.duration:g} s film in {took:.1f} s ({result.duration / took:.1f}x real time)")
+
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
+render.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter(name, KEYWORD, annotation=annotation, default=default)
+        for name, annotation, default in FILE_OPTIONS
+    ]
+    + _film_option_parameters()
+)
+app.command()(render)
 
 
 @app.command()

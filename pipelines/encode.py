@@ -32,34 +32,23 @@ import av
 import numpy as np
 
 SAMPLE_RATE = 48000
-# FFmpeg's native AAC encoder with its "fast" coder: a quarter of the CPU of the default "twoloop"
-# (0.8 s against 3.2 s for a minute of film, measured), and with two of its defaults changed it
-# keeps the mix's loudness better than "twoloop" does (integrated loudness after decoding,
-# mastered at −14 LUFS):
-# - mid/side stereo off: on the studio tier's near-mono noise the fast coder's M/S decisions
-#   lost 1.8 LU (−15.8 LUFS); without M/S, 0.06 LU;
-# - a 22 kHz low-pass instead of ~17 kHz: BS.1770 weighs high frequencies up, so cutting them
-#   lost 1.6 LU on white noise (twoloop's default, 1.1 LU); now 0.25 LU. A film: 0.02 LU.
+# FFmpeg's native AAC encoder with its "fast" coder (a quarter of the default's CPU), with
+# mid/side stereo off and a 22 kHz low-pass: both keep the mastered loudness through the
+# encoder (M/S decisions and a lower cut each lost over 1.5 LU; see benchmarks/results.md).
 AUDIO_OPTIONS = {"aac_coder": "fast", "aac_ms": "0", "cutoff": "22000"}
 AUDIO_BITRATE = 192_000
-PRESET = "veryfast"  # measured: ~2x the speed of "medium" on 2 cores at the same CRF
-# x264's default quality. On the benchmark's film (photos with grain, gliding by fractions of a
-# pixel) CRF 23 keeps a luma PSNR of 43.5 dB against the rendered frames (CRF 20: 45.5 dB) at
-# 60 % of the bits and ~15 % less x264 CPU; YouTube re-encodes every upload anyway.
+PRESET = "veryfast"  # about twice "medium"'s speed at the same CRF
+# x264's default quality: YouTube re-encodes every upload anyway.
 CRF = 23
 # Ken Burns frames move smoothly by fractions of a pixel: diamond search and one sub-pixel
-# refinement find that motion as well as veryfast's hex/subme 2 at the same file size, for
-# ~30 % less x264 CPU (measured on a 60 s film: 9.1 s against 13.5 s; luma PSNR 48.2 dB).
-# A glide is predicted from the frames around it, never better from within the frame: no
-# intra 4x4/8x8 search in P and B frames (`partitions=none`; I-frames keep every intra mode),
-# and always two B-frames rather than x264 weighing where to put them (`b-adapt=0`): ~7 % less
-# x264 CPU on moving pictures, the same size and luma PSNR (43.2 dB at CRF 23), measured on
-# the benchmark's film.
+# refinement find that motion as well as veryfast's defaults, for less CPU; a glide is
+# predicted from the frames around it, so no intra search in P and B frames
+# (`partitions=none`) and always two B-frames (`b-adapt=0`). Same size and PSNR; the CPU
+# saved is in benchmarks/results.md.
 X264_PARAMS = "open-gop=0:scenecut=0:me=dia:subme=1:partitions=none:b-adapt=0"
 # A chunk is this many GOPs (4 s at any frame rate): long enough that x264's start-up, its
-# look-ahead's flush at the chunk's end and Ray Data's ~0.14 s between one task and the next
-# (measured with tasks that only sleep) cost little, short enough to share a minute of film among
-# workers in even parts. Measured on 2 cores: the 60 s film in 14 s with 4 s chunks, 15-16 s with 2 s.
+# look-ahead's flush and Ray Data's pause between tasks cost little, short enough to share a
+# minute of film among workers in even parts.
 CHUNK_GOPS = 8
 
 
@@ -116,7 +105,7 @@ class ChunkEncoder:
     `add(yuv)` for each frame (flat yuv420p: Y plane, then U, then V), then `finish()` for the
     MP4's bytes. x264 runs on this thread only unless told otherwise: chunks run in parallel, one
     per worker, and a single-threaded x264 spends less CPU per frame than one split across
-    threads (7.8 against 11.6 ms per 720p frame in one measurement here; the machine is noisy).
+    threads.
     """
 
     def __init__(self, width: int, height: int, fps: int, threads: int = 1):
@@ -274,10 +263,9 @@ class FilmEncoder:
 def _keep_freed_memory() -> None:
     """Keep memory that x264 frees in the process for the next chunk's encoder.
 
-    Each chunk opens a new x264, which allocates its frame pool afresh (~40 MB at 720p). glibc
-    serves blocks that large with mmap and unmaps them on free, so every chunk paid for the
-    kernel zeroing fresh pages again: 0.6 ms of system time per 720p frame, ~6 % of x264's own
-    time (measured with getrusage). Fixed thresholds keep such blocks on the heap instead.
+    Each chunk opens a new x264, which allocates its frame pool afresh. glibc serves blocks that
+    large with mmap and unmaps them on free, so every chunk would pay for the kernel zeroing
+    fresh pages again; fixed thresholds keep such blocks on the heap instead.
     Elsewhere than glibc this does nothing."""
     libc = _glibc()
     if libc is None:
@@ -292,10 +280,8 @@ def release_freed_memory() -> None:
 
     glibc keeps freed memory for reuse, and memory freed by a thread stays in that thread's
     arena. The render's driver calls this after work it will not repeat (a long film's mix, the
-    thumbnail), so that memory does not sit in the driver all through the frames: in the 300 s
-    1080p render the driver held 704 MB of private memory during the frames; with this and the
-    thumbnail keeping only its best candidate, 513 MB (the whole render's peak: 1961 MB, now
-    1759 MB, PSS summed over its processes). Elsewhere than glibc this does nothing."""
+    thumbnail), so that memory does not sit in the driver all through the frames. Elsewhere
+    than glibc this does nothing."""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)

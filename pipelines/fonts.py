@@ -62,16 +62,26 @@ def find_font(sample_text: str, *, pillow_first: bool = False) -> str | None:
 
 
 def load_font(
-    sample_text: str, size: int, *, field: str = "burn_subtitles"
-) -> ImageFont.FreeTypeFont:
-    """A Pillow font of `size` pixels covering sample_text, or InputError(field) naming the
-    writing system no installed font covers, and how to install one."""
-    font = find_font(sample_text)
-    if font is None:
-        raise InputError(field, no_font_message(sample_text))
-    return open_font(font, size)
+    text: str,
+    size: int,
+    *,
+    font_path: str | None = None,
+    pillow_first: bool = False,
+    field: str | None = None,
+) -> ImageFont.FreeTypeFont | None:
+    """A Pillow font of `size` pixels to set `text` in: `font_path` if given, else the first
+    font that covers the text (`find_font`). None where no installed font covers it, so a card
+    goes without that text rather than show boxes; with `field` (text that must be read, as
+    burned subtitles) InputError(field) instead, naming the font to install."""
+    found = font_path or find_font(text, pillow_first=pillow_first)
+    if found is None:
+        if field is None:
+            return None
+        raise InputError(field, no_font_message(text))
+    return open_font(found, size)
 
 
+@lru_cache(maxsize=64)
 def open_font(font: str, size: int, layout: int | None = None) -> ImageFont.FreeTypeFont:
     if font == PILLOW_FONT:
         return ImageFont.load_default(size=size)

@@ -40,13 +40,12 @@ from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes
 # Ray Data's scheduling loop waits on its tasks, but not when it has none to wait on: once every
-# task is done and backpressure holds the next, the loop spins. A pause per step stops that spin
-# (it once took 8 s of CPU, in Ray Data's own thread, per minute of 720p film on 2 cores). A
-# chunk takes ~2 s to render and encode, so a 20 ms pause costs nothing.
+# task is done and backpressure holds the next, the loop spins. A pause per step stops that
+# spin; a chunk takes seconds to render and encode, so a 20 ms pause costs nothing.
 SCHEDULING_PAUSE_S = 0.02
-# Each chunk task holds a frame renderer and an x264 (~400 MB of a worker at 1080p, ~250 MB at
-# 720p, measured): at most this many pixels are rendered at once per node (three 720p chunks, one
-# 1080p chunk), so a render's memory stays about the same at every frame size.
+# Each chunk task holds a frame renderer and an x264, whose memory grows with the frame: at most
+# this many pixels are rendered at once per node (three 720p chunks, one 1080p chunk), so a
+# render's memory stays about the same at every frame size.
 PIXELS_IN_FLIGHT_PER_NODE = 3 * 1280 * 720
 
 
@@ -207,7 +206,7 @@ def chunk_workers(pixels: int) -> tuple[int, int, int]:
     """(chunk tasks per node, nodes, x264 threads per task) for frames of `pixels` pixels.
 
     One task more than a node's CPUs, so each core stays busy with x264 through Ray Data's
-    ~0.14 s between one task and the next (measured with tasks that only sleep), unless frames
+    pause between one task and the next, unless frames
     this large would exceed `PIXELS_IN_FLIGHT_PER_NODE`; then fewer tasks, each with an x264
     using more threads, so the node's cores are still all at work."""
     nodes = max(1, sum(1 for node in ray.nodes() if node["Alive"] and node["Resources"].get("CPU")))
@@ -252,8 +251,7 @@ def stream_chunks(
     # Chunks are compressed (~1 MB for 4 s of 720p), so a few workers' worth ahead is plenty.
     ctx.execution_options.resource_limits = ExecutionResources(object_store_memory=64 * 2**20)
     # Ray Data's resource-budget backpressure starts an operator with one task and admits more
-    # only as finished ones report their output sizes: 1, then 2, then 3 tasks over the first
-    # ~1.5 s on 2 CPUs (measured), and a cluster's tens of workers would fill slower still.
+    # only as finished ones report their output sizes, so a cluster's workers fill slowly.
     # Chunks are small and the task pool caps how many are in flight, so that policy is left
     # out; the concurrency cap and the downstream-capacity policies stay.
     ctx.set_config(
@@ -274,8 +272,7 @@ def stream_chunks(
         num_cpus=0.5,
     )
     # No prefetching: each chunk reaches the encoder as soon as its task ends. With one batch
-    # of prefetch, Ray Data held a finished chunk until the next was ready too (up to 1.5 s
-    # later, measured), which left the driver's audio encoding waiting and the object store
-    # holding chunks that backpressure then counted against new tasks.
+    # of prefetch, Ray Data holds a finished chunk until the next is ready too, which leaves the
+    # driver's audio encoding waiting and the object store holding chunks.
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
         yield from batch["mp4"]

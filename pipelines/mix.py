@@ -5,8 +5,7 @@ request → plan → assets → timeline → frames + **mix** → MP4.
 1. Speech bus — every spoken clip placed at its start time, mono, centred in stereo.
    Clips and music lose any DC offset and infrasonic rumble first (`HIGH_PASS_HZ`): a model's
    or a recording's offset is inaudible and the loudness meter ignores it, but it would take
-   the headroom the limiter needs (a random-weight MusicGen's bed, measured: −0.39 of DC,
-   which held a film at −19 LUFS).
+   the headroom the limiter needs.
 2. Music bed — set so it sits 18 dB under the speech while ducked, 6 dB under it in pauses.
 3. Ducking — the music dips by `DUCK_DB` wherever speech is active, starting `ATTACK_S` before
    each line (look-ahead) and recovering over `RELEASE_S` after it.
@@ -14,11 +13,7 @@ request → plan → assets → timeline → frames + **mix** → MP4.
    with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead limiter, and the
    loudness the limiting takes made up (solved for, so even click-heavy audio reads −14).
 
-Loudness is measured with pyloudnorm's K-weighting filters and the standard's gating, written
-here to run in under a third of pyloudnorm's own time (the tests check both read the same, and
-measure the films with pyloudnorm itself). The true peak uses the standard's own 48-tap
-interpolator as cache-sized numpy multiply-adds, ~4x faster than scipy's `resample_poly` with
-its longer default filter (the tests measure with `resample_poly`, independently). The ducking
+Loudness and true peak are read by `pipelines.loudness`. The ducking
 envelope and the limiter are hand-written because no maintained library ships them: both are a
 handful of vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample
 Python loop.
@@ -27,18 +22,26 @@ Python loop.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from pyloudnorm.iirfilter import IIRfilter
 from scipy import ndimage, optimize, signal
+
+from pipelines.loudness import (
+    as_channels,
+    gated,
+    integrated,
+    k_weighted_power,
+    sample_peak,
+    sub_block_power,
+    true_peaks,
+)
 
 SAMPLE_RATE = 48000
 
 TARGET_LUFS = -14.0  # YouTube's reference loudness (±1 LU)
 MAX_TRUE_PEAK_DBTP = -1.0  # the standard's ceiling
-# Where the limiter aims: 1.5 dB of margin, as AAC lifts peaks (by 0.76 dB on the demo, measured)
+# Where the limiter aims: 1.5 dB of margin, as AAC encoding lifts peaks
 LIMIT_DBTP = -2.5
 # The master's first true-peak reading also covers peaks this far under the aim, which the
 # loudness make-up after limiting may lift over it (2.3 dB on the benchmark's film; a larger
@@ -83,13 +86,6 @@ def mix(
     return master(out, sr, in_place=True)
 
 
-def measure(audio: np.ndarray, sr: int = SAMPLE_RATE) -> tuple[float, float]:
-    """(integrated loudness in LUFS, true peak in dBTP); (−inf, −inf) for silence."""
-    audio = _as_channels(audio)
-    peak = float(_true_peaks(audio).max(initial=0.0))
-    return _loudness(audio, sr), 20 * np.log10(peak) if peak > 0 else -np.inf
-
-
 # --- 1. Speech ------------------------------------------------------------------------------
 
 
@@ -130,7 +126,7 @@ def _high_pass(sr: int) -> np.ndarray:
 
 def _fit(music: np.ndarray, n: int) -> np.ndarray:
     """The music as float32 (n, 2): trimmed, or padded with silence when short."""
-    music = _as_channels(np.asarray(music, np.float32))
+    music = as_channels(np.asarray(music, np.float32))
     if music.shape[1] == 1:
         music = np.repeat(music, 2, axis=1)
     out = np.zeros((n, 2), np.float32)
@@ -144,10 +140,10 @@ def _bed_gain(voice: np.ndarray, bed: np.ndarray, sr: int) -> float:
     With no speech there is nothing to sit under: the music keeps its level and the master
     sets it. Silent music gets no gain.
     """
-    music_lufs = _loudness(bed, sr)
+    music_lufs = integrated(bed, sr)
     # the speech sits centred in both channels: BS.1770 sums the channels' power, so its stereo
     # loudness is its mono loudness + 3.01 dB, measured on one channel for half the work
-    speech_lufs = _loudness(voice, sr) + 10 * np.log10(2)
+    speech_lufs = integrated(voice, sr) + 10 * np.log10(2)
     if not np.isfinite(music_lufs):
         return 0.0
     if not np.isfinite(speech_lufs):
@@ -218,11 +214,10 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     2. Where the true peak then exceeds the limiter's aim, the limiting takes loudness back:
        find the make-up gain M at which the limited mix, M · `limiter_gain`(M · peaks) · audio,
        reads the target. Its loudness grows with M, though not at once where sharp clicks
-       hold it: M is bracketed, at least doubling, and found by Brent's method (the
-       benchmark's film: 3 tries; clicks over speech: ~7). Each try reads the loudness from
-       the K-weighted power of the normalised mix, weighted by the gain²: the gain glides over
-       10 ms, slower than the filters respond, so this reads what filtering the limited mix
-       again would (within 0.001 LU on both, measured) at a fraction of the cost.
+       hold it: M is bracketed, at least doubling, and found by Brent's method. Each try reads
+       the loudness from the K-weighted power of the normalised mix, weighted by the gain²:
+       the gain glides slower than the filters respond, so this reads what filtering the
+       limited mix again would, at a fraction of the cost.
     3. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
     The limiter works from one true-peak reading of the normalised mix (a smooth gain scales a
     true peak with it), taken only where peaks may reach the aim with `MAKE_UP_ROOM_DB` of
@@ -230,9 +225,9 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     and comes back mastered, instead of a copy.
     """
     out = audio if in_place and audio.dtype == np.float32 else np.array(audio, np.float32)
-    out = _as_channels(out)
-    step, power, peak = round(0.1 * sr), _k_weighted_power(out, sr), _peak(out)
-    loudness = _gated(_sub_block_power(power, step), step, peak)
+    out = as_channels(out)
+    step, power, peak = round(0.1 * sr), k_weighted_power(out, sr), sample_peak(out)
+    loudness = gated(sub_block_power(power, step), step, peak)
     if not np.isfinite(loudness):
         return np.zeros_like(out)
     normalise = np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
@@ -241,7 +236,7 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     peak *= float(normalise)
     aim = 10 ** (LIMIT_DBTP / 20)
     read_to_db = MAKE_UP_ROOM_DB  # the largest make-up the true-peak reading covers
-    peaks = _true_peaks(out, above=aim / 10 ** (read_to_db / 20))
+    peaks = true_peaks(out, above=aim / 10 ** (read_to_db / 20))
     if peaks.max() <= aim:
         return out
     tried = {}  # the last make-up tried and its gain, to apply
@@ -251,12 +246,12 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
         nonlocal peaks, read_to_db
         if make_up_db > read_to_db:  # peaks the reading left out may now reach the aim
             read_to_db = make_up_db + MAKE_UP_ROOM_DB
-            peaks = _true_peaks(out, above=aim / 10 ** (read_to_db / 20))
+            peaks = true_peaks(out, above=aim / 10 ** (read_to_db / 20))
         make_up = 10 ** (make_up_db / 20)
         tried.clear()
         gain = tried[make_up_db] = limiter_gain(peaks, sr, make_up=make_up)
         # (the gate's peak: the make-up's at most, as the gain never exceeds it)
-        return TARGET_LUFS - _gated(_sub_block_power(power, step, gain), step, peak * make_up)
+        return TARGET_LUFS - gated(sub_block_power(power, step, gain), step, peak * make_up)
 
     low, high = 0.0, max(0.0, short_of_target(0.0))  # falls short by what the limiting took
     while short_of_target(high) > LOUDNESS_TOLERANCE_LU and high < MAX_MAKE_UP_DB:
@@ -270,7 +265,7 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     if gain is None:
         gain = limiter_gain(peaks, sr, make_up=10 ** (make_up_db / 20))
     out *= gain[:, None]
-    true_peak = _true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
+    true_peak = true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
     if true_peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
         out *= np.float32(aim / true_peak)
     return out
@@ -309,239 +304,3 @@ def limiter_gain(peaks: np.ndarray, sr: int = SAMPLE_RATE, make_up: float = 1.0)
 
 # The limiter's filters run over runs of these blocks (see `limiter_gain`).
 _LIMITER_BLOCK = 1024
-
-
-def _true_peaks(audio: np.ndarray, above: float = 0.0) -> np.ndarray:
-    """Per sample, the largest magnitude across channels after 4× oversampling: (n,).
-
-    Oversampled with BS.1770-4's own interpolator (annex 2: 48 taps, 12 per phase), only where
-    a true peak may reach `above`: an interpolated sample is at most `_TRUE_PEAK_GAIN` times the
-    largest of the 12 samples it is made from, so a block of `_TRUE_PEAK_BLOCK` samples whose
-    own and neighbours' sample peaks stay under `above / _TRUE_PEAK_GAIN` reads 0 (the master
-    asks only about peaks near its ceiling: on the benchmark's film it oversamples 44 % and 38 %
-    of the samples in its two readings). The blocks that may reach it are gathered, each with
-    the samples its filter reaches beyond it, into one run, filtered as 12 multiply-adds of
-    shifted views over a piece of it that stays in the CPU's cache: ~4x faster than
-    `np.convolve` per phase, and memory stays at a few copies of one channel. `above=0`
-    measures every sample.
-    """
-    audio = _as_channels(np.asarray(audio, np.float32))
-    n, taps = len(audio), _TRUE_PEAK_PHASES.shape[1]
-    block, rows = _TRUE_PEAK_BLOCK, _TRUE_PEAK_ROWS
-    blocks = -(-n // block)
-    if blocks == 0:
-        return np.zeros(0, np.float32)
-    segment = block + taps - 1  # a block and the samples its first output reaches back to
-    out = np.zeros(blocks * block, np.float32)
-    peaks = out.reshape(blocks, block)
-    acc, term = np.empty(rows * segment, np.float32), np.empty(rows * segment, np.float32)
-    for channel in audio.T:
-        padded = np.zeros(
-            blocks * block + taps - 1, np.float32
-        )  # centred like np.convolve(mode="same")
-        padded[taps // 2 : taps // 2 + n] = channel
-        own = padded[taps // 2 : taps // 2 + blocks * block].reshape(blocks, block)
-        level = np.maximum(own.max(axis=1), -own.min(axis=1))  # no |channel| copy
-        near = level.copy()
-        np.maximum(near[1:], level[:-1], out=near[1:])
-        np.maximum(near[:-1], level[1:], out=near[:-1])
-        hot = np.flatnonzero(near * _TRUE_PEAK_GAIN >= above)
-        windows = sliding_window_view(padded, segment)[::block]  # block i's segment, no copy
-        for start in range(0, len(hot), rows):
-            which = hot[start : start + rows]
-            run = windows[which].reshape(-1)
-            m = len(run) - (taps - 1)
-            y, t = acc[:m], term[:m]
-            best = peaks[which]
-            for phase in _TRUE_PEAK_PHASES:
-                np.multiply(run[taps - 1 :], phase[0], out=y)
-                for k in range(1, taps):
-                    y += np.multiply(run[taps - 1 - k : taps - 1 - k + m], phase[k], out=t)
-                np.abs(y, out=y)
-                np.maximum(
-                    best,
-                    acc[: len(which) * segment].reshape(len(which), segment)[:, :block],
-                    out=best,
-                )
-            peaks[which] = best
-    return out[:n]
-
-
-_TRUE_PEAK_BLOCK = 512  # samples whose peak is checked, and skipped, together (~11 ms)
-_TRUE_PEAK_ROWS = 64  # blocks filtered per step: ~33k samples, in the CPU's cache
-
-
-# ITU-R BS.1770-4, annex 2: the polyphase FIR of the true-peak meter, one row per phase.
-_TRUE_PEAK_PHASES = np.array(
-    [
-        [
-            0.0017089843750,
-            0.0109863281250,
-            -0.0196533203125,
-            0.0332031250000,
-            -0.0594482421875,
-            0.1373291015625,
-            0.9721679687500,
-            -0.1022949218750,
-            0.0476074218750,
-            -0.0266113281250,
-            0.0148925781250,
-            -0.0083007812500,
-        ],
-        [
-            -0.0291748046875,
-            0.0292968750000,
-            -0.0517578125000,
-            0.0891113281250,
-            -0.1665039062500,
-            0.4650878906250,
-            0.7797851562500,
-            -0.2003173828125,
-            0.1015625000000,
-            -0.0582275390625,
-            0.0330810546875,
-            -0.0189208984375,
-        ],
-        [
-            -0.0189208984375,
-            0.0330810546875,
-            -0.0582275390625,
-            0.1015625000000,
-            -0.2003173828125,
-            0.7797851562500,
-            0.4650878906250,
-            -0.1665039062500,
-            0.0891113281250,
-            -0.0517578125000,
-            0.0292968750000,
-            -0.0291748046875,
-        ],
-        [
-            -0.0083007812500,
-            0.0148925781250,
-            -0.0266113281250,
-            0.0476074218750,
-            -0.1022949218750,
-            0.9721679687500,
-            0.1373291015625,
-            -0.0594482421875,
-            0.0332031250000,
-            -0.0196533203125,
-            0.0109863281250,
-            0.0017089843750,
-        ],
-    ],
-    np.float32,
-)
-# The most an interpolated sample can exceed the samples it is made from (the largest phase's
-# sum of |taps|, ~2.02: +6.1 dB).
-_TRUE_PEAK_GAIN = float(np.abs(_TRUE_PEAK_PHASES).sum(axis=1).max())
-
-
-def _loudness(audio: np.ndarray, sr: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770-4), or −inf for silence.
-
-    pyloudnorm's K-weighting filters, run as one single-precision cascade over every channel at
-    once (`_k_weighted`), then the standard's gating (`_gated`). It reads what
-    `pyloudnorm.Meter.integrated_loudness` reads (within 0.01 LU, tested) in under a third of
-    its time (72 ms against 314 ms for a minute of stereo music, measured), which filters in
-    double precision and sums each block in a Python loop.
-    """
-    audio = _as_channels(audio)
-    step = round(0.1 * sr)
-    power = np.empty(max(len(audio), 4 * step) // step, np.float64)  # per 100 ms, all channels
-    for start, weighted in _k_weighted(audio, sr):
-        subs = weighted[: len(weighted) // step * step].reshape(-1, step, audio.shape[1])
-        power[start // step : start // step + len(subs)] = np.einsum("ksc,ksc->k", subs, subs)
-    return _gated(power, step, _peak(audio))
-
-
-def _k_weighted_power(audio: np.ndarray, sr: int) -> np.ndarray:
-    """Per sample, the K-weighted audio's power summed over its channels: float32, at least one
-    gating block (400 ms) long."""
-    audio = _as_channels(audio)
-    power = np.empty(max(len(audio), 4 * round(0.1 * sr)), np.float32)
-    for start, weighted in _k_weighted(audio, sr):
-        np.einsum("nc,nc->n", weighted, weighted, out=power[start : start + len(weighted)])
-    return power
-
-
-def _sub_block_power(power: np.ndarray, step: int, gain: np.ndarray | None = None) -> np.ndarray:
-    """`_k_weighted_power` summed per 100 ms sub-block (`step` samples), each sample weighted
-    by `gain`² when given (a gain shorter than the power, for audio under one block, holds its
-    last value)."""
-    n = len(power) // step * step
-    if gain is None:
-        return power[:n].reshape(-1, step).sum(axis=1, dtype=np.float64)
-    if len(gain) < n:
-        gain = np.pad(gain, (0, n - len(gain)), mode="edge")
-    weighted = np.square(gain[:n])
-    weighted *= power[:n]
-    return weighted.reshape(-1, step).sum(axis=1, dtype=np.float64)
-
-
-def _k_weighted(audio: np.ndarray, sr: int) -> Iterator[tuple[int, np.ndarray]]:
-    """(start, the K-weighted audio from there): (m, channels) float32, a few seconds at a time
-    (no film-length copy), guarded against denormal floats (`_DENORMAL_GUARD`). Audio shorter
-    than one gating block comes with silence to make up the rest."""
-    step = round(0.1 * sr)
-    if len(audio) < 4 * step:
-        audio = np.concatenate(
-            [audio, np.zeros((4 * step - len(audio), audio.shape[1]), audio.dtype)]
-        )
-    sos, chunk = _k_weighting(sr), _LOUDNESS_CHUNK_STEPS * step
-    state = np.zeros((len(sos), 2, audio.shape[1]), np.float32)
-    guard = np.empty((chunk, 1), np.float32)
-    guard[0::2], guard[1::2] = _DENORMAL_GUARD, -_DENORMAL_GUARD
-    for start in range(0, len(audio), chunk):
-        part = audio[start : start + chunk]
-        weighted, state = signal.sosfilt(sos, part + guard[: len(part)], axis=0, zi=state)
-        yield start, weighted
-
-
-def _gated(power: np.ndarray, step: int, peak: float) -> float:
-    """BS.1770's gating over the K-weighted power of each 100 ms sub-block: 400 ms blocks every
-    100 ms, each the sum of four sub-blocks; an absolute gate at −70 LUFS and a relative one
-    10 LU under the loudness of the blocks above it. The absolute gate is applied as though the
-    audio were peak-normalised (its sample `peak`), so very quiet audio is not lost under it."""
-    if peak == 0:
-        return -np.inf
-    blocks = (power[:-3] + power[1:-2] + power[2:-1] + power[3:]) / (4 * step)
-    with np.errstate(divide="ignore"):
-        levels = -0.691 + 10 * np.log10(blocks)
-    gated = levels >= -70 + 20 * np.log10(peak)
-    if not gated.any():
-        return -np.inf
-    gated &= levels > -0.691 + 10 * np.log10(blocks[gated].mean()) - 10
-    return float(-0.691 + 10 * np.log10(blocks[gated].mean()))
-
-
-def _peak(audio: np.ndarray) -> float:
-    """The largest sample magnitude, without an |audio| copy."""
-    return max(float(audio.max(initial=0.0)), -float(audio.min(initial=0.0)))
-
-
-# The K-weighting runs over the audio this many 100 ms sub-blocks at a time (3.2 s): no
-# film-length copy of the weighted audio.
-_LOUDNESS_CHUNK_STEPS = 32
-# Added to the audio before K-weighting, alternating in sign (−200 dBFS at the Nyquist
-# frequency, which the filters pass): where the audio is digital silence, between lines of
-# speech, the filters' state would otherwise decay into denormal floats, which the CPU handles
-# ~40x slower (a minute of speech bus, measured: 0.9 s against 22 ms).
-_DENORMAL_GUARD = 1e-10
-
-
-@functools.lru_cache(maxsize=4)
-def _k_weighting(sr: int) -> np.ndarray:
-    """BS.1770's K-weighting (a +4 dB high shelf, then a high-pass) as float32 second-order
-    sections, from pyloudnorm's filter designs."""
-    stages = (
-        IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sr, "high_shelf"),
-        IIRfilter(0.0, 0.5, 38.0, sr, "high_pass"),
-    )
-    return np.array([[*stage.b, *stage.a] for stage in stages], np.float32)
-
-
-def _as_channels(audio: np.ndarray) -> np.ndarray:
-    """Audio as (n, channels): a 1-D array is one channel."""
-    return audio[:, None] if audio.ndim == 1 else audio

@@ -1,18 +1,15 @@
 """Motion: the Ken Burns pan and zoom that moves a still picture for the length of its shot.
 
 A shot's `Move` goes from a start window to an end window over the prepared picture (see
-`visuals.prepare_picture`, which leaves ~15 % of room around the frame). Every frame resamples
+`pictures.prepare_picture`, which leaves ~15 % of room around the frame). Every frame resamples
 the window at the eased position and zoom onto the output size (bilinear, with OpenCV): the
 window is in floating-point pixels, so the picture glides by fractions of a pixel per frame
 instead of jumping whole pixels (the jitter of FFmpeg's `zoompan`).
 
 Speed matters: this runs for every frame of the film. Each plane goes through one OpenCV
 `warpAffine` (bilinear, 1/32 px precision, the picture's edge replicated where a sample falls
-just outside it). OpenCV 5.1 vectorized that warp: measured on a 2-core AMD EPYC, one thread,
-a 720p frame's Y, U and V planes take 0.35 ms, where the separable `resize` landed on the
-window's sub-pixel position that this replaced took 0.88 ms (in OpenCV 4.10–5.0 the warp alone
-takes 1.2–1.8 ms for the Y plane).
-Nothing here is hand-written but the geometry.
+just outside it), which OpenCV 5.1 vectorized (hence the pin; timings in
+benchmarks/results.md). Nothing here is hand-written but the geometry.
 
 `ShotRenderer.frame_yuv420` is the fast path for the encoder: it resamples Y, U and V planes made
 once per picture (1.5 samples a pixel instead of 3) and skips the RGB → YUV conversion.
@@ -115,7 +112,7 @@ def _kind(seed: int, shot_index: int) -> str:
 class ShotRenderer:
     """Renders the frames of one shot: `frame(t)` for t in [0, 1] through the shot.
 
-    `picture` is an HxWx3 uint8 array, normally from `visuals.prepare_picture(img, size)`; any
+    `picture` is an HxWx3 uint8 array, normally from `pictures.prepare_picture(img, size)`; any
     size or aspect works (the window is the largest box of the output's aspect, divided by the
     zoom, and is clamped inside the picture).
     """
@@ -203,8 +200,7 @@ def yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Full-size Y and half-size U, V planes (uint8) of an RGB picture, BT.601 tv range: the
     matrix FFmpeg's swscale uses for rgb24 → yuv420p by default, so frames from `frame_yuv420`
     match frames converted from `frame` by the encoder. OpenCV's I420 conversion (a picture with
-    an odd side gets one more row or column of its edge pixels first): ~0.5 ms for a 720p
-    film's picture, where numpy took ~30 ms."""
+    an odd side gets one more row or column of its edge pixels first), far faster than numpy."""
     h, w = rgb.shape[:2]
     even = cv2.copyMakeBorder(rgb, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
     eh, ew = even.shape[:2]
@@ -227,8 +223,7 @@ def crossfade(
     """Blend two frames: alpha 0 gives `a`, 1 gives `b`. Any shape (RGB or flat yuv420p);
     written into `out` when given.
 
-    Integer math in uint16 (weights out of 256), about 3x faster than float and than
-    `Image.blend` on 720p frames.
+    Integer math in uint16 (weights out of 256): faster than float and than `Image.blend`.
     """
     if a.shape != b.shape:
         raise ValueError(f"crossfade needs frames of one shape, not {a.shape} and {b.shape}")
@@ -253,7 +248,8 @@ def _benchmark() -> None:
     """
     import time
 
-    from pipelines.visuals import make_card, prepare_picture
+    from pipelines.cards import make_card
+    from pipelines.pictures import prepare_picture
 
     def cost(fn, *args) -> float:
         best = float("inf")

@@ -566,6 +566,25 @@ def _perform(stems: list[tuple[np.ndarray, np.ndarray]], n: int, score: _Score) 
 # --- A user's track ------------------------------------------------------------------------
 
 
+def bed(
+    track: np.ndarray | None,
+    choice: str,
+    mood: str,
+    duration_s: float,
+    seed: int,
+    engines,
+    sr: int = SAMPLE_RATE,
+) -> np.ndarray | None:
+    """The film's music: the user's `track` when given, none when `choice` is "none", else the
+    engines' score for the mood, else the generated bed."""
+    if track is not None:
+        return track
+    if choice == "none":
+        return None
+    score = engines.music(f"{mood} film score, cinematic, instrumental", duration_s)
+    return score if score is not None else generated_bed(duration_s, mood, seed, sr)
+
+
 def load_track(path: Path, duration_s: float, sr: int = SAMPLE_RATE) -> np.ndarray:
     """The user's music, `duration_s` long: float32 (n, 2) at `sr`.
 

@@ -1,13 +1,19 @@
-"""What a user asks for: the film request, checked field by field before any work starts."""
+"""What a user asks for: the film's options, declared once, checked field by field.
+
+`FilmOptions` holds everything about a film that is not a file. The API's request body, the
+job spec's stored fields, the CLI's `render` options and the bulk manifest's columns are all
+built from it, so an option is added in one place: a field here. `FilmRequest` adds the files
+(pictures, a music track, the studio's model directory) as local paths.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
-from infra.settings import get_settings
 from pipelines.errors import InputError
 
 SIZES: dict[str, tuple[int, int]] = {
@@ -17,24 +23,40 @@ SIZES: dict[str, tuple[int, int]] = {
     "1080x1080": (1080, 1080),
 }
 FPS_CHOICES = (24, 25, 30)
+MAX_SCRIPT_CHARS = 200_000
+MAX_IMAGES = 200
 
 
-class FilmRequest(BaseModel):
-    """Everything a render needs. Paths are local files (the platform downloads assets first)."""
+@dataclass(frozen=True)
+class DurationLimits:
+    """The film lengths a caller accepts, in seconds."""
 
-    script: str = Field(description="Fountain screenplay or plain prose")
-    images: list[Path] = Field(default_factory=list)
-    music: Literal["generated", "none"] | Path = "generated"
-    voices: dict[str, str] = Field(default_factory=dict, description="CHARACTER -> voice name")
-    language: str = "en"
-    duration: float = 60.0
-    size: str = "1280x720"
-    fps: int = 24
-    burn_subtitles: bool = False
-    narrate_action: bool = True
-    seed: int = 0
-    tier: Literal["draft", "studio"] = "draft"
-    models_dir: Path | None = None  # studio tier: local model directory
+    min: float = 60.0
+    max: float = 300.0
+
+
+PRODUCT_LIMITS = DurationLimits()  # 1–5 minutes
+
+
+class FilmOptions(BaseModel):
+    """Everything about the film that is not a file."""
+
+    script: str = Field(
+        description="Fountain screenplay or plain prose", max_length=MAX_SCRIPT_CHARS
+    )
+    voices: dict[str, str] = Field(
+        default_factory=dict, description="CHARACTER → voice name (see `filmstudio voices`)"
+    )
+    language: str = Field("en", max_length=16, description="language code of the speech")
+    duration: float = Field(60.0, description="film length in seconds")
+    size: str = Field("1280x720", description="frame size: " + ", ".join(SIZES))
+    fps: int = Field(24, description="frames per second: " + ", ".join(map(str, FPS_CHOICES)))
+    burn_subtitles: bool = Field(False, description="draw the subtitles into the picture")
+    narrate_action: bool = Field(True, description="the narrator reads action lines")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
+    tier: Literal["draft", "studio"] = Field(
+        "draft", description="draft (CPU, no weights) or studio (models)"
+    )
 
     @property
     def width(self) -> int:
@@ -49,48 +71,49 @@ class FilmRequest(BaseModel):
     def _script(cls, v: str) -> str:
         if not v or not v.strip():
             raise ValueError("script is empty")
-        if len(v) > 200_000:
-            raise ValueError(f"script is {len(v)} characters; the limit is 200000")
         return v
 
-    @field_validator("size")
+    @field_validator("size", "fps")
     @classmethod
-    def _size(cls, v: str) -> str:
-        if v not in SIZES:
-            raise ValueError(f"size {v!r} is not one of {', '.join(SIZES)}")
-        return v
-
-    @field_validator("fps")
-    @classmethod
-    def _fps(cls, v: int) -> int:
-        if v not in FPS_CHOICES:
-            raise ValueError(f"fps {v} is not one of {FPS_CHOICES}")
+    def _one_of(cls, v, info: ValidationInfo):
+        choices = {"size": tuple(SIZES), "fps": FPS_CHOICES}[info.field_name]
+        if v not in choices:
+            raise ValueError(
+                f"{info.field_name} {v!r} is not one of {', '.join(map(str, choices))}"
+            )
         return v
 
     @field_validator("duration")
     @classmethod
-    def _duration(cls, v: float) -> float:
-        s = get_settings()
-        if not (s.min_duration <= v <= s.max_duration):
-            raise ValueError(f"duration {v:g} s is outside {s.min_duration:g}–{s.max_duration:g} s")
-        return v
-
-    @field_validator("images")
-    @classmethod
-    def _images(cls, v: list[Path]) -> list[Path]:
-        if len(v) > 200:
-            raise ValueError(f"{len(v)} images; the limit is 200")
+    def _duration(cls, v: float, info: ValidationInfo) -> float:
+        limits: DurationLimits = (info.context or {}).get("limits", PRODUCT_LIMITS)
+        if not (limits.min <= v <= limits.max):
+            raise ValueError(f"duration {v:g} s is outside {limits.min:g}–{limits.max:g} s")
         return v
 
 
-def make_request(**fields) -> FilmRequest:
-    """Build a FilmRequest, turning pydantic's errors into one InputError naming the field."""
-    from pydantic import ValidationError
+class FilmRequest(FilmOptions):
+    """Everything a render needs. Paths are local files (the platform downloads assets first)."""
 
+    images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
+    music: Literal["generated", "none"] | Path = "generated"
+    models_dir: Path | None = None  # studio tier: local model directory
+
+
+OPTION_NAMES = tuple(FilmOptions.model_fields)
+
+
+def make_request(limits: DurationLimits = PRODUCT_LIMITS, **fields) -> FilmRequest:
+    """A FilmRequest for a film between `limits`, with pydantic's errors turned into one
+    InputError naming the field."""
     try:
-        return FilmRequest(**fields)
+        return FilmRequest.model_validate(fields, context={"limits": limits})
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "request"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "too_long" and field == "script":
+            msg = f"script is {len(fields['script'])} characters; the limit is {MAX_SCRIPT_CHARS}"
+        elif err["type"] == "too_long" and field == "images":
+            msg = f"{len(fields['images'])} images; the limit is {MAX_IMAGES}"
         raise InputError(field, msg) from None

@@ -29,7 +29,7 @@ import numpy as np
 import pysubs2
 from PIL import Image, ImageDraw, ImageFont
 
-from pipelines.fonts import load_font, open_font
+from pipelines.fonts import load_font
 
 MAX_CHARS = 42  # per line
 MAX_LINES = 2
@@ -217,7 +217,7 @@ class SubtitleBurner:
         self.width, self.height = width, height
 
         def font_of(size: int) -> ImageFont.FreeTypeFont:
-            return open_font(font_file, size) if font_file else load_font(sample_text, size)
+            return load_font(sample_text, size, font_path=font_file, field="burn_subtitles")
 
         size = round(height / 18)
         font = font_of(size)

@@ -31,7 +31,7 @@ def make_thumbnail(candidates: Iterable[np.ndarray], title: str) -> Image.Image:
     """Pick the best candidate frame, cover-fit it to 1280×720 and draw the title: the
     thumbnail as an RGB picture (`save` writes it). Candidates may come one at a time (a
     generator): only the best so far is kept."""
-    from pipelines.visuals import cover_fit
+    from pipelines.pictures import cover_fit
 
     best = max(candidates, key=score)
     image = cover_fit(Image.fromarray(best), *SIZE).convert("RGB")
@@ -47,6 +47,23 @@ def make_thumbnail(candidates: Iterable[np.ndarray], title: str) -> Image.Image:
     return image
 
 
+def from_frames(spec, pictures, title: str) -> Image.Image:
+    """The thumbnail of a film about to be rendered: the best of the middle frames of up to
+    eight shots spread over it (rendered without subtitles), with the title on it."""
+    from pipelines import frames
+    from pipelines.encode import release_freed_memory, yuv420_to_rgb
+
+    clean = frames.FrameSpec(**{**spec.__dict__, "cues": [], "subtitle_sample": None})
+    renderer = frames.FrameRenderer(clean, pictures)
+    step = max(1, len(spec.shots) // 8)
+    middles = [(s.start + s.end) // 2 for s in spec.shots[::step]]
+    candidates = (yuv420_to_rgb(renderer.render(i), spec.width, spec.height) for i in middles)
+    picture = make_thumbnail(candidates, title)  # holds the best so far and the next
+    del renderer, candidates
+    release_freed_memory()  # the renderer's planes, which this thread's arena would keep
+    return picture
+
+
 def save(image: Image.Image, path: Path) -> Path:
     """Write the thumbnail as YouTube takes it: a JPEG."""
     image.save(path, "JPEG", quality=90, optimize=True)
@@ -57,18 +74,16 @@ def _draw_title(image: Image.Image, text: str) -> None:
     """The title, as large as fits 88 % of the width, white with a black outline. Where no
     installed font covers the title's writing system, the picture goes without it (the
     render is not refused for a thumbnail; burned subtitles are refused up front instead)."""
-    from pipelines.errors import InputError
     from pipelines.fonts import load_font
 
     draw = ImageDraw.Draw(image)
     size = 96
-    try:
-        font = load_font(text, size, field="thumbnail")
-        while draw.textlength(text, font=font) > SIZE[0] * 0.88 and size > 36:
-            size -= 6
-            font = load_font(text, size, field="thumbnail")
-    except InputError:
+    font = load_font(text, size)
+    if font is None:
         return
+    while draw.textlength(text, font=font) > SIZE[0] * 0.88 and size > 36:
+        size -= 6
+        font = load_font(text, size)
     width = draw.textlength(text, font=font)
     x, y = (SIZE[0] - width) / 2, SIZE[1] * 0.80 - size / 2
     draw.text(

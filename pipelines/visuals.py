@@ -1,804 +1,105 @@
-"""Visuals: a picture for every shot — the user's image, or a generated storyboard card.
+"""The visuals stage: a picture (or a clip) for every shot, prepared for the camera.
 
-* `load_image` opens a user's image safely: size limits before any decoding, full decode, EXIF
-  orientation, embedded colour profiles converted to sRGB, alpha flattened on black.
-* `cover_fit` scales a picture to cover a frame and crops the middle.
-* `make_card` paints a storyboard card when a shot has no image: a landscape (or, indoors, soft
-  out-of-focus lights) in one of a few harmonious palettes chosen per scene, the scene heading
-  in small caps and the shot's text in a readable block; `centered=True` makes a title card.
-* `prepare_picture` gives the Ken Burns stage (`pipelines.motion`) a picture with room to move.
-
-Everything is drawn with Pillow and numpy. Hand-written here, for want of a library that does
-it: the card's painting (gradients, discs and ridgelines with anti-aliased edges), small caps
-(Pillow has no font features for them on the default font), word wrapping by measured width
-with an ellipsis. The font is the first that has glyphs for the text (`fonts`); where none is
-installed, the card goes without its text.
-
-Run alone: `python -m pipelines.visuals --card "INT. LIGHTHOUSE - NIGHT" "Waves hit the rocks."
--o /tmp/card.png`, or `python -m pipelines.visuals photo.jpg -o /tmp/fit.png --size 1280x720`.
+A shot's picture is the user's image (in order, reused when there are fewer), else the studio
+tier's still, else a drawn storyboard card (`pipelines.cards`). Ray tasks draw the cards and
+prepare the pictures on whichever cores are free while the driver goes on to the frames (a
+chunk task takes its pictures when they are ready), so the driver never holds them.
 """
 
 from __future__ import annotations
 
-import io
-import math
-import random
-import re
-import warnings
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+import functools
+import logging
+from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFilter, ImageFont, ImageOps
-
-from pipelines import fonts
-from pipelines.errors import InputError
-
-MAX_PIXELS = 50_000_000
-MAX_BYTES = 50 * 2**20
-OVERSCAN = 1.15  # the prepared picture is this much larger than the frame: room for the camera
-
-# Pillow's own decompression-bomb guard, at our limit: it refuses oversized headers before any
-# pixel is decoded (and `load_image` turns its warning into a refusal too).
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-# Text on a card keeps this fraction of each side clear: the camera's tightest window (zoom
-# 1.2, off-centre) crops up to ~15 % from one edge (see `tests/test_motion.py`).
-SAFE_MARGIN = 0.16
-
-RGB = tuple[int, int, int]
-
-
-# --- the user's images -----------------------------------------------------------------------
-
-
-def load_image(
-    path: Path, field: str = "images", fit: tuple[int, int] | None = None
-) -> Image.Image:
-    """Open and fully decode a user's image as an upright RGB picture, or refuse it.
-
-    `fit` (width, height): the picture only has to cover that size, so a JPEG much larger is
-    decoded at 1/2, 1/4 or 1/8 of its size (its DCT scaling), still covering it: a 3000x2000
-    photo for a 720p film's 1472x828 picture decodes and resizes in 53 ms instead of 171 ms.
-
-    Refuses, with an `InputError` naming `field`: a missing or unreadable file, one over
-    MAX_BYTES, anything Pillow cannot decode (not an image, truncated, corrupt), and images
-    over MAX_PIXELS (checked from the header, before decoding: a decompression bomb never
-    allocates its pixels).
-    """
-    path = Path(path)
-    name = path.name or str(path)
-    too_big = f"the limit is {MAX_BYTES / 2**20:g} MB"
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(field, f"{name}: is {size / 2**20:.1f} MB; {too_big}")
-        with open(path, "rb") as fp:
-            data = fp.read(MAX_BYTES + 1)  # a file that grows meanwhile is still cut off
-    except FileNotFoundError:
-        raise InputError(field, f"{name}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(field, f"{name}: is a directory, not an image") from None
-    except OSError as exc:
-        raise InputError(field, f"{name}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(field, f"{name}: is over {MAX_BYTES / 2**20:g} MB; {too_big}")
-    if not data:
-        raise InputError(field, f"{name}: does not decode as an image (the file is empty)")
-
-    try:
-        # Pillow refuses headers over twice its limit outright and warns over the limit; the
-        # warnings are caught here (with those about odd files, which are not ours to print)
-        # so that we refuse with the picture's size in hand.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            with Image.open(io.BytesIO(data), formats=_formats()) as img:
-                width, height = img.size
-                if width * height > MAX_PIXELS:
-                    raise InputError(field, _too_many_pixels(name, width * height, img.size))
-                if fit is not None:
-                    _draft(img, fit)
-                img.load()
-                if any(issubclass(w.category, Image.DecompressionBombWarning) for w in caught):
-                    raise InputError(field, _too_many_pixels(name, None))  # e.g. a GIF frame
-                return _to_rgb(_upright(img))
-    except InputError:
-        raise
-    except Image.DecompressionBombError as exc:
-        pixels = re.search(r"\((\d+) pixels\)", str(exc))
-        raise InputError(
-            field, _too_many_pixels(name, int(pixels[1]) if pixels else None)
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - any failure to decode user bytes is bad input
-        raise InputError(field, f"{name}: does not decode as an image ({_reason(exc)})") from None
-
-
-@lru_cache(maxsize=1)
-def _formats() -> tuple[str, ...]:
-    """Every format Pillow reads but EPS, which it decodes by running Ghostscript: not a
-    program to hand a stranger's file to."""
-    Image.init()
-    return tuple(f for f in Image.OPEN if f != "EPS")
-
-
-def _too_many_pixels(name: str, pixels: int | None, size: tuple[int, int] | None = None) -> str:
-    limit = f"the limit is {MAX_PIXELS // 1_000_000} MP"
-    if pixels is None:
-        return f"{name}: has too many pixels; {limit}"
-    dims = f"{size[0]}x{size[1]} = " if size else ""
-    return f"{name}: is {dims}{pixels / 1e6:.0f} MP; {limit}"
-
-
-def _reason(exc: Exception) -> str:
-    """A short, path-free reason for a decode failure."""
-    if isinstance(exc, Image.UnidentifiedImageError):
-        return "not a format Pillow reads"
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _draft(img: Image.Image, fit: tuple[int, int]) -> None:
-    """Let a JPEG decode at the smallest of its reduced scales that still covers `fit` once
-    upright (Pillow's `draft`; other formats decode whole)."""
-    if img.format != "JPEG":
-        return
-    width, height = fit
-    if img.getexif().get(ExifTags.Base.Orientation) in (
-        5,
-        6,
-        7,
-        8,
-    ):  # stored sideways: fit it sideways
-        width, height = height, width
-    scale = max(width / img.width, height / img.height)
-    if scale < 1:
-        img.draft(img.mode, (math.ceil(img.width * scale), math.ceil(img.height * scale)))
-
-
-def _upright(img: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation (phones store portraits sideways with a rotate tag)."""
-    try:
-        return ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001 - a broken EXIF block should not lose the picture
-        return img
-
-
-@lru_cache(maxsize=1)
-def _srgb() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def _to_rgb(img: Image.Image) -> Image.Image:
-    """8-bit sRGB: deep greys scaled down, alpha flattened on black, colour profiles applied."""
-    if img.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):  # 16-bit or float greys
-        grey = np.asarray(img, dtype=np.float32)
-        top = 65535.0 if img.mode.startswith("I;16") else max(float(grey.max()), 1.0)
-        img = Image.fromarray((np.clip(grey / top, 0, 1) * 255 + 0.5).astype(np.uint8))
-    icc = img.info.get("icc_profile")
-    if img.has_transparency_data:
-        rgba = img.convert("RGBA")
-        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert(
-            "RGB"
-        )
-    if icc and img.mode in ("RGB", "CMYK", "L"):
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(img, source, _srgb(), outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: use the numbers as they are
-    return img.convert("RGB")
-
-
-# --- fitting pictures to frames --------------------------------------------------------------
-
-
-def cover_fit(img: Image.Image, width: int, height: int) -> Image.Image:
-    """Scale `img` to cover width x height and crop the middle: exactly that size comes out.
-
-    The crop box is fractional, so the picture stays centred to the sub-pixel. Lanczos when
-    shrinking (sharp, no aliasing; huge photos are first reduced by whole factors), bicubic when
-    enlarging (Lanczos rings around edges of tiny pictures).
-    """
-    if width < 1 or height < 1:
-        raise ValueError(f"cannot fit a picture to {width}x{height}")
-    if img.mode not in ("RGB", "RGBA", "L"):
-        img = img.convert("RGB")
-    iw, ih = img.size
-    scale = max(width / iw, height / ih)
-    cw, ch = min(width / scale, iw), min(height / scale, ih)
-    left, top = max((iw - cw) / 2, 0.0), max((ih - ch) / 2, 0.0)  # never -1e-13 from rounding
-    box = (left, top, left + cw, top + ch)
-    if scale < 1:
-        return img.resize((width, height), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-    return img.resize((width, height), Image.Resampling.BICUBIC, box=box)
-
-
-def overscan_size(size: tuple[int, int], overscan: float = OVERSCAN) -> tuple[int, int]:
-    """The prepared picture's size for a frame `size`: `overscan` times larger each way."""
-    if overscan < 1:
-        raise ValueError(f"overscan {overscan} must be at least 1")
-    return round(size[0] * overscan), round(size[1] * overscan)
-
-
-def prepare_picture(
-    img: Image.Image, size: tuple[int, int], overscan: float = OVERSCAN
-) -> np.ndarray:
-    """A shot's picture ready for Ken Burns: cover-fit to `overscan` times the frame size, so
-    the camera has room to pan and zoom. Returns a contiguous HxWx3 uint8 array."""
-    width, height = overscan_size(size, overscan)
-    return np.ascontiguousarray(np.array(cover_fit(img, width, height).convert("RGB")))
-
-
-# --- storyboard cards ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Colours that go together: a sky from top to horizon, a sun or moon, three ridges of
-    hills from far to near, and the nearest ground."""
-
-    name: str
-    sky: tuple[RGB, RGB]
-    glow: RGB
-    hills: tuple[RGB, RGB, RGB]
-    ground: RGB
-    night: bool = False  # stars and a moon instead of a sun
-
-
-PALETTES = (
-    Palette(
-        "dusk",
-        ((38, 34, 82), (238, 140, 112)),
-        (255, 214, 168),
-        ((160, 96, 122), (102, 60, 98), (56, 36, 70)),
-        (30, 22, 46),
-    ),
-    Palette(
-        "dawn",
-        ((118, 158, 204), (250, 212, 174)),
-        (255, 242, 206),
-        ((164, 172, 176), (112, 132, 124), (70, 94, 82)),
-        (44, 62, 54),
-    ),
-    Palette(
-        "night",
-        ((8, 14, 40), (38, 70, 112)),
-        (238, 236, 214),
-        ((36, 56, 88), (22, 38, 64), (12, 22, 40)),
-        (8, 12, 26),
-        night=True,
-    ),
-    Palette(
-        "desert",
-        ((92, 148, 198), (246, 216, 164)),
-        (255, 248, 224),
-        ((218, 166, 116), (188, 120, 76), (140, 82, 52)),
-        (98, 56, 38),
-    ),
-    Palette(
-        "forest",
-        ((104, 150, 150), (218, 224, 184)),
-        (255, 248, 212),
-        ((124, 154, 124), (72, 112, 82), (38, 72, 52)),
-        (22, 44, 32),
-    ),
-    Palette(
-        "ocean",
-        ((66, 128, 186), (186, 222, 230)),
-        (255, 250, 232),
-        ((94, 152, 172), (52, 112, 142), (24, 72, 102)),
-        (14, 44, 70),
-    ),
-    Palette(
-        "storm",
-        ((40, 44, 54), (128, 130, 134)),
-        (238, 204, 146),
-        ((88, 92, 100), (62, 64, 72), (38, 40, 46)),
-        (22, 22, 28),
-    ),
-    Palette(
-        "twilight",
-        ((40, 28, 84), (150, 104, 156)),
-        (255, 228, 236),
-        ((104, 78, 134), (70, 52, 108), (40, 30, 74)),
-        (24, 18, 48),
-        night=True,
-    ),
-)
-_BY_NAME = {p.name: p for p in PALETTES}
-# The time of day in a scene heading ("EXT. BEACH - NIGHT") narrows the palettes that fit.
-_TIME_OF_DAY = {
-    "NIGHT": ("night", "twilight"),
-    "MIDNIGHT": ("night", "twilight"),
-    "EVENING": ("dusk", "twilight"),
-    "DUSK": ("dusk", "twilight"),
-    "SUNSET": ("dusk", "desert"),
-    "DAWN": ("dawn", "dusk"),
-    "SUNRISE": ("dawn", "desert"),
-    "MORNING": ("dawn", "forest", "ocean"),
-    "DAY": ("desert", "forest", "ocean", "dawn"),
-    "AFTERNOON": ("desert", "forest", "ocean"),
-    "NOON": ("desert", "ocean"),
-}
-
-
-def palette_for(heading: str | None, scene_index: int, seed: int) -> Palette:
-    """The scene's palette: one that fits its time of day, different from the scene before.
-
-    Scenes step through the fitting palettes from a seeded start, so neighbouring scenes
-    differ whenever more than one fits.
-    """
-    names = [p.name for p in PALETTES]
-    words = re.findall(r"[A-Z]+", (heading or "").upper())
-    for word in reversed(words):  # the time of day comes last in a heading
-        if word in _TIME_OF_DAY:
-            names = list(_TIME_OF_DAY[word])
-            break
-    start = random.Random(f"card-palette:{seed}").randrange(len(PALETTES))
-    return _BY_NAME[names[(start + scene_index) % len(names)]]
-
-
-def make_card(
-    heading: str | None,
-    text: str,
-    *,
-    scene_index: int,
-    shot_index: int,
-    size: tuple[int, int],
-    seed: int,
-    centered: bool = False,
-    font_path: str | None = None,
-) -> Image.Image:
-    """A storyboard card for a shot with no picture, `size` = (width, height), RGB.
-
-    The palette follows the scene (`palette_for`); the composition — where the sun, the
-    horizon and the hills fall, or the lights of an interior (an "INT." heading) — varies with
-    the shot. The heading is set in small caps at the top, the shot's text (wrapped, at most
-    four lines, ellipsized) in a block across the middle; all text stays inside SAFE_MARGIN so
-    the camera never crops it. `centered=True` makes a title card instead: the text alone,
-    large and centred ("THE END"). The same arguments always give the same card.
-    """
-    width, height = int(size[0]), int(size[1])
-    if width < 16 or height < 16:
-        raise ValueError(f"a card needs at least 16x16 pixels, not {width}x{height}")
-    palette = palette_for(heading, scene_index, seed)
-    rng = random.Random(f"card:{seed}:{scene_index}:{shot_index}")
-    interior = bool(heading) and re.match(r"\s*(INT|I/E)\b", heading.upper()) is not None
-
-    if centered:
-        art = _paint_title(palette, width, height, rng)
-    elif interior:
-        art = _paint_interior(palette, width, height, rng)
-    else:
-        art = _paint_landscape(palette, width, height, rng)
-    card = _finish(art, (width, height), rng)
-
-    layer = Image.new("RGBA", card.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    ink = (255, 250, 242)
-    if centered:
-        _draw_title(layer, text, ink, font_path)
-    else:
-        if heading:
-            _draw_heading(draw, card.size, heading, ink, font_path)
-        if text.strip():
-            _draw_block(draw, card.size, text, ink, font_path)
-    return Image.alpha_composite(card.convert("RGBA"), layer).convert("RGB")
-
-
-# The painting is done at half size in float RGB (0–255) and enlarged: the shapes are soft
-# anyway, and it costs a quarter of the work.
-
-
-def _canvas(width: int, height: int) -> tuple[int, int]:
-    return max(8, (width + 1) // 2), max(8, (height + 1) // 2)
-
-
-def _vertical(
-    top: RGB, bottom: RGB, h: int, w: int, curve: float = 1.0, start: float = 0.0, end: float = 1.0
-) -> np.ndarray:
-    """An HxWx3 float gradient from `top` (at fraction `start`) to `bottom` (at `end`)."""
-    y = (np.arange(h, dtype=np.float32) + 0.5) / h
-    t = np.clip((y - start) / max(end - start, 1e-6), 0, 1) ** curve
-    top_, bottom_ = np.asarray(top, np.float32), np.asarray(bottom, np.float32)
-    col = top_ + (bottom_ - top_) * t[:, None]
-    return np.repeat(col[:, None, :], w, axis=1)
-
-
-def _disc(
-    img: np.ndarray, cx: float, cy: float, r: float, color: RGB, alpha: float, soft: float = 1.0
-) -> None:
-    """Blend a disc (radius r px, edge softened over `soft` px) into img, in place."""
-    h, w = img.shape[:2]
-    x0, x1 = max(int(cx - r - soft - 1), 0), min(int(cx + r + soft + 2), w)
-    y0, y1 = max(int(cy - r - soft - 1), 0), min(int(cy + r + soft + 2), h)
-    if x0 >= x1 or y0 >= y1:
-        return
-    yy, xx = np.ogrid[y0:y1, x0:x1]
-    d = np.sqrt((xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2)
-    a = (np.clip((r - d) / soft + 0.5, 0, 1) * alpha)[..., None]
-    region = img[y0:y1, x0:x1]
-    region += (np.asarray(color, np.float32) - region) * a
-
-
-def _glow(img: np.ndarray, cx: float, cy: float, r: float, color: RGB, strength: float) -> None:
-    """Add a soft Gaussian halo of light around (cx, cy), in place."""
-    h, w = img.shape[:2]
-    yy, xx = np.ogrid[0:h, 0:w]
-    fall = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)).astype(np.float32)
-    img += (np.asarray(color, np.float32) - img) * (fall * strength)[..., None]
-
-
-def _ridge(img: np.ndarray, base: float, color: RGB, rng: random.Random, roughness: float) -> None:
-    """A range of hills: a smooth random ridgeline at `base` (fraction of height), filled
-    below with `color`, its edge anti-aliased (coverage from the ridge's sub-pixel height).
-    Heights scale with the short side, so hills keep their shape in portrait frames."""
-    h, w = img.shape[:2]
-    x = np.arange(w, dtype=np.float32) / w
-    ridge = np.full(w, base * h, np.float32)
-    for cycles in (rng.uniform(0.6, 1.2), rng.uniform(1.5, 2.8), rng.uniform(3.5, 6.0)):
-        amp = roughness * min(w, h) / cycles
-        ridge += amp * np.sin(2 * np.pi * (cycles * x + rng.random())).astype(np.float32)
-    y = np.arange(h, dtype=np.float32)[:, None] + 0.5
-    cover = np.clip(y - ridge[None, :] + 0.5, 0, 1)[..., None]
-    img += (np.asarray(color, np.float32) - img) * cover
-
-
-def _shade(img: np.ndarray, color: RGB, start: float, strength: float) -> None:
-    """Mix toward `color` increasingly from `start` (fraction of height) to the bottom, in place."""
-    h = img.shape[0]
-    y = (np.arange(h, dtype=np.float32) + 0.5) / h
-    t = (np.clip((y - start) / max(1 - start, 1e-6), 0, 1) * strength)[:, None, None]
-    img += (np.asarray(color, np.float32) - img) * t
-
-
-def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
-
-
-def _paint_landscape(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:
-    """Sky, sun or moon (and stars at night), three ridges of hills in aerial perspective."""
-    w, h = _canvas(width, height)
-    horizon = rng.uniform(0.56, 0.68)
-    img = _vertical(p.sky[0], p.sky[1], h, w, curve=1.4, end=horizon)
-    short = min(w, h)
-    if p.night:
-        stars = np.random.default_rng(rng.getrandbits(64))
-        n = int(w * h / 900)
-        sx, sy = stars.random(n) * w, stars.random(n) ** 1.6 * horizon * h
-        for x, y, b in zip(sx, sy, stars.uniform(0.3, 0.9, n)):
-            _disc(img, float(x), float(y), 0.45 + 0.5 * float(b), (255, 255, 240), float(b) * 0.8)
-    # A low sun (or moon), off to one side: clear of the text block across the middle, and
-    # sometimes half set behind the far hills.
-    cx = w * (0.5 + rng.choice((-1, 1)) * rng.uniform(0.2, 0.32))
-    cy = h * horizon - short * rng.uniform(-0.02, 0.11)
-    r = short * rng.uniform(0.07, 0.1)
-    _glow(img, cx, cy, r * 3.2, p.glow, 0.45 if p.night else 0.6)
-    _disc(img, cx, cy, r, p.glow, 1.0, soft=1.2)
-    ridges = (
-        (horizon - 0.02, 0.07, 0.35),
-        (horizon + 0.07, 0.06, 0.12),
-        (horizon + 0.18, 0.07, 0.0),
+import ray
+from PIL import Image
+
+from infra import ray_local
+from pipelines import cards, fonts
+from pipelines.pictures import overscan_size, prepare_picture
+from pipelines.plan import Plan
+
+log = logging.getLogger(__name__)
+
+CLIP_FRAMES = 14  # frames the studio's clip engine makes from a still
+
+
+@dataclass
+class ShotPictures:
+    pictures: list  # prepared pictures (object-store refs) or clips, each used by one or more shots
+    picture_of_shot: list[int]
+    clips: set[int] = field(default_factory=set)  # which pictures are clips
+
+
+def stills(
+    plan: Plan, user_images: list, size: tuple[int, int], seed: int, engines, draw: bool = True
+) -> list:
+    """One picture per shot: the user's images in order (reused), else the engines' stills,
+    else drawn cards. With `draw=False` a card comes as the call that draws it, for a Ray task
+    to make."""
+    if user_images:
+        return [user_images[i % len(user_images)] for i in range(len(plan.shots))]
+    prompts = [shot.prompt or shot.description for shot in plan.shots]
+    generated = engines.pictures(prompts, size, seed)
+    if generated:
+        return generated
+    return _cards(plan, size, seed, draw)
+
+
+def prepare(
+    plan: Plan, user_images: list, size: tuple[int, int], seed: int, engines
+) -> ShotPictures:
+    """Every shot's picture prepared for Ken Burns by Ray tasks, and the clips the engines make
+    of generated pictures."""
+    ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
+    can_animate = not user_images and engines.animates
+    # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
+    shot_stills = stills(plan, user_images, size, seed, engines, draw=can_animate)
+    out = ShotPictures([], [])
+    seen: dict[int, int] = {}
+    for still in shot_stills:
+        if id(still) not in seen:  # a reused user image is prepared once
+            seen[id(still)] = len(out.pictures)
+            out.pictures.append(_prepared_picture.remote(still, size))
+        out.picture_of_shot.append(seen[id(still)])
+    if can_animate:
+        for i, still in enumerate(shot_stills):
+            clip = engines.clip(still, CLIP_FRAMES, size, seed + i)
+            if clip:
+                out.clips.add(len(out.pictures))
+                out.picture_of_shot[i] = len(out.pictures)
+                out.pictures.append(ray.put(np.stack(clip)))
+    return out
+
+
+def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool) -> list:
+    card_size = overscan_size(size)  # drawn at the Ken Burns source size: sharp text
+    text = " ".join(
+        f"{scene.heading or ''} {shot.description}" for scene in plan.scenes for shot in scene.shots
     )
-    for hill, (base, rough, haze) in zip(p.hills, ridges):
-        color = _mix(hill, p.sky[1], haze)  # farther is paler
-        _ridge(img, base + rng.uniform(-0.02, 0.02), color, rng, rough)
-    _shade(img, p.ground, start=horizon + 0.15, strength=0.7)
-    return img
+    if fonts.find_font(text, pillow_first=True) is None:
+        log.warning("cards without their text: %s", fonts.no_font_message(text))
+    out = []
+    for scene_index, scene in enumerate(plan.scenes):
+        for shot in scene.shots:
+            card = functools.partial(
+                cards.make_card,
+                scene.heading,
+                shot.description,
+                scene_index=scene_index,
+                shot_index=len(out),
+                size=card_size,
+                seed=seed,
+                centered=shot.centered,
+            )
+            out.append(card() if draw else card)
+    return out
 
 
-def _paint_interior(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:
-    """Indoors: a warm wall fading to a dark floor, with large out-of-focus lights (bokeh)."""
-    w, h = _canvas(width, height)
-    lamp = _mix(p.glow, (255, 168, 88), 0.55)  # indoor light is warm, whatever the hour
-    img = _vertical(_mix(p.hills[1], p.sky[0], 0.4), p.ground, h, w, curve=0.8)
-    floor = rng.uniform(0.66, 0.76)
-    img += (
-        (np.asarray(p.ground, np.float32) - img) * (np.arange(h)[:, None, None] / h > floor) * 0.6
-    )
-    short = min(w, h)
-    lamp_x = w * (0.5 + rng.choice((-1, 1)) * rng.uniform(0.15, 0.3))
-    _glow(img, lamp_x, h * rng.uniform(0.25, 0.45), short * 0.4, lamp, 0.55)
-    colors = (lamp, lamp, p.glow, p.sky[1], p.hills[0])
-    for _ in range(rng.randint(8, 12)):
-        r = short * rng.uniform(0.03, 0.13)
-        x, y = w * rng.uniform(0.04, 0.96), h * rng.uniform(0.08, floor)
-        _disc(img, x, y, r, rng.choice(colors), rng.uniform(0.15, 0.4), soft=r * 0.2)
-    return img
-
-
-def _paint_title(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:
-    """A title card's ground: the palette's deepest colours and one soft light behind the text."""
-    w, h = _canvas(width, height)
-    img = _vertical(p.sky[0], _mix(p.ground, (0, 0, 0), 0.3), h, w, curve=0.9)
-    light = _mix(p.sky[1], p.sky[0], 0.4)
-    _glow(img, w * rng.uniform(0.42, 0.58), h * 0.48, min(w, h) * 0.55, light, 0.55)
-    return img
-
-
-def _finish(art: np.ndarray, size: tuple[int, int], rng: random.Random) -> Image.Image:
-    """Vignette and a little grain (which also hides banding in the gradients), then enlarge."""
-    h, w = art.shape[:2]
-    yy, xx = np.ogrid[0:h, 0:w]
-    r2 = ((xx + 0.5) / w - 0.5) ** 2 + ((yy + 0.5) / h - 0.5) ** 2
-    art *= (1.0 - 0.55 * r2).astype(np.float32)[..., None]
-    noise = np.random.default_rng(rng.getrandbits(64)).normal(0, 2.0, (h, w, 1)).astype(np.float32)
-    art += noise
-    small = Image.fromarray(np.clip(art + 0.5, 0, 255).astype(np.uint8))
-    return small.resize(size, Image.Resampling.BICUBIC)
-
-
-# --- text ------------------------------------------------------------------------------------
-
-
-def load_font(
-    size: int, font_path: str | None = None, text: str = ""
-) -> ImageFont.FreeTypeFont | None:
-    """The font to set `text` in: `font_path` if given, else Pillow's built-in scalable font
-    (Aileron) where it covers the text, else the first installed font that does
-    (`fonts.find_font`), else None: the card then goes without that text rather than show
-    boxes (burned subtitles, which must be read, are refused instead)."""
-    found = font_path or fonts.find_font(text, pillow_first=True)
-    return None if found is None else _font(found, size)
-
-
-@lru_cache(maxsize=64)
-def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return fonts.open_font(path, size)
-
-
-def _wrap(
-    text: str, font: ImageFont.FreeTypeFont, width: float, tracking: float = 0.0, limit: int = 1000
-) -> list[str]:
-    """Greedy word wrap by measured width, stopping after `limit` + 1 lines. Words wider than
-    a line (and text with no spaces, as Chinese or Japanese is written) break between letters."""
-
-    def fits(s: str) -> bool:
-        return font.getlength(s) + tracking * len(s) <= width
-
-    def longest_fit(word: str) -> int:  # binary search: the most letters of `word` that fit
-        lo, hi = 1, len(word)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if fits(word[:mid]) else (lo, mid - 1)
-        return lo
-
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if fits(candidate):
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while len(word) > 1 and not fits(word) and len(lines) <= limit:
-            cut = longest_fit(word)
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-        if len(lines) > limit:
-            break
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: float) -> str:
-    """`line` cut at a word (or letter) so that it and a trailing "…" fit `width`."""
-    ellipsis = "…" if fonts.draws(font, "…") else "..."
-    line = line.rstrip(" ,;:.-—")
-    while line and font.getlength(line + ellipsis) > width:
-        cut = line.rfind(" ")
-        line = (line[:cut] if cut > len(line) // 2 else line[:-1]).rstrip(" ,;:.-—")
-    return line + ellipsis
-
-
-def fit_text(
-    text: str,
-    width: float,
-    sizes: list[int],
-    max_lines: int,
-    font_path: str | None,
-    tracking_em: float = 0.0,
-) -> tuple[ImageFont.FreeTypeFont | None, list[str]]:
-    """The largest of `sizes` at which `text` wraps into `max_lines` lines of `width`; at the
-    smallest size, the lines that fit with the last one ellipsized. (None, []) where no
-    installed font covers the text."""
-    text = " ".join(text.split())
-    for size in sizes:
-        font = load_font(size, font_path, text)
-        if font is None:
-            return None, []
-        lines = _wrap(text, font, width, tracking_em * size, limit=max_lines)
-        if len(lines) <= max_lines:
-            return font, lines
-    lines = lines[:max_lines]
-    lines[-1] = _ellipsize(lines[-1], font, width)
-    return font, lines
-
-
-def _trackable(text: str) -> bool:
-    """Whether letters may be spaced out one by one: alphabets whose letters stand alone
-    (Latin, Greek, Cyrillic, ...), not scripts whose letters join or combine (Arabic, Hebrew
-    points, Devanagari, ...), which must be laid out whole to be shaped right."""
-    return all(ord(ch) < 0x0590 or ch == "…" for ch in text)
-
-
-def _tracked_length(text: str, font: ImageFont.FreeTypeFont, tracking: float) -> float:
-    if not _trackable(text):
-        return font.getlength(text)
-    return sum(font.getlength(ch) for ch in text) + tracking * max(len(text) - 1, 0)
-
-
-def _draw_tracked(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[float, float],
-    text: str,
-    font: ImageFont.FreeTypeFont,
-    fill,
-    tracking: float,
-) -> float:
-    """Draw `text` from the left end of its baseline, letter-spaced where the script allows;
-    returns the x where the next letter would go."""
-    x, baseline = xy
-    if not _trackable(text):
-        draw.text((x, baseline), text, font=font, fill=fill, anchor="ls")
-        return x + font.getlength(text) + tracking
-    for ch in text:
-        draw.text((x, baseline), ch, font=font, fill=fill, anchor="ls")
-        x += font.getlength(ch) + tracking
-    return x
-
-
-def _small_caps(text: str) -> list[tuple[str, bool]]:
-    """Runs of (text, is_small): lower-case letters become small capitals."""
-    runs: list[tuple[str, bool]] = []
-    for ch in text:
-        small = ch.isalpha() and ch.islower()
-        piece = ch.upper() if small else ch
-        if runs and runs[-1][1] == small:
-            runs[-1] = (runs[-1][0] + piece, small)
-        else:
-            runs.append((piece, small))
-    return runs
-
-
-def _draw_heading(
-    draw: ImageDraw.ImageDraw, card: tuple[int, int], heading: str, ink: RGB, font_path: str | None
-) -> None:
-    """The scene heading at the top, letter-spaced small caps, with a short rule beneath."""
-    width, height = card
-    short = min(width, height)
-    pt = max(10, round(short * 0.034))
-    avail = width * (1 - 2 * SAFE_MARGIN)
-    heading = " ".join(heading.split())
-    big = load_font(pt, font_path, heading.upper())
-    small = load_font(round(pt * 0.8), font_path, heading.upper())  # for lower case
-    if big is None or small is None:  # no installed font covers it: the card goes without
-        return
-    tracking = pt * 0.14
-
-    def measure(s: str) -> float:
-        runs = [_tracked_length(run, small if sm else big, tracking) for run, sm in _small_caps(s)]
-        return sum(runs) + tracking * (len(runs) - 1)
-
-    while measure(heading) > avail and len(heading) > 1:  # too long even for small caps: cut
-        heading = heading[:-2].rstrip() + "…"
-    x = (width - measure(heading)) / 2
-    baseline = height * SAFE_MARGIN + big.getmetrics()[0]
-    for run, sm in _small_caps(heading):
-        x = _draw_tracked(draw, (x, baseline), run, small if sm else big, (*ink, 230), tracking)
-    rule, y = short * 0.05, baseline + pt * 0.7
-    draw.line(
-        [(width / 2 - rule, y), (width / 2 + rule, y)], fill=(*ink, 150), width=max(1, pt // 12)
-    )
-
-
-def _draw_block(
-    draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink: RGB, font_path: str | None
-) -> None:
-    """The shot's text: up to four centred lines on a translucent rounded panel."""
-    width, height = card
-    short = min(width, height)
-    avail = width * (1 - 2 * SAFE_MARGIN) - short * 0.06  # inside the panel's padding
-    sizes = [round(short * f) for f in (0.05, 0.044, 0.038)]
-    font, lines = fit_text(text, avail, sizes, 4, font_path)
-    if font is None:  # no installed font covers it: the card goes without
-        return
-    ascent, descent = font.getmetrics()
-    leading = round(font.size * 1.32)
-    pad = short * 0.03
-    block = leading * (len(lines) - 1) + ascent + descent
-    top = height * 0.42 - block / 2
-    widest = max(font.getlength(line) for line in lines)
-    draw.rounded_rectangle(
-        (width / 2 - widest / 2 - pad, top - pad, width / 2 + widest / 2 + pad, top + block + pad),
-        radius=pad,
-        fill=(8, 8, 14, 120),
-    )
-    for i, line in enumerate(lines):
-        draw.text(
-            (width / 2, top + ascent + i * leading), line, font=font, fill=(*ink, 255), anchor="ms"
-        )
-
-
-def _draw_title(layer: Image.Image, text: str, ink: RGB, font_path: str | None) -> None:
-    """A title card's text: large, centred both ways, over a soft shadow."""
-    width, height = layer.size
-    short = min(width, height)
-    avail = width * (1 - 2 * SAFE_MARGIN)
-    sizes = [round(short * f) for f in (0.1, 0.08, 0.064, 0.05)]
-    font, lines = fit_text(text or " ", avail, sizes, 3, font_path, tracking_em=0.06)
-    if font is None:  # no installed font covers it: the card goes without
-        return
-    tracking = font.size * 0.06
-    ascent, descent = font.getmetrics()
-    leading = round(font.size * 1.2)
-    top = height / 2 - (leading * (len(lines) - 1) + ascent + descent) / 2
-
-    def draw_lines(draw: ImageDraw.ImageDraw, fill, dy: float = 0.0) -> None:
-        for i, line in enumerate(lines):
-            x = (width - _tracked_length(line, font, tracking)) / 2
-            _draw_tracked(draw, (x, top + ascent + i * leading + dy), line, font, fill, tracking)
-
-    shadow = Image.new("L", layer.size, 0)
-    draw_lines(ImageDraw.Draw(shadow), 170, dy=font.size * 0.05)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(font.size * 0.12))
-    layer.paste(Image.new("RGBA", layer.size, (0, 0, 0, 255)), mask=shadow)
-    draw_lines(ImageDraw.Draw(layer), (*ink, 255))
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def _main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(
-        "python -m pipelines.visuals", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("image", nargs="?", type=Path, help="an image to load and cover-fit")
-    parser.add_argument(
-        "--card", nargs=2, metavar=("HEADING", "TEXT"), help="make a storyboard card"
-    )
-    parser.add_argument("--title", metavar="TEXT", help="make a title card")
-    parser.add_argument("--size", default="1280x720", help="WIDTHxHEIGHT (default 1280x720)")
-    parser.add_argument("--scene", type=int, default=0)
-    parser.add_argument("--shot", type=int, default=0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--font", help="a .ttf/.otf font file")
-    parser.add_argument("-o", "--output", type=Path, required=True)
-    args = parser.parse_args(argv)
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        parser.error(f"--size {args.size!r} is not WIDTHxHEIGHT")
-    options = dict(
-        scene_index=args.scene,
-        shot_index=args.shot,
-        size=(width, height),
-        seed=args.seed,
-        font_path=args.font,
-    )
-    try:
-        if args.card:
-            picture = make_card(args.card[0], args.card[1], **options)
-        elif args.title:
-            picture = make_card(None, args.title, centered=True, **options)
-        elif args.image:
-            picture = cover_fit(load_image(args.image, "image"), width, height)
-        else:
-            parser.error("give an image, --card HEADING TEXT or --title TEXT")
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    picture.save(args.output)
-    print(f"wrote {args.output} ({picture.width}x{picture.height})")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())
+@ray.remote(num_cpus=1)
+def _prepared_picture(still, size: tuple[int, int]) -> np.ndarray:
+    """A shot's picture (a PIL image, or the call that draws its card) ready for Ken Burns."""
+    picture: Image.Image = still() if callable(still) else still
+    return prepare_picture(picture, size)

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from pipelines import espeak
+from pipelines import espeak, timeline
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR
 from pipelines.wav import write_wav
@@ -393,6 +393,46 @@ def _speak_piper(text: str, voice: VoiceSpec, rate: float) -> tuple[np.ndarray, 
 
 
 # ---------------------------------------------------------------------------------- CLI
+
+
+def speak_to_fit(
+    plan, voices: dict[str, VoiceSpec], language: str, duration: float, engines, report
+) -> list[list[np.ndarray]]:
+    """Every line of every shot spoken (the engines' voice where they have one, else espeak-ng),
+    a little faster (≤ `timeline.MAX_RATE`) when the script is long for `duration`."""
+    speakers = [NARRATOR, *plan.characters]
+    total = max(len(plan.lines), 1)
+
+    def speak_all(rate: float) -> list[list[np.ndarray]]:
+        done, out = 0, []
+        for shot in plan.shots:
+            clips = []
+            for line in shot.lines:
+                audio = None
+                if rate == 1.0:  # a model speaks at its own pace
+                    audio = engines.speak(line.text, language, speakers.index(line.speaker))
+                if audio is None:
+                    audio = synthesize(line.text, voices[line.speaker], rate=rate)
+                clips.append(audio)
+                done += 1
+                report(done / total, f"{line.speaker}: {line.text[:40]}")
+            out.append(clips)
+        return out
+
+    speech = speak_all(1.0)
+    rate = timeline.rate_needed(plan, lengths(speech), duration)
+    if rate > 1.0:
+        report(0, f"speaking {rate:.2f}x to fit {duration:g} s")
+        speech = speak_all(rate)
+        rate_again = timeline.rate_needed(plan, lengths(speech), duration)
+        if rate_again > 1.0:  # espeak's rate steps are coarse: one more nudge
+            speech = speak_all(min(timeline.MAX_RATE, rate * rate_again))
+    return speech
+
+
+def lengths(speech: list[list[np.ndarray]]) -> list[list[float]]:
+    """Seconds of each clip, per shot."""
+    return [[len(clip) / SAMPLE_RATE for clip in clips] for clips in speech]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEPLOYMENT_NAMES",
     "ENGINES",
+    "DraftEngines",
     "EngineStatus",
     "StudioEngines",
+    "engines_for",
     "check_models_dir",
     "engine_class",
 ]
@@ -115,6 +117,11 @@ class StudioEngines:
     def available(self) -> dict[str, bool]:
         """Which engines this instance can use."""
         return {name: name in self._ready for name in ENGINES}
+
+    @property
+    def animates(self) -> bool:
+        """Whether `clip` can turn a still into moving frames."""
+        return "svd" in self._ready
 
     # -- the stages -----------------------------------------------------------------------
 
@@ -230,6 +237,42 @@ class StudioEngines:
             for key in [name] if name else list(self._engines):
                 self._engines.pop(key, None)
         _empty_cuda_cache()
+
+
+class DraftEngines:
+    """The draft tier as an engines object: no models, so every method gives the empty answer
+    and each stage takes its own draft path (rules, espeak-ng, cards, the generated bed)."""
+
+    animates = False
+
+    def plan(self, script: str, fallback: Plan) -> Plan:
+        return fallback
+
+    def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list:
+        return []
+
+    def clip(self, picture, frames: int, size: tuple[int, int], seed: int) -> None:
+        return None
+
+    def speak(self, text: str, language: str, speaker: int) -> None:
+        return None
+
+    def music(self, prompt: str, duration_s: float) -> None:
+        return None
+
+
+def engines_for(tier: str, models_dir: Path | None) -> StudioEngines | DraftEngines:
+    """The engines a request's tier renders with: the studio's models from `models_dir`, loaded
+    in this process, or the draft tier's."""
+    if tier != "studio":
+        return DraftEngines()
+    if models_dir is None:
+        from pipelines.errors import InputError
+
+        raise InputError(
+            "models_dir", "the studio tier needs a local model directory (--models DIR)"
+        )
+    return StudioEngines.local(models_dir)
 
 
 def batches(items, size: int) -> list[list]:

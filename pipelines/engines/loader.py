@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ def cap_gpu_memory(device: str, share: float | None) -> None:
     import torch
 
     index = torch.device(device).index
-    # torch wants a device with an index ("cuda" alone is refused, measured with torch 2.11).
+    # torch wants a device with an index ("cuda" alone is refused).
     torch.cuda.set_per_process_memory_fraction(
         min(float(share), 1.0), torch.cuda.current_device() if index is None else index
     )
@@ -128,3 +129,27 @@ def check_device(device: str) -> None:
         with torch.cuda.stream(stream):
             torch.ones(1, device=device).add_(1)
         stream.synchronize()
+
+
+def load_diffusers(
+    pipeline: str,
+    path: Path,
+    device: str | None,
+    memory_share: float | None,
+    adapt: Callable[[Any], None] | None = None,
+) -> tuple[Any, str]:
+    """A diffusers pipeline (`pipeline` names its class) from `path` on `device`, offline and
+    quiet; `adapt(pipe)` runs before it moves to the device (LoRA, VAE slicing)."""
+    import diffusers
+    from diffusers.utils import logging
+
+    logging.disable_progress_bar()
+    device = prepare(device, memory_share)
+    pipe = getattr(diffusers, pipeline).from_pretrained(
+        path, dtype=torch_dtype(device), local_files_only=True, use_safetensors=True
+    )
+    if adapt is not None:
+        adapt(pipe)
+    pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, device

@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipelines.engines.framing import cover_fit, generation_size, latent_grid
-from pipelines.engines.loader import check_device, prepare, read_options, torch_dtype
+from pipelines.engines.loader import check_device, load_diffusers, read_options
 
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
 
@@ -46,21 +46,17 @@ class SDXLEngine:
         cls, path: Path, device: str | None = None, *, memory_share: float | None = None
     ) -> SDXLEngine:
         """Load the pipeline (and the optional LoRA in `path/lora`) onto `device`."""
-        from diffusers import StableDiffusionXLPipeline
-        from diffusers.utils import logging
 
-        logging.disable_progress_bar()
-        device = prepare(device, memory_share)
-        pipe = StableDiffusionXLPipeline.from_pretrained(
-            path, dtype=torch_dtype(device), local_files_only=True, use_safetensors=True
+        def adapt(pipe) -> None:
+            lora = Path(path) / "lora"
+            if lora.is_dir():
+                pipe.load_lora_weights(lora)
+                pipe.fuse_lora()
+            pipe.vae.enable_slicing()  # a batch decodes one picture at a time: less memory
+
+        pipe, device = load_diffusers(
+            "StableDiffusionXLPipeline", path, device, memory_share, adapt
         )
-        lora = Path(path) / "lora"
-        if lora.is_dir():
-            pipe.load_lora_weights(lora)
-            pipe.fuse_lora()
-        pipe.vae.enable_slicing()  # a batch decodes one picture at a time: same speed, less memory
-        pipe.to(device)
-        pipe.set_progress_bar_config(disable=True)
         return cls(pipe, device, **read_options(path))
 
     def __call__(

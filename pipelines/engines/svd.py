@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from pipelines.engines.framing import cover_fit, generation_size, latent_grid
-from pipelines.engines.loader import check_device, prepare, read_options, torch_dtype
+from pipelines.engines.loader import check_device, load_diffusers, read_options
 
 
 class SVDEngine:
@@ -48,16 +48,7 @@ class SVDEngine:
     def load(
         cls, path: Path, device: str | None = None, *, memory_share: float | None = None
     ) -> SVDEngine:
-        from diffusers import StableVideoDiffusionPipeline
-        from diffusers.utils import logging
-
-        logging.disable_progress_bar()
-        device = prepare(device, memory_share)
-        pipe = StableVideoDiffusionPipeline.from_pretrained(
-            path, dtype=torch_dtype(device), local_files_only=True, use_safetensors=True
-        )
-        pipe.to(device)
-        pipe.set_progress_bar_config(disable=True)
+        pipe, device = load_diffusers("StableVideoDiffusionPipeline", path, device, memory_share)
         return cls(pipe, device, **read_options(path))
 
     def __call__(

@@ -10,8 +10,7 @@ without a model gets `None` here and espeak-ng speaks it (pipelines/voice.py).
 Lines go through the model as one padded batch; each comes back trimmed to its own length
 and resampled from the model's rate (16 kHz for MMS) to the film's 48 kHz. The resampling runs
 where the model ran, on the whole batch at once (`resample_batch`: scipy's polyphase filter as
-one `conv_transpose1d`), so a GPU replica does not stall on CPU work line by line: measured on
-an H100, per-line `resample_poly` on the CPU halved the engine's rate against the bare model.
+one `conv_transpose1d`), so a GPU replica does not stall on CPU work line by line.
 """
 
 from __future__ import annotations

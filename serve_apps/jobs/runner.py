@@ -29,7 +29,7 @@ from db.models import JobEvent
 from db.session import Database
 from infra import metrics
 from infra.events import Event, EventBus, make_event_bus
-from infra.progress import StageClock
+from infra.progress import StageClock, StageEvent
 from infra.settings import Settings
 from infra.storage import make_storage
 from pipelines.errors import InputError
@@ -37,7 +37,7 @@ from serve_apps.jobs.work import WORK, Cancelled, JobContext
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.5  # at most two progress rows a second (plus one per stage change)
+PROGRESS_INTERVAL_S = 0.5  # at most two progress rows a second (plus one per stage start and end)
 
 
 class Lease(threading.Thread):
@@ -82,7 +82,6 @@ class JobRun:
         self.db = Database(settings.database_url)
         self.bus: EventBus = make_event_bus(settings)
         self.lease = Lease(self.db, job_id, launch_id, settings.job_lease_s)
-        self._stage: str | None = None
         self._last_report = 0.0
         self.clock = StageClock()  # seconds per stage, for the studio's metrics
         self.tier = "draft"
@@ -178,15 +177,16 @@ class JobRun:
             event = transition(session, self.job_id, self.launch_id, *args)
         self.publish(event)
 
-    def report(self, stage: str, percent: float, message: str) -> None:
-        """The render's progress callback: records progress and stops the render on cancel."""
-        self.clock(stage, percent, message)
+    def report(self, event: StageEvent) -> None:
+        """The render's progress listener: records progress and stops the render on cancel."""
+        self.clock(event)
         if self.lease.should_stop:
             raise Cancelled("cancelled" if self.lease.cancel_requested else "lease lost")
         now = time.monotonic()
-        if stage == self._stage and now - self._last_report < PROGRESS_INTERVAL_S:
+        if event.kind == "progress" and now - self._last_report < PROGRESS_INTERVAL_S:
             return
-        self._stage, self._last_report = stage, now
+        self._last_report = now
+        stage, percent, message = event.stage, event.percent, event.message
         with self.db.transaction() as session:
             event = crud.jobs.report_progress(
                 session, self.job_id, self.launch_id, stage, percent, message

@@ -11,23 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from infra.settings import Settings
 from pipelines.errors import InputError
-from pipelines.request import FilmRequest, make_request
+from pipelines.request import OPTION_NAMES, DurationLimits, FilmRequest, make_request
 
 API_FIELDS = {"images": "image_ids"}
 
-FILM_FIELDS = (
-    "script",
-    "voices",
-    "language",
-    "duration",
-    "size",
-    "fps",
-    "burn_subtitles",
-    "narrate_action",
-    "seed",
-    "tier",
-)
+FILM_FIELDS = OPTION_NAMES  # what a job stores of the film besides its files
 
 
 def film_request(
@@ -35,12 +25,16 @@ def film_request(
     *,
     images: list[Path],
     music: str | Path,
-    models_dir: Path | None = None,
+    settings: Settings,
 ) -> FilmRequest:
-    """The FilmRequest for these parameters; InputError names the API's field."""
+    """The FilmRequest for these parameters, within the server's duration limits; InputError
+    names the API's field."""
     fields = {name: params[name] for name in FILM_FIELDS if name in params}
+    limits = DurationLimits(settings.min_duration, settings.max_duration)
     try:
-        return make_request(**fields, images=images, music=music, models_dir=models_dir)
+        return make_request(
+            limits, **fields, images=images, music=music, models_dir=settings.models_dir
+        )
     except InputError as exc:
         head, dot, rest = exc.field.partition(".")
         raise InputError(API_FIELDS.get(head, head) + dot + rest, exc.message) from None

@@ -20,10 +20,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from db.models import JobKind
+from infra.progress import Progress, StageEvent, Stages
 from infra.settings import Settings
 from infra.storage import MEDIA_TYPES, Storage, object_key
 from pipelines.errors import InputError
-from pipelines.orchestrator import Cancelled, Progress, render_film, storyboard
+from pipelines.orchestrator import STAGES, Cancelled, render_film, storyboard
 from pipelines.request import FilmRequest
 from pipelines.script import analyze
 from serve_apps.jobs import spec
@@ -71,9 +72,7 @@ class JobContext:
         music = self.params.get("music", "generated")
         if isinstance(music, dict):
             music = self._fetch(music, inputs / "music", "music")
-        return spec.film_request(
-            self.params, images=images, music=music, models_dir=self.settings.models_dir
-        )
+        return spec.film_request(self.params, images=images, music=music, settings=self.settings)
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:
         path = stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())
@@ -132,16 +131,14 @@ class StageOutputs:
                 self._saved[path] = stamp
 
     def saving_between_stages(self, progress: Progress) -> Progress:
-        stage: list[str | None] = [None]
+        """`progress`, saving the work dir each time a stage ends."""
 
-        def report(name: str, percent: float, message: str) -> None:
-            if name != stage[0]:
-                if stage[0] is not None:
-                    self.save()
-                stage[0] = name
-            progress(name, percent, message)
+        def listener(event: StageEvent) -> None:
+            if event.kind == "end":
+                self.save()
+            progress(event)
 
-        return report
+        return listener
 
     @staticmethod
     def _stamp(path: Path) -> tuple[int, int]:
@@ -150,13 +147,9 @@ class StageOutputs:
 
 
 def run_script(ctx: JobContext) -> dict[str, Any]:
-    ctx.progress("analysis", 0, "reading the script")
-    plan = analyze(ctx.params["script"], narrate_action=ctx.params.get("narrate_action", True))
-    ctx.progress(
-        "analysis",
-        100,
-        f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines",
-    )
+    with Stages(STAGES, ctx.progress).stage("analysis", "reading the script") as report:
+        plan = analyze(ctx.params["script"], narrate_action=ctx.params.get("narrate_action", True))
+        report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
     return {"plan": asdict(plan)}
 
 

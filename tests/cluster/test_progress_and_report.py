@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from cluster.report import FilmReport, print_table, summary
-from infra.progress import ProgressLines, StageClock, tee
+from infra.progress import ProgressLines, StageClock, StageEvent, Stages, tee
 
 
 class FakeClock:
@@ -16,34 +16,38 @@ class FakeClock:
         return self.now
 
 
-def test_each_stage_lasts_from_its_first_report_to_the_next_stage():
+def test_each_stage_lasts_from_its_start_to_its_end():
     clock = FakeClock()
     stages = StageClock(clock)
-    for t, stage in [
-        (0, "analysis"),
-        (1, "voices"),
-        (2, "voices"),
-        (4, "frames"),
-        (9, "frames"),
-        (10, "mux"),
+    for t, stage, kind in [
+        (0, "analysis", "start"),
+        (1, "analysis", "end"),
+        (1, "voices", "start"),
+        (2, "voices", "progress"),
+        (4, "voices", "end"),
+        (4, "frames", "start"),
+        (9, "frames", "end"),
+        (10, "mux", "start"),
     ]:
         clock.now = t
-        stages(stage, 0, "")
+        stages(StageEvent(stage, kind, 0.0))
     clock.now = 10.5
-    assert stages.stop() == {"analysis": 1, "voices": 3, "frames": 6, "mux": 0.5}
+    assert stages.stop() == {"analysis": 1, "voices": 3, "frames": 5, "mux": 0.5}
 
 
 def test_progress_lines_show_each_stage_and_every_tenth_of_the_way():
     lines: list[str] = []
     progress = tee(StageClock(), ProgressLines("pier", echo=lines.append))
-    for percent in (22, 25, 33, 40, 96):
-        progress("frames", percent, f"frame {percent}")
-    progress("mux", 96, "subtitles")
-    progress("mux", 100, "wrote pier.mp4")
+    announcer = Stages({"frames": (22, 96), "mux": (96, 100)}, progress)
+    with announcer.stage("frames", "frame 0") as report:
+        for fraction in (0.04, 0.15, 0.25, 1.0):
+            report(fraction, f"frame {fraction}")
+    with announcer.stage("mux", "subtitles") as report:
+        report(1, "wrote pier.mp4")
     assert lines == [
-        "[pier] frames    22.0%  frame 22",
-        "[pier] frames    33.0%  frame 33",
-        "[pier] frames    96.0%  frame 96",
+        "[pier] frames    22.0%  frame 0",
+        "[pier] frames    33.1%  frame 0.15",
+        "[pier] frames    96.0%  frame 1.0",
         "[pier] mux       96.0%  subtitles",
         "[pier] mux      100.0%  wrote pier.mp4",
     ]

@@ -9,7 +9,7 @@ from PIL import Image
 
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
-from tests.utils.film import SCRIPT
+from tests.utils.film import SCRIPT, SHORT_FILMS
 from tests.utils.probe import assert_upload_standard, decode_audio, decode_frames, loudness, probe
 
 DURATION = 9.0
@@ -18,7 +18,7 @@ DURATION = 9.0
 @pytest.fixture(scope="module")
 def film(ray_session, tmp_path_factory):
     out = tmp_path_factory.mktemp("film") / "kettle.mp4"
-    request = make_request(script=SCRIPT, duration=DURATION, seed=5, music="none")
+    request = make_request(SHORT_FILMS, script=SCRIPT, duration=DURATION, seed=5, music="none")
     return render_film(request, out)
 
 
@@ -63,10 +63,12 @@ def test_every_shot_moves(film):
 
 def test_same_seed_same_pictures_other_seed_other_pictures(ray_session, film, tmp_path):
     again = render_film(
-        make_request(script=SCRIPT, duration=DURATION, seed=5, music="none"), tmp_path / "a.mp4"
+        make_request(SHORT_FILMS, script=SCRIPT, duration=DURATION, seed=5, music="none"),
+        tmp_path / "a.mp4",
     )
     other = render_film(
-        make_request(script=SCRIPT, duration=DURATION, seed=6, music="none"), tmp_path / "b.mp4"
+        make_request(SHORT_FILMS, script=SCRIPT, duration=DURATION, seed=6, music="none"),
+        tmp_path / "b.mp4",
     )
     times = [0.5, 4.0, 8.0]
     base = decode_frames(film.video, times)
@@ -82,6 +84,7 @@ def test_user_images_portrait_film_burned_subtitles_and_music(ray_session, tmp_p
     red = tmp_path / "red.png"
     Image.new("RGB", (400, 1200), (220, 30, 30)).save(red)  # tall: cover-fit crops it
     request = make_request(
+        SHORT_FILMS,
         script=SCRIPT,
         duration=8,
         size="1080x1920",
@@ -102,7 +105,7 @@ def test_user_images_portrait_film_burned_subtitles_and_music(ray_session, tmp_p
 
 
 def test_resume_from_a_work_dir_gives_the_same_film(ray_session, tmp_path):
-    request = make_request(script=SCRIPT, duration=DURATION, seed=2, music="none")
+    request = make_request(SHORT_FILMS, script=SCRIPT, duration=DURATION, seed=2, music="none")
     first = render_film(request, tmp_path / "one.mp4", work_dir=tmp_path / "work")
     stages = sorted(p.name for p in (tmp_path / "work").rglob("*") if p.is_file())
     assert {"plan.pkl", "speech.pkl", "mix.pkl", "film.mp4"} <= set(stages)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from pipelines.loudness import measure
 from pipelines.mix import (
     DUCK_DB,
     duck_gain,
     limiter_gain,
-    measure,
     mix,
     speech_bus,
 )
@@ -249,22 +249,22 @@ def test_loudness_reads_what_pyloudnorm_reads(make):
 
 
 def test_true_peaks_skip_only_what_cannot_reach_the_threshold():
-    from pipelines.mix import _true_peaks
+    from pipelines.loudness import true_peaks
 
     rng = np.random.default_rng(3)
     audio = np.stack([syllables(6, 0.9), syllables(6, 0.5, seed=1)], axis=1)
     audio[SR : 2 * SR] *= 0.05  # a quiet stretch
     audio[3 * SR + 7] = [0.99, -0.99]  # a lone spike
     audio += rng.normal(0, 1e-4, audio.shape).astype(np.float32)
-    exact = _true_peaks(audio)
+    exact = true_peaks(audio)
     above = 10 ** (-4 / 20)
-    quick = _true_peaks(audio, above=above)
+    quick = true_peaks(audio, above=above)
     reaching = exact >= above
     assert reaching.any() and (~reaching).any()
     np.testing.assert_array_equal(quick[reaching], exact[reaching])  # every peak that matters
     assert (quick[~reaching] < above).all()  # the rest read under the threshold
     assert (quick <= exact).all()
-    assert _true_peaks(np.zeros((0, 2), np.float32)).shape == (0,)
+    assert true_peaks(np.zeros((0, 2), np.float32)).shape == (0,)
 
 
 def test_click_heavy_audio_is_made_up_to_the_target_under_its_ceiling():

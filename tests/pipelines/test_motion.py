@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipelines.cards import SAFE_MARGIN
 from pipelines.motion import Move, ShotRenderer, crossfade, ease, plan_move, render_frame
-from pipelines.visuals import SAFE_MARGIN, prepare_picture
+from pipelines.pictures import prepare_picture
 
 SIZES = [(1280, 720), (1920, 1080), (1080, 1920), (1080, 1080)]
 TIMES = np.linspace(0, 1, 21)

@@ -1,4 +1,8 @@
-"""The short scene the film tests render in both tiers."""
+"""The short scene the film tests render in both tiers, and the lengths they allow."""
+
+from pipelines.request import DurationLimits
+
+SHORT_FILMS = DurationLimits(min=2.0)  # films of a few seconds keep the suite fast
 
 SCRIPT = """Title: Kettle
 

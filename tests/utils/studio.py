@@ -14,7 +14,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
     """Every engine's tiny random-weight model, saved the way the production loader reads it."""
-    from pipelines.engines.tiny import build_tiny_models
+    from pipelines.engines.random_weights import build_tiny_models
 
     return build_tiny_models(tmp_path_factory.mktemp("models"), languages=("en",))
 

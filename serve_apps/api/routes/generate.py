@@ -79,7 +79,7 @@ def _film_params(
         params,
         images=[Path(image["key"]) for image in images],
         music=Path(music["key"]) if isinstance(music, dict) else music,
-        models_dir=platform.settings.models_dir,
+        settings=platform.settings,
     )
     return params
 

@@ -6,39 +6,34 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from pipelines.request import MAX_IMAGES, FilmOptions
 from serve_apps.api.schemas.common import Out
 
+# Analyse a script into its plan (scenes, shots, lines, characters, mood).
+ScriptJobIn = create_model(
+    "ScriptJobIn",
+    project_id=(uuid.UUID, ...),
+    **{
+        name: (info.annotation, info)
+        for name, info in FilmOptions.model_fields.items()
+        if name in ("script", "narrate_action")
+    },
+)
 
-class ScriptJobIn(BaseModel):
-    """Analyse a script into its plan (scenes, shots, lines, characters, mood)."""
 
-    project_id: uuid.UUID
-    script: str = Field(max_length=200_000)
-    narrate_action: bool = True
-
-
-class FilmJobIn(BaseModel):
-    """A film request (the storyboard takes the same one and stops at one still per shot).
-
-    Types are checked here; values (duration range, size, fps…) by the film request itself,
-    so the API and the CLI refuse the same things with the same words.
-    """
-
-    project_id: uuid.UUID
-    script: str = Field(max_length=200_000)
-    image_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
-    music: Literal["generated", "none"] | uuid.UUID = "generated"
-    voices: dict[str, str] = Field(default_factory=dict)
-    language: str = Field("en", max_length=16)
-    duration: float = 60.0
-    size: str = "1280x720"
-    fps: int = 24
-    burn_subtitles: bool = False
-    narrate_action: bool = True
-    seed: int = 0
-    tier: Literal["draft", "studio"] = "draft"
+# A film request as the API takes it: the film's options as declared in the pipeline (types,
+# defaults, descriptions, limits), with asset ids standing in for its files. Values are checked by
+# the film request itself at submit, so the API and the CLI refuse the same things in the same
+# words. The storyboard takes the same body and stops at one still per shot.
+FilmJobIn = create_model(
+    "FilmJobIn",
+    project_id=(uuid.UUID, ...),
+    **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
+    image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
+    music=(Literal["generated", "none"] | uuid.UUID, "generated"),
+)
 
 
 class JobAccepted(BaseModel):

@@ -16,9 +16,9 @@ from pipelines.engines.framing import cover_fit, generation_size
 from pipelines.engines.llm import LLMEngine, parse_notes, with_derived_prompts
 from pipelines.engines.loader import choose_device
 from pipelines.engines.musicgen import MusicGenEngine, loop_to_length
+from pipelines.engines.random_weights import main as tiny_main
 from pipelines.engines.sdxl import SDXLEngine
 from pipelines.engines.svd import SVDEngine
-from pipelines.engines.tiny import main as tiny_main
 from pipelines.engines.tts import TTSEngine
 from pipelines.plan import Line, Plan, Scene, Shot
 from tests.utils.studio import assert_same_picture

@@ -8,7 +8,10 @@ import pytest
 
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
-from tests.utils.film import SCRIPT  # the same short scene as the draft-tier film tests
+from tests.utils.film import (
+    SCRIPT,  # the same short scene as the draft-tier film tests
+    SHORT_FILMS,
+)
 from tests.utils.probe import assert_upload_standard, decode_frames, loudness, probe
 
 DURATION = 6.0
@@ -18,7 +21,7 @@ DURATION = 6.0
 def film(studio_ray, tiny_models, tmp_path_factory):
     out = tmp_path_factory.mktemp("studio-film") / "kettle.mp4"
     request = make_request(
-        script=SCRIPT, duration=DURATION, seed=5, tier="studio", models_dir=tiny_models
+        SHORT_FILMS, script=SCRIPT, duration=DURATION, seed=5, tier="studio", models_dir=tiny_models
     )
     return render_film(request, out)
 

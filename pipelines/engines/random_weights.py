@@ -1,11 +1,13 @@
-"""A tiny random-weight model directory: every studio engine, real code path, noise out.
+"""Random-weight model directories: every studio engine, real code path, noise out.
 
-The models are built from small configs the way diffusers' and transformers' own test suites
+`build_tiny_models` builds small ones for the tests and for trying the studio tier on a CPU;
+`build_full_models` builds the real models' configurations for the GPU benchmark. The tiny ones
+are built from small configs the way diffusers' and transformers' own test suites
 build theirs (`get_dummy_components`, `*ModelTester.get_config`), tokenizers included, and
 saved with `save_pretrained` in the layout the production loader reads (see `loader.py`).
-Nothing comes from a hub. The whole directory is ~10 MB and builds in a few seconds on a CPU.
+Nothing comes from a hub. The tiny directory is ~10 MB and builds in seconds on a CPU.
 
-    python -m pipelines.engines.tiny OUTDIR [--languages en,de]
+    python -m pipelines.engines.random_weights OUTDIR [--languages en,de]
 
 Tests build it once per session; `make demo-studio` and the benchmarks use it too.
 """
@@ -342,6 +344,349 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     build_tiny_models(args.out_dir, args.engines.split(","), args.languages.split(","))
     print(args.out_dir)
+
+
+# --- full size: the real models' configurations, for the GPU benchmark ------------------------
+
+
+def _dtype():
+    import torch
+
+    from pipelines.engines.loader import torch_dtype
+
+    return torch_dtype("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _release_gpu() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def build_full_models(out: Path, engines) -> Path:
+    """Random weights in the real models' configurations, written as the loaders expect them.
+
+    Each model is constructed under `torch.device("cuda")` (parameters allocated and initialised
+    on the GPU by the modules' own init, in float32), cast to the engines' dtype (bf16) and saved
+    with `save_pretrained`. Tokenizers are the tiny models' offline ones: they
+    encode any text into ids well inside the real vocabularies, so the compute is the real one
+    (an LLM decoding 128 new tokens decodes 128 tokens: its generation config has no EOS)."""
+    import torch
+
+    out = Path(out)
+    builders = {
+        "llm": _full_llm,
+        "sdxl": _full_sdxl,
+        "svd": _full_svd,
+        "tts": _full_tts,
+        "musicgen": _full_musicgen,
+    }
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    for name in engines:
+        torch.manual_seed(0)
+        with torch.device(device):
+            builders[name](out / name)
+        _release_gpu()
+        print(f"built full-size {name}", flush=True)
+    return out
+
+
+def _params(module) -> float:
+    return sum(p.numel() for p in module.parameters()) / 1e9
+
+
+def _full_sdxl(path: Path) -> None:
+    """stabilityai/stable-diffusion-xl-base-1.0: UNet 2.57 B, CLIP ViT-L + OpenCLIP bigG text encoders."""
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        EulerDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    dtype = _dtype()
+    unet = UNet2DConditionModel(
+        sample_size=128,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=2,
+        block_out_channels=(320, 640, 1280),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(5, 10, 20),
+        cross_attention_dim=2048,
+        transformer_layers_per_block=(1, 2, 10),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=256,
+        projection_class_embeddings_input_dim=2816,
+        norm_num_groups=32,
+    ).to(dtype)
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=2,
+        norm_num_groups=32,
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        sample_size=1024,
+        scaling_factor=0.13025,
+        force_upcast=True,
+    ).to(dtype)
+    tokenizer = _clip_tokenizer()
+    ids = {
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    text = CLIPTextModel(
+        CLIPTextConfig(
+            hidden_size=768,
+            intermediate_size=3072,
+            num_attention_heads=12,
+            num_hidden_layers=12,
+            projection_dim=768,
+            hidden_act="quick_gelu",
+            vocab_size=49408,
+            max_position_embeddings=77,
+            **ids,
+        )
+    ).to(dtype)
+    text_2 = CLIPTextModelWithProjection(
+        CLIPTextConfig(
+            hidden_size=1280,
+            intermediate_size=5120,
+            num_attention_heads=20,
+            num_hidden_layers=32,
+            projection_dim=1280,
+            hidden_act="gelu",
+            vocab_size=49408,
+            max_position_embeddings=77,
+            **ids,
+        )
+    ).to(dtype)
+    with torch.device("cpu"):  # the schedulers keep their tables on the CPU
+        scheduler = EulerDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            steps_offset=1,
+            timestep_spacing="leading",
+            num_train_timesteps=1000,
+        )
+    print(
+        f"  sdxl: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, text encoders "
+        f"{_params(text):.3f} + {_params(text_2):.3f} B parameters"
+    )
+    StableDiffusionXLPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text,
+        tokenizer=tokenizer,
+        text_encoder_2=text_2,
+        tokenizer_2=tokenizer,
+        scheduler=scheduler,
+    ).save_pretrained(path)
+
+
+def _full_svd(path: Path) -> None:
+    """stabilityai/stable-video-diffusion-img2vid-xt: spatio-temporal UNet 1.52 B, CLIP ViT-H/14 image encoder."""
+    import torch
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    dtype = _dtype()
+    unet = UNetSpatioTemporalConditionModel(
+        sample_size=96,
+        in_channels=8,
+        out_channels=4,
+        layers_per_block=2,
+        block_out_channels=(320, 640, 1280, 1280),
+        down_block_types=("CrossAttnDownBlockSpatioTemporal",) * 3 + ("DownBlockSpatioTemporal",),
+        up_block_types=("UpBlockSpatioTemporal",) + ("CrossAttnUpBlockSpatioTemporal",) * 3,
+        num_attention_heads=(5, 10, 20, 20),
+        cross_attention_dim=1024,
+        transformer_layers_per_block=1,
+        addition_time_embed_dim=256,
+        projection_class_embeddings_input_dim=768,
+        num_frames=25,
+    ).to(dtype)
+    vae = AutoencoderKLTemporalDecoder(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=2,
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        sample_size=768,
+        scaling_factor=0.18215,
+        force_upcast=True,
+    ).to(dtype)
+    image_encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=1280,
+            intermediate_size=5120,
+            num_attention_heads=16,
+            num_hidden_layers=32,
+            patch_size=14,
+            image_size=224,
+            projection_dim=1024,
+            hidden_act="gelu",
+        )
+    ).to(dtype)
+    with torch.device("cpu"):
+        scheduler = EulerDiscreteScheduler(
+            beta_start=0.00085,
+            beta_end=0.012,
+            beta_schedule="scaled_linear",
+            interpolation_type="linear",
+            num_train_timesteps=1000,
+            prediction_type="v_prediction",
+            sigma_max=700.0,
+            sigma_min=0.002,
+            steps_offset=1,
+            timestep_spacing="leading",
+            timestep_type="continuous",
+            use_karras_sigmas=True,
+        )
+    print(
+        f"  svd: unet {_params(unet):.2f} B, vae {_params(vae):.3f} B, image encoder "
+        f"{_params(image_encoder):.3f} B parameters"
+    )
+    StableVideoDiffusionPipeline(
+        unet=unet,
+        image_encoder=image_encoder,
+        scheduler=scheduler,
+        vae=vae,
+        feature_extractor=CLIPImageProcessor(crop_size=224, size=224),
+    ).save_pretrained(path)
+
+
+def _full_llm(path: Path) -> None:
+    """Qwen/Qwen2.5-7B-Instruct: 7.6 B parameters (transformers backend; vLLM is not measured here)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    tokenizer = _bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
+    config = Qwen2Config(
+        vocab_size=152064,
+        hidden_size=3584,
+        intermediate_size=18944,
+        num_hidden_layers=28,
+        num_attention_heads=28,
+        num_key_value_heads=4,
+        max_position_embeddings=32768,
+        rope_theta=1e6,
+        rms_norm_eps=1e-6,
+        tie_word_embeddings=False,
+        hidden_act="silu",
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=None,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = Qwen2ForCausalLM(config).to(_dtype())
+    model.generation_config.eos_token_id = None  # random weights: decode every token asked for
+    print(f"  llm: {_params(model):.2f} B parameters")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+
+
+def _full_tts(path: Path) -> None:
+    """facebook/mms-tts-eng: VITS, 36 M parameters (transformers' VitsConfig defaults are MMS-TTS's)."""
+    import string
+
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    target = path / "en"
+    target.mkdir(parents=True, exist_ok=True)
+    chars = ["<pad>", " ", "'", "-"] + list(string.ascii_lowercase) + ["<unk>"]
+    vocab = target / "vocab.json"
+    vocab.write_text(json.dumps({c: i for i, c in enumerate(chars)}))
+    tokenizer = VitsTokenizer(
+        vocab_file=str(vocab), add_blank=True, normalize=True, phonemize=False
+    )
+    model = VitsModel(VitsConfig(vocab_size=len(chars), sampling_rate=16000, pad_token_id=0))
+    print(f"  tts: {_params(model) * 1000:.1f} M parameters")
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+
+
+def _full_musicgen(path: Path) -> None:
+    """facebook/musicgen-medium: 1.5 B decoder (48 layers), T5-base text encoder, EnCodec 32 kHz."""
+    from transformers import (
+        EncodecConfig,
+        MusicgenConfig,
+        MusicgenDecoderConfig,
+        MusicgenForConditionalGeneration,
+        T5Config,
+    )
+
+    tokenizer = _bpe_tokenizer({"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
+    text_encoder = T5Config(
+        vocab_size=32128,
+        d_model=768,
+        d_ff=3072,
+        d_kv=64,
+        num_layers=12,
+        num_heads=12,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    audio_encoder = EncodecConfig(
+        sampling_rate=32000,
+        audio_channels=1,
+        hidden_size=128,
+        num_filters=64,
+        num_residual_layers=1,
+        upsampling_ratios=[8, 5, 4, 4],
+        codebook_size=2048,
+        codebook_dim=128,
+        target_bandwidths=[2.2],
+        compress=2,
+        num_lstm_layers=2,
+        norm_type="weight_norm",
+        use_causal_conv=False,
+        pad_mode="reflect",
+        normalize=False,
+        trim_right_ratio=1.0,
+    )
+    decoder = MusicgenDecoderConfig(
+        vocab_size=2048,
+        hidden_size=1536,
+        num_hidden_layers=48,
+        num_attention_heads=24,
+        ffn_dim=6144,
+        max_position_embeddings=2048,
+        num_codebooks=4,
+        audio_channels=1,
+        pad_token_id=2048,
+        bos_token_id=2048,
+    )
+    model = MusicgenForConditionalGeneration(
+        MusicgenConfig(text_encoder=text_encoder, audio_encoder=audio_encoder, decoder=decoder)
+    ).to(_dtype())
+    model.generation_config.update(
+        decoder_start_token_id=2048,
+        pad_token_id=2048,
+        do_sample=True,
+        guidance_scale=3.0,
+        max_length=1500,
+    )
+    print(f"  musicgen: {_params(model):.2f} B parameters")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,145 @@
+"""Cards: drawn storyboard cards look right and keep their text readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipelines import cards, fonts
+from pipelines.cards import SAFE_MARGIN, make_card, palette_for
+
+# --- make_card -------------------------------------------------------------------------------
+
+CARD = dict(scene_index=0, shot_index=0, size=(640, 360), seed=7)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1080, 1920), (1080, 1080), (641, 361)])
+def test_card_has_the_exact_size(size):
+    card = make_card("EXT. HARBOUR - DAY", "Boats rock at anchor.", **{**CARD, "size": size})
+    assert card.size == size and card.mode == "RGB"
+
+
+def test_same_seed_gives_the_same_card_and_another_seed_another():
+    a = make_card("EXT. HARBOUR - DAY", "Boats rock at anchor.", **CARD)
+    b = make_card("EXT. HARBOUR - DAY", "Boats rock at anchor.", **CARD)
+    c = make_card("EXT. HARBOUR - DAY", "Boats rock at anchor.", **{**CARD, "seed": 8})
+    assert a.tobytes() == b.tobytes()
+    assert a.tobytes() != c.tobytes()
+
+
+def mean_colour(img: Image.Image) -> np.ndarray:
+    return np.asarray(img, dtype=np.float32).reshape(-1, 3).mean(axis=0)
+
+
+@pytest.mark.parametrize("heading", [None, "EXT. ROAD", "EXT. ROAD - NIGHT"])
+def test_neighbouring_scenes_get_different_palettes(heading):
+    palettes = [palette_for(heading, scene, seed=3) for scene in range(4)]
+    assert all(a != b for a, b in zip(palettes, palettes[1:]))
+    cards = [
+        make_card(heading, "A car passes.", **{**CARD, "scene_index": s, "shot_index": s})
+        for s in range(3)
+    ]
+    for a, b in zip(cards, cards[1:]):
+        assert np.abs(mean_colour(a) - mean_colour(b)).max() > 6  # visibly another colour scheme
+
+
+@pytest.mark.parametrize("scene", range(4))
+def test_night_skies_are_dark_and_day_skies_bright(scene):
+    opts = {**CARD, "scene_index": scene}
+    night = make_card("EXT. FIELD - NIGHT", "Crickets.", **opts)
+    day = make_card("EXT. FIELD - DAY", "Crickets.", **opts)
+    sky = (0, 0, 640, 36)  # the top tenth: above the heading
+    assert mean_colour(night.crop(sky)).mean() + 40 < mean_colour(day.crop(sky)).mean()
+
+
+def test_shots_of_one_scene_vary_the_composition():
+    a = make_card("EXT. FIELD - DAY", "Crickets.", **CARD)
+    b = make_card("EXT. FIELD - DAY", "Crickets.", **{**CARD, "shot_index": 1})
+    diff = np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int)).mean()
+    assert diff > 3
+    assert np.abs(mean_colour(a) - mean_colour(b)).max() < 25  # but the same palette
+
+
+def text_box(with_text: Image.Image, without: Image.Image) -> tuple[int, int, int, int]:
+    """Where the text changed the card: (left, top, right, bottom)."""
+    diff = np.abs(np.asarray(with_text, dtype=int) - np.asarray(without, dtype=int)).max(axis=2)
+    ys, xs = np.nonzero(diff > 24)
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+LONG = (
+    "The storm gathers over the bay while the keeper, who has not slept in three days, "
+    "climbs the spiral stairs one last time to light the lamp. "
+) * 12
+
+
+@pytest.mark.parametrize("text", [LONG, "Supercalifragilistic" * 30, "灯塔" * 300])
+@pytest.mark.parametrize("size", [(640, 360), (360, 640)])
+def test_long_text_stays_inside_the_safe_area(text, size):
+    if fonts.find_font(text, pillow_first=True) is None:
+        pytest.skip(f"cards leave this text off here: {fonts.no_font_message(text)}")
+    opts = {**CARD, "size": size}
+    card = make_card("EXT. LIGHTHOUSE - NIGHT", text, **opts)
+    blank = make_card("EXT. LIGHTHOUSE - NIGHT", " ", **opts)
+    left, top, right, bottom = text_box(card, blank)
+    w, h = size
+    assert left >= SAFE_MARGIN * w - 1 and right <= (1 - SAFE_MARGIN) * w + 1
+    assert top >= SAFE_MARGIN * h - 1 and bottom <= (1 - SAFE_MARGIN) * h + 1
+    assert bottom - top < 0.5 * h  # four lines at most, not a wall of text
+
+
+def test_text_no_installed_font_covers_is_left_off_not_drawn_as_boxes(monkeypatch):
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])  # Pillow's Aileron alone: Latin letters only
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    opts = {**CARD, "size": (640, 360)}
+    card = make_card("EXT. RIVER - DAY", "नदी के किनारे एक बूढ़ा मछुआरा", **opts)
+    blank = make_card("EXT. RIVER - DAY", " ", **opts)
+    assert np.array_equal(np.asarray(card), np.asarray(blank))  # the heading is there in both
+    assert not np.array_equal(np.asarray(blank), np.asarray(make_card(None, " ", **opts)))
+
+
+def test_title_card_sets_its_text_large_in_the_middle():
+    opts = {**CARD, "size": (1280, 720)}
+    card = make_card(None, "THE END", centered=True, **opts)
+    blank = make_card(None, "", centered=True, **opts)
+    left, top, right, bottom = text_box(card, blank)
+    assert abs((left + right) / 2 - 640) < 12 and abs((top + bottom) / 2 - 360) < 20
+    assert bottom - top > 50  # big letters, not a caption
+
+
+def test_a_given_font_is_used():
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    if not Path(font).exists():
+        pytest.skip("no DejaVu font here")
+    plain = make_card("EXT. SEA", "Waves.", **CARD)
+    dejavu = make_card("EXT. SEA", "Waves.", font_path=font, **CARD)
+    assert plain.tobytes() != dejavu.tobytes()
+
+
+def test_command_line_writes_a_card(tmp_path, capsys):
+    out = tmp_path / "card.png"
+    assert (
+        cards._main(
+            [
+                "--card",
+                "INT. LIGHTHOUSE - NIGHT",
+                "Waves hit the rocks.",
+                "-o",
+                str(out),
+                "--size",
+                "320x180",
+            ]
+        )
+        == 0
+    )
+    assert Image.open(out).size == (320, 180)
+
+
+def test_command_line_refuses_a_bad_image_with_exit_code_2(tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    bad.write_text("nope")
+    assert cards._main([str(bad), "-o", str(tmp_path / "x.png")]) == 2
+    assert "bad.png: does not decode" in capsys.readouterr().err
