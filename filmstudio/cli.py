@@ -4,6 +4,7 @@
         [--voice NAME=VOICE ...] [--language CODE] [--duration SECONDS] [--size WxH]
         [--fps 24] [--burn-subtitles] [--seed N] [-o OUT.mp4]
     filmstudio voices [--language CODE]
+    filmstudio voices --say TEXT VOICE [-o OUT.wav]
     filmstudio models check DIR
 
 Bad input prints one line naming the field and the limit and exits with code 2.
@@ -13,7 +14,10 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -187,21 +191,129 @@ render.__signature__ = inspect.Signature(
 app.command()(render)
 
 
+# Command-line players tried in turn to play a preview: (program, its arguments before the file).
+PLAYERS = (
+    ("pw-play", ()),
+    ("paplay", ()),
+    ("aplay", ("-q",)),
+    ("afplay", ()),
+    ("ffplay", ("-nodisp", "-autoexit", "-loglevel", "quiet")),
+    ("play", ("-q",)),
+)
+PREVIEW_FILE = Path("preview.wav")
+PLAY_TIMEOUT_S = 30  # a preview is at most 10 s; a player stuck on a missing device gives up
+
+
 @app.command()
 def voices(
+    name: Annotated[
+        str | None, typer.Argument(metavar="[VOICE]", help="the voice --say speaks with: hi/m3")
+    ] = None,
     language: Annotated[str | None, typer.Option(help="only this language")] = None,
+    say: Annotated[
+        str | None, typer.Option("--say", help="hear VOICE say this (up to 200 characters)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write the WAV here instead of playing it")
+    ] = None,
 ) -> None:
-    """List the voices per language (names for --voice CHARACTER=NAME)."""
+    """List the voices per language (names for --voice CHARACTER=NAME), or hear one with --say.
+
+    With --say and no -o the clip plays on the first player found (pw-play, paplay, aplay,
+    afplay, ffplay, play); with none it is written to ./preview.wav.
+    """
     from pipelines import voice
 
     try:
-        found = voice.list_voices(language)
+        if say is None:
+            if name is not None or output is not None:
+                raise InputError("say", "give --say TEXT to hear a voice: voices --say TEXT VOICE")
+            found = voice.list_voices(language)
+        else:
+            if name is None:
+                raise InputError("voice", "name the voice to hear: voices --say TEXT VOICE")
+            if language and "/" not in name:
+                name = f"{language}/{name}"
+            clip = voice.preview(name, say)
+            if output is not None:
+                _write_atomically(output, clip)
+                print(f"{output}: {_seconds(clip):.1f} s of {name}")
+            elif not _play(clip):
+                _write_atomically(PREVIEW_FILE, clip)
+                players = ", ".join(program for program, _ in PLAYERS)
+                print(
+                    f"no audio player or sound output ({players}): wrote {PREVIEW_FILE.resolve()}"
+                )
+            return
     except InputError as error:
         _fail(error)
     table = Table("voice", "language", "engine", "variant", "pitch", "rate")
     for v in found:
         table.add_row(v.name, v.language, v.engine, v.variant or "", str(v.pitch), str(v.rate))
     Console().print(table)
+
+
+def _seconds(wav: bytes) -> float:
+    import io
+    import wave
+
+    with wave.open(io.BytesIO(wav)) as clip:
+        return clip.getnframes() / clip.getframerate()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """`data` at `path`, written under a temporary name and renamed: never half a file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise InputError("output", f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _audio_output() -> bool:
+    """Whether this machine has somewhere to play sound: a sound card or a sound server.
+
+    Players "succeed" on a headless Linux box (ffplay exits 0 with no card), so ask first.
+    """
+    if sys.platform != "linux":
+        return True
+    runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}")
+    sockets = (runtime / "pulse" / "native", runtime / "pipewire-0")
+    return (
+        Path("/dev/snd").is_dir()
+        or bool(os.environ.get("PULSE_SERVER"))
+        or any(s.exists() for s in sockets)
+    )
+
+
+def _play(wav: bytes) -> bool:
+    """Play `wav` on the first player on PATH; False if there is none, no sound output, or
+    the player fails."""
+    if not _audio_output():
+        return False
+    for program, arguments in PLAYERS:
+        found = shutil.which(program)
+        if found is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="filmstudio-preview-") as folder:
+            clip = Path(folder) / "preview.wav"
+            clip.write_bytes(wav)
+            try:
+                played = subprocess.run(  # noqa: S603 (a player found on PATH, our own file)
+                    [found, *arguments, str(clip)],
+                    check=False,
+                    timeout=PLAY_TIMEOUT_S,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ).returncode
+            except (OSError, subprocess.TimeoutExpired):
+                played = None
+        if played == 0:
+            print(f"played {_seconds(wav):.1f} s with {program}")
+            return True
+    return False
 
 
 @models_app.command("check")

@@ -8,6 +8,9 @@ each line is, given its neighbours and whether a dialogue block is open; a build
 elements into scenes, shots and spoken lines. Each action paragraph starts a shot (narrated when
 `narrate_action`); dialogue is spoken over the current shot.
 
+A text with any Fountain markup (a title page, heading, cue, transition, centered text, lyric,
+section, synopsis or forced action) is Fountain; only text with none is prose.
+
 Prose becomes one shot per paragraph, narrated sentence by sentence. Quoted speech with a named
 attribution (`"Come in," said Mara.` / `Mara said, "Come in."`) is spoken by that character,
 and unattributed quotes in the same paragraph by the same speaker (one speaker per paragraph,
@@ -35,10 +38,17 @@ from pipelines.plan import MOODS, NARRATOR, Line, Plan, Scene, Shot
 
 # ── Fountain markup ────────────────────────────────────────────────────────────────────────────
 
-# Notes [[ ]] and boneyard /* */ vanish everywhere; on a line of their own, with the line.
+# Notes [[ ]] and boneyard /* */ vanish everywhere. One on lines of its own leaves a _CUT line:
+# no text and no break in a dialogue block, but a blank line to the transition before it and the
+# heading after it (`CUT TO:` / boneyarded scene / `EXT. …`). A note never crosses a blank line
+# (a line of two spaces is not blank); `[[` left open is text.
+_CUT = "\x02"
 _COMMENTS = [
-    re.compile(rf"^[ \t]*{body}[ \t]*(?:\n|\Z)|{body}", re.S | re.M)
-    for body in (r"/\*(?:(?!\*/).)*\*/", r"\[\[(?:(?!\]\]).)*\]\]")
+    re.compile(rf"(?P<own>^[ \t]*{body}[ \t]*$)|{body}", re.S | re.M)
+    for body in (
+        r"/\*(?:(?!\*/).)*\*/",
+        r"\[\[(?:(?!\]\]|\n(?!  \n)[ \t]*\n).)*\]\]",
+    )
 ]
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z ]*):(.*)")
 _TITLE_KEYS = {
@@ -143,10 +153,15 @@ def analyze(text: str, *, narrate_action: bool = True) -> Plan:
     if not text or not text.strip():
         raise InputError("script", "the script is empty")
     text = _without_comments(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
-    title_page, body = _split_title_page(text.split("\n"))
-    elements = list(_elements(body))
-    if _is_fountain(title_page, elements):
-        scenes, form = _fountain_scenes(elements, narrate_action), "fountain"
+    lines = text.split("\n")
+    title_page, body = _split_title_page(lines)
+    classified = list(_classify(body))
+    if title_page and not _TITLE_KEYS & title_page.keys() and not _is_fountain(classified):
+        # no known key and no markup after it: "Note: …" opening prose, or a lone "CUT TO:"
+        title_page, body = {}, lines
+        classified = list(_classify(body))
+    if title_page or _is_fountain(classified):
+        scenes, form = _fountain_scenes(_elements(classified), narrate_action), "fountain"
     else:
         scenes, form = _prose_scenes(body, narrate_action), "prose"
     if not scenes:
@@ -170,7 +185,7 @@ def analyze(text: str, *, narrate_action: bool = True) -> Plan:
 
 def _without_comments(text: str) -> str:
     for pattern in _COMMENTS:
-        text = pattern.sub("", text)
+        text = pattern.sub(lambda m: _CUT if m["own"] else "", text)
     return text
 
 
@@ -184,28 +199,32 @@ def _plain(text: str) -> str:
 
 
 def _split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The title page (`Key: value` lines up to the first blank line) and the lines after it.
+    """The title page and the lines after it: `Key: value` lines from the first line on, values
+    going on over indented lines, up to the first line that is neither (a blank one or text).
 
-    Values may go on over indented lines. Only a block naming a known key (Title, Author, …)
-    counts, so prose that opens with "Note: …" stays prose.
+    Any key counts here; the caller keeps a page of no known key (Title, Author, …) only when
+    the rest is Fountain, so prose that opens with "Note: …" stays prose.
     """
-    i = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    start = next((i for i, line in enumerate(lines) if not _blank(line)), len(lines))
     page: dict[str, str] = {}
     key = None
-    while i < len(lines) and lines[i].strip():
+    for i in range(start, len(lines)):
         line = lines[i]
+        if line == _CUT:
+            continue
         match = _TITLE_KEY.fullmatch(line.rstrip())
-        if match and not line[0].isspace():
+        if match and not line[0].isspace() and not _is_transition(line.strip()):
             key = match[1].strip().lower()
             page[key] = match[2].strip()
-        elif key and line[0].isspace():
+        elif key and line.strip() and line[0].isspace():
             page[key] = "\n".join(filter(None, [page[key], line.strip()]))
         else:
-            return {}, lines
-        i += 1
-    if not _TITLE_KEYS & page.keys():
-        return {}, lines
-    return page, lines[i:]
+            return page, lines[i:]
+    return page, []
+
+
+def _blank(line: str) -> bool:
+    return not line.strip() or line == _CUT
 
 
 def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
@@ -218,6 +237,8 @@ def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
     in_dialogue = False
     for i, raw in enumerate(lines):
         line = raw.strip()
+        if raw == _CUT:
+            continue
         if not line:
             if not (in_dialogue and raw == "  "):
                 in_dialogue = False
@@ -225,9 +246,10 @@ def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
         elif in_dialogue:
             yield _dialogue_line(line)
         else:
-            prev_blank = i == 0 or not lines[i - 1].strip()
-            next_blank = i + 1 == len(lines) or not lines[i + 1].strip()
-            kind, text = _other_line(line, prev_blank, next_blank)
+            prev_blank = i == 0 or _blank(lines[i - 1])
+            next_blank = i + 1 == len(lines) or _blank(lines[i + 1])
+            next_text = next((after for after in lines[i + 1 :] if after != _CUT), "")
+            kind, text = _other_line(raw, prev_blank, next_blank, speaks=bool(next_text.strip()))
             in_dialogue = kind == "cue"
             yield kind, text
 
@@ -240,9 +262,13 @@ def _dialogue_line(line: str) -> tuple[str, str]:
     return "dialogue", line
 
 
-def _other_line(line: str, prev_blank: bool, next_blank: bool) -> tuple[str, str]:
-    """A line outside dialogue: forced marks first, then the rules that need blank neighbours."""
-    forced = {"!": "action", "@": "cue", "~": "lyric", "#": "section"}
+def _other_line(raw: str, prev_blank: bool, next_blank: bool, speaks: bool) -> tuple[str, str]:
+    """A line outside dialogue: forced marks first, then the rules that need blank neighbours.
+
+    `speaks`: the next line with text follows at once (a cue needs one to speak).
+    """
+    line = raw.strip()
+    forced = {"!": "forced action", "@": "cue", "~": "lyric", "#": "section"}
     if line[0] in forced:
         return forced[line[0]], line.lstrip(line[0]).strip()
     if _PAGE_BREAK.fullmatch(line):
@@ -257,15 +283,16 @@ def _other_line(line: str, prev_blank: bool, next_blank: bool) -> tuple[str, str
         return "heading", line[1:].strip()
     if prev_blank and _HEADING.match(line):
         return "heading", line
-    if prev_blank and next_blank and _is_transition(line):
+    if prev_blank and next_blank and _is_transition(raw.lstrip()):
         return "transition", line
-    if prev_blank and not next_blank and _is_cue(line):
+    if prev_blank and speaks and _is_cue(line):
         return "cue", line
     return "action", line
 
 
 def _is_transition(line: str) -> bool:
-    return line.isupper() and line.endswith("TO:") or line in _OTHER_TRANSITIONS
+    """ALL CAPS ending in "TO:" (trailing spaces make it action), or a bare fade."""
+    return line.isupper() and line.endswith("TO:") or line.rstrip() in _OTHER_TRANSITIONS
 
 
 def _is_cue(line: str) -> bool:
@@ -274,11 +301,12 @@ def _is_cue(line: str) -> bool:
     return name == name.upper() and name != name.lower()
 
 
-def _elements(lines: list[str]) -> Iterator[tuple[str, str]]:
+def _elements(classified: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """Classified lines with each paragraph merged: action, dialogue, lyrics, centered text."""
     joiners = {"action": " ", "dialogue": " ", "lyric": " ", "centered": "\n"}
     last_kind, pending = "blank", None
-    for kind, text in _classify(lines):
+    for kind, text in classified:
+        kind = "action" if kind == "forced action" else kind
         if pending and kind == last_kind and kind in joiners:
             pending = (kind, pending[1] + joiners[kind] + text)
         else:
@@ -290,14 +318,20 @@ def _elements(lines: list[str]) -> Iterator[tuple[str, str]]:
         yield pending
 
 
-def _is_fountain(title_page: dict[str, str], elements: list[tuple[str, str]]) -> bool:
-    """A title page, a scene heading, or a character cue followed by dialogue."""
-    kinds = [kind for kind, _ in elements]
+def _is_fountain(classified: list[tuple[str, str]]) -> bool:
+    """Any Fountain markup: a heading, a cue that speaks, a transition, centered text, a lyric,
+    a section, a synopsis or forced action. Only text with none of it is prose; a page break
+    (`===`) alone is not markup, since prose uses such a line as a scene break.
+    """
+    marks = {"heading", "transition", "centered", "lyric", "section", "forced action"}
     spoken = ("dialogue", "parenthetical", "lyric")
-    return (
-        bool(title_page)
-        or "heading" in kinds
-        or any(a == "cue" and b in spoken for a, b in zip(kinds, kinds[1:]))
+    return any(
+        kind in marks
+        or kind == "synopsis"
+        and any(c.isalnum() for c in text)
+        or kind == "cue"
+        and after in spoken
+        for (kind, text), (after, _) in zip(classified, [*classified[1:], ("blank", "")])
     )
 
 
@@ -416,6 +450,8 @@ def _paragraphs(lines: list[str]) -> Iterator[str | None]:
     """Blank-line separated paragraphs, one line each; None where a section break stands."""
     paragraph: list[str] = []
     for line in [*lines, ""]:
+        if line == _CUT:
+            continue
         is_break = bool(line.strip()) and _is_section_break(line)
         if line.strip() and not is_break:
             paragraph.append(line.strip())
@@ -513,7 +549,7 @@ def _title(title_page: dict[str, str], scenes: list[Scene], lines: list[str]) ->
     heading = next((scene.heading for scene in scenes if scene.heading), None)
     if heading:
         return heading
-    words = _plain(next(line for line in lines if line.strip())).split()
+    words = _plain(next(line for line in lines if not _blank(line))).split()
     title = " ".join(words[:8]).rstrip(".,;:!?")
     return title + "…" if len(words) > 8 else title
 

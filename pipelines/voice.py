@@ -25,6 +25,12 @@ Piper (optional, off by default)
     upstream model card lists the voice's training data as CC0). Both are detected with
     importlib; without them everything speaks through espeak-ng.
 
+Previews
+    `preview(voice, text)` is a short WAV of one voice saying up to PREVIEW_MAX_CHARS
+    characters, at most PREVIEW_MAX_SECONDS long (longer speech is cut with a short fade),
+    kept in a small in-process cache by voice and text. The API's /voices/preview and
+    `filmstudio voices --say` both use it.
+
 Synthesized speech is float32 mono at 48 kHz, trimmed to ~30 ms of silence either side and
 levelled to one speech loudness (RMS of the voiced samples), so voices sit evenly in the mix.
 Run alone: ``python -m pipelines.voice "Hello there" --voice en/f2 -o /tmp/x.wav``.
@@ -37,7 +43,7 @@ import importlib
 import math
 import sys
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -48,7 +54,7 @@ from scipy.signal import resample_poly
 from pipelines import espeak, timeline
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR
-from pipelines.wav import write_wav
+from pipelines.wav import wav_bytes, write_wav
 
 SAMPLE_RATE = 48000
 PAD_SECONDS = 0.03  # silence kept either side of the speech
@@ -77,6 +83,21 @@ class VoiceSpec:
         if self.engine == "piper":
             return f"{where}, {self.gender}, Piper neural voice"
         return f"{where}, {self.gender}, pitch {self.pitch}, {self.rate} wpm"
+
+    @property
+    def neural(self) -> bool:
+        """A neural (Piper) voice, not espeak's formant synthesis."""
+        return self.engine == "piper"
+
+    @property
+    def display_name(self) -> str:
+        """A name for a person choosing: "Hindi, male 3", "English, Joe (neural)"."""
+        where = espeak.language_voices()[self.language].name.strip()
+        base, _, preset = self.name.split(":")[0].partition("/")
+        if self.neural:
+            return f"{where}, {preset.capitalize()} (neural)"
+        kind = {"m": "male", "f": "female"}.get(preset[0]) if preset[1:].isdigit() else None
+        return f"{where}, {kind} {preset[1:]}" if kind else f"{where}, {preset.capitalize()}"
 
 
 @dataclass(frozen=True)
@@ -339,6 +360,56 @@ def _level(samples: np.ndarray) -> np.ndarray:
     rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64))))
     gain = min(SPEECH_RMS / rms, PEAK_LIMIT / peak)
     return (samples * gain).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------- previews
+
+PREVIEW_MAX_CHARS = 200
+PREVIEW_MAX_SECONDS = 10.0
+PREVIEW_FADE_SECONDS = 0.05  # a cut preview fades out instead of clicking
+PREVIEW_CACHE_BYTES = 32 * 1024 * 1024  # about 35 ten-second clips; short ones far more
+
+_previews: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_previews_lock = threading.Lock()
+
+
+def preview(voice: str, text: str) -> bytes:
+    """WAV bytes (16-bit mono, 48 kHz, ≤ PREVIEW_MAX_SECONDS) of `voice` saying `text`.
+
+    InputError on "voice" for an unknown voice, on "text" for empty text, text over
+    PREVIEW_MAX_CHARS characters or text with nothing speakable. The same voice and text give
+    the same bytes, from an LRU cache of at most PREVIEW_CACHE_BYTES.
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        raise InputError("text", "nothing to say: the text is empty")
+    if len(text) > PREVIEW_MAX_CHARS:
+        raise InputError(
+            "text", f"text is {len(text)} characters; a preview takes {PREVIEW_MAX_CHARS}"
+        )
+    spec = get_voice(voice, "voice")
+    key = (spec.name, text)
+    with _previews_lock:
+        if key in _previews:
+            _previews.move_to_end(key)
+            return _previews[key]
+    clip = wav_bytes(_cut(synthesize(text, spec), PREVIEW_MAX_SECONDS), SAMPLE_RATE)
+    with _previews_lock:
+        _previews[key] = clip
+        while sum(map(len, _previews.values())) > PREVIEW_CACHE_BYTES and len(_previews) > 1:
+            _previews.popitem(last=False)
+    return clip
+
+
+def _cut(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """At most `seconds` of `samples`; a cut one fades out over PREVIEW_FADE_SECONDS."""
+    limit = round(seconds * SAMPLE_RATE)
+    if samples.size <= limit:
+        return samples
+    fade = round(PREVIEW_FADE_SECONDS * SAMPLE_RATE)
+    cut = samples[:limit].copy()
+    cut[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return cut
 
 
 # ---------------------------------------------------------------------------------- Piper

@@ -17,7 +17,7 @@ from serve_apps.api import errors
 from serve_apps.api.deps import rate_limit
 from serve_apps.api.limits import BodySizeLimit
 from serve_apps.api.platform import Platform
-from serve_apps.api.routes import api_router, health
+from serve_apps.api.routes import api_router, health, voices
 
 API_PREFIX = "/api/v1"
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -44,5 +44,6 @@ def create_app(settings: Settings | None = None, engines: dict[str, Any] | None 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     errors.install(app)
     app.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
+    app.include_router(voices.router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
     app.include_router(health.router)
     return app

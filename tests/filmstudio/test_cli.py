@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import psutil
@@ -170,3 +171,73 @@ def test_ctrl_c_leaves_no_ray_processes_and_no_files(tmp_path):
     ]
     assert not alive, [psutil.Process(p).cmdline() for p in alive]
     assert not any(out.iterdir())
+
+
+# ── hearing a voice: filmstudio voices --say TEXT VOICE [-o OUT.wav] ───────────────────────────
+
+
+def say(*args: str):
+    result = CliRunner().invoke(app, ["voices", "--say", *args])
+    return result.exit_code, result.output.strip()
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as clip:
+        return clip.getnframes() / clip.getframerate()
+
+
+def test_say_writes_a_short_wav(tmp_path):
+    out = tmp_path / "iris.wav"
+    code, output = say("Forty years I have kept this light.", "hi/m3", "-o", str(out))
+    assert code == 0, output
+    assert str(out) in output
+    assert 0.5 < wav_seconds(out) <= 10
+    assert [p.name for p in tmp_path.iterdir()] == ["iris.wav"]
+
+
+def test_say_takes_a_bare_preset_with_a_language(tmp_path):
+    out = tmp_path / "f2.wav"
+    assert say("Bonjour.", "f2", "--language", "fr", "-o", str(out))[0] == 0
+    assert out.stat().st_size > 0
+
+
+def test_say_without_a_player_writes_preview_wav_and_says_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-players"))
+    monkeypatch.chdir(tmp_path)
+    code, output = say("Hello there.", "en/f2")
+    assert code == 0, output
+    assert str(tmp_path / "preview.wav") in output
+    assert wav_seconds(tmp_path / "preview.wav") > 0.3
+
+
+def test_say_plays_on_a_player_when_there_is_one(tmp_path, monkeypatch):
+    bin_dir, played = tmp_path / "bin", tmp_path / "played.wav"
+    bin_dir.mkdir()
+    player = bin_dir / "aplay"  # called as `aplay -q FILE`
+    player.write_text(f'#!/bin/sh\ncp "$2" "{played}"\n')
+    player.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("PULSE_SERVER", "unix:/run/pulse/native")  # a sound server to play on
+    monkeypatch.chdir(tmp_path)
+    code, output = say("Hello there.", "en/f2")
+    assert code == 0, output
+    assert "aplay" in output
+    assert wav_seconds(played) > 0.3
+    assert not (tmp_path / "preview.wav").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["Hello.", "en/nobody"], "voice"),
+        (["Hello."], "voice"),
+        (["   ", "en/f2"], "text"),
+        (["a" * 201, "en/f2"], "text"),
+        (["Hello.", "en/f2", "-o", "{tmp}/missing/x.wav"], "output"),
+    ],
+)
+def test_say_refuses_bad_input_naming_the_field_and_writes_nothing(tmp_path, args, field):
+    code, output = say(*(a.format(tmp=tmp_path) for a in args))
+    assert code == 2, output
+    assert output.startswith(f"error: {field}") and len(output.splitlines()) == 1, output
+    assert not any(tmp_path.iterdir())

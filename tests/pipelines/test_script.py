@@ -306,3 +306,87 @@ def test_command_line_prints_the_plan(capsys, tmp_path):
     empty.write_text("[[nothing]]")
     assert main([str(empty)]) == 2
     assert "script:" in capsys.readouterr().err
+
+
+# ── Fountain 1.1 rules a script without headings or cues still follows ─────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "said"),
+    [
+        ("The tide turns.\n\n> THE END <\n", ["The tide turns.", "THE END"], ["The tide turns."]),
+        ("The tide turns.\n\nCUT TO:\n\nThe shore.\n", None, ["The tide turns.", "The shore."]),
+        ("~Row, row, row your boat.\n", None, ["Row, row, row your boat."]),
+        ("= The keeper's last night.\n\nThe tide turns.\n", None, ["The tide turns."]),
+        ("!SCANNING THE SEA...\nNothing.\n", None, ["SCANNING THE SEA... Nothing."]),
+    ],
+)
+def test_any_fountain_markup_makes_a_screenplay_and_is_never_narrated(text, shown, said):
+    plan = analyze(text)
+    assert plan.format == "fountain"
+    assert [line.text for line in plan.lines] == said
+    if shown:
+        assert [shot.description for shot in plan.shots] == shown
+
+
+@pytest.mark.parametrize("rule", ["===", "= = =", "***"])
+def test_prose_with_only_a_scene_break_stays_prose(rule):
+    plan = analyze(f'"Come in," said Mara.\n\n{rule}\n\nThe door shut.\n')
+    assert plan.format == "prose"
+    assert spoken(plan) == [("MARA", "Come in."), (NARRATOR, "The door shut.")]
+
+
+def test_boneyard_between_transition_and_heading_keeps_them_apart():
+    plan = analyze(
+        "EXT. SEA - DAY\n\nWaves.\n\nCUT TO:\n/*\nINT. HOUSE - DAY\n\nMARA\nHello.\n*/\n"
+        "EXT. SHORE - DAY\n\nSand.\n"
+    )
+    assert [(s.heading, s.transition) for s in plan.scenes] == [
+        ("EXT. SEA - DAY", "CUT TO:"),
+        ("EXT. SHORE - DAY", None),
+    ]
+    assert spoken(plan) == [(NARRATOR, "Waves."), (NARRATOR, "Sand.")]
+
+
+def test_a_note_on_its_own_line_does_not_end_dialogue():
+    plan = analyze("EXT. SEA - DAY\n\nMARA\nHello.\n[[louder?]]\nIs anyone there?\n")
+    assert spoken(plan) == [("MARA", "Hello. Is anyone there?")]
+
+
+def test_a_note_never_crosses_a_blank_line():
+    plan = analyze("EXT. SEA - DAY\n\nThe boat [[\nrocks\n\nin the swell ]]\n\nRain.\n")
+    assert [line.text for line in plan.lines] == ["The boat [[ rocks", "in the swell ]]", "Rain."]
+
+
+def test_a_note_may_hold_a_line_of_two_spaces():
+    plan = analyze("EXT. SEA - DAY\n\nThe boat [[a note\n  \nstill the note]] rocks.\n")
+    assert [line.text for line in plan.lines] == ["The boat rocks."]
+
+
+def test_title_page_ends_at_the_first_line_that_is_not_a_key():
+    plan = analyze("Title: The Last Lamp\nAuthor: Iris\nThe lamp is out.\nKeeper: gone.\n")
+    assert plan.title_page == {"title": "The Last Lamp", "author": "Iris"}
+    assert [line.text for line in plan.lines] == ["The lamp is out. Keeper: gone."]
+
+
+def test_a_page_of_unknown_keys_is_a_title_page_only_before_fountain():
+    screenplay = analyze("Fmt: no-auto-act-breaks\n\n> ACT ONE <\n\nThe sea.\n")
+    assert screenplay.title_page == {"fmt": "no-auto-act-breaks"}
+    assert [line.text for line in screenplay.lines] == ["The sea."]
+    prose = analyze("Note: the sea was calm.\n\nThe boat drifted home.\n")
+    assert prose.format == "prose" and prose.title_page == {}
+    assert [line.text for line in prose.lines] == [
+        "Note: the sea was calm.",
+        "The boat drifted home.",
+    ]
+
+
+def test_a_transition_followed_by_spaces_is_action():
+    plan = analyze("EXT. SEA - DAY\n\nWaves.\n\nNOT A TRANSITION TO:  \n\nSand.\n")
+    assert plan.scenes[0].transition is None
+    assert [line.text for line in plan.lines] == ["Waves.", "NOT A TRANSITION TO:", "Sand."]
+
+
+def test_indented_transition_is_a_transition():
+    plan = analyze("EXT. SEA - DAY\n\nWaves.\n\n\t\tCUT TO:\n\nEXT. SHORE - DAY\n\nSand.\n")
+    assert plan.scenes[0].transition == "CUT TO:"
