@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test lint bench serve migrate clean
+.PHONY: install demo test lint bench serve migrate backup restore clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
@@ -48,6 +48,15 @@ serve: $(VENV)/.api
 
 migrate: $(VENV)/.api
 	$(BIN)/python -m db.migrate
+
+# A consistent copy of the database and the media, with SHA-256 checksums (TO=DIR|s3://…).
+backup: $(VENV)/.api
+	$(BIN)/filmstudio admin backup $(or $(TO),var/backups/$(shell date -u +%Y%m%dT%H%M%SZ))
+
+# Bring a backup up on an empty database (a fresh machine), before the server first starts.
+restore: $(VENV)/.api
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=DIR|s3://bucket/prefix" >&2; exit 2; }
+	$(BIN)/filmstudio admin restore $(FROM)
 
 # Style and layers: a climbing import or an unformatted file fails CI.
 lint: $(VENV)/.test

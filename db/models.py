@@ -6,6 +6,7 @@ users ─┬─ credit_accounts (one row: the balance, locked on every change)
        └─ projects ─┬─ assets
                     └─ jobs ── job_events (progress, in order)
 idempotency_keys: the first answer to a creating POST, replayed for a repeated key.
+activity: sign-ins, logouts, role changes, grants, deletions: who, when, from where.
 """
 
 from __future__ import annotations
@@ -276,3 +277,42 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = _created()
+
+
+class ActivityKind(enum.StrEnum):
+    """What the activity log records. Stored as text: a new kind needs no migration."""
+
+    sign_in = "sign_in"
+    sign_in_failed = "sign_in_failed"
+    token_reuse = "token_reuse"  # a rotated refresh token was replayed: its family is revoked
+    logout = "logout"
+    role_change = "role_change"
+    account_status = "account_status"  # an admin disabled or re-enabled the account
+    credit_grant = "credit_grant"
+    project_delete = "project_delete"
+    publish = "publish"
+    password_change = "password_change"
+    password_reset = "password_reset"
+
+
+class ActivityEntry(Base):
+    """One security-relevant action: who did it, to whose account, when, from where, what.
+
+    `actor_id` is who acted (None for a failed sign-in to an unknown email); `user_id` is the
+    account it concerns (the one its owner sees in their own log). Rows outlive their users.
+    """
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        Index("ix_activity_user_created", "user_id", "created_at"),
+        Index("ix_activity_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    email: Mapped[str | None] = mapped_column(String(320))  # the account's email at the time
+    ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,6 +6,8 @@
     filmstudio voices [--language CODE]
     filmstudio voices --say TEXT VOICE [-o OUT.wav]
     filmstudio models check DIR
+    filmstudio admin backup DIR|s3://BUCKET/PREFIX
+    filmstudio admin restore DIR|s3://BUCKET/PREFIX
 
 Bad input prints one line naming the field and the limit and exits with code 2.
 """
@@ -34,6 +36,8 @@ from pipelines.errors import InputError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI Film Studio: script → film.")
 models_app = typer.Typer(no_args_is_help=True, help="Studio-tier model directories.")
 app.add_typer(models_app, name="models")
+admin_app = typer.Typer(no_args_is_help=True, help="Operating the platform: backups.")
+app.add_typer(admin_app, name="admin")
 console = Console(stderr=True)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -328,6 +332,45 @@ def models_check(directory: Annotated[Path, typer.Argument(help="local model dir
     Console().print(table)
     if not any(s.ready for s in statuses):
         raise typer.Exit(1)
+
+
+@admin_app.command("backup")
+def admin_backup(
+    target: Annotated[
+        str, typer.Argument(help="a new (or empty) directory, or s3://bucket/prefix")
+    ],
+) -> None:
+    """Back up the database and the media (the settings' DATABASE_URL and storage)."""
+    from db.backup import BackupError, backup
+    from infra.settings import Settings
+
+    try:
+        manifest = backup(Settings(), target)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    files = manifest["files"]
+    size = sum(f["size"] for f in files.values())
+    print(f"backed up the {manifest['database']['kind']} database and {len(files) - 1} media files")
+    print(f"{target}: {size} bytes, SHA-256 of each in {target.rstrip('/')}/manifest.json")
+
+
+@admin_app.command("restore")
+def admin_restore(
+    source: Annotated[str, typer.Argument(help="a backup's directory or s3://bucket/prefix")],
+) -> None:
+    """Restore a backup onto an empty database and the media storage, checksums checked first."""
+    from db.backup import BackupError, restore
+    from infra.settings import Settings
+
+    try:
+        manifest = restore(Settings(), source)
+    except BackupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(
+        f"restored the backup of {manifest['created_at']}: {len(manifest['files'])} files checked"
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

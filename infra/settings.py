@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     credits_per_second_draft: float = 1.0
     credits_per_second_studio: float = 5.0
 
+    # --- Requests: body caps per route (uploads: max_upload_bytes), a handler's time limit ---
+    max_body_bytes: int = 64 * 1024  # any JSON body not named below
+    max_script_body_bytes: int = 2 * 1024 * 1024  # /generate/*: a 200 000-character script
+    request_timeout_s: float = 30.0  # 504 past it; 0 turns it off (WebSockets, files exempt)
+
+    # --- Browsers: CORS is off unless origins are listed (env: a JSON list); HSTS on TLS only ---
+    cors_origins: list[str] = []
+    forwarded_allow_ips: list[str] = ["127.0.0.1", "::1"]  # proxies trusted for X-Forwarded-Proto
+    hsts_max_age_s: int = 63_072_000  # two years, as hstspreload.org asks
+
     # --- Uploads ---
     max_upload_bytes: int = 50 * 1024 * 1024
     max_image_pixels: int = 40_000_000

@@ -23,10 +23,13 @@ from db.models import RefreshToken, User
 class RefreshRejected(Exception):
     """The token is unknown, expired, revoked, or was already used (then `family_id` is set)."""
 
-    def __init__(self, reason: str, family_id: uuid.UUID | None = None):
+    def __init__(
+        self, reason: str, family_id: uuid.UUID | None = None, reused_by: uuid.UUID | None = None
+    ):
         super().__init__(reason)
         self.reason = reason
         self.family_id = family_id
+        self.reused_by = reused_by  # the token's user, when a spent token was replayed
 
 
 @dataclass
@@ -78,7 +81,9 @@ def rotate(session: Session, token: str, lifetime: timedelta) -> tuple[User, Iss
         raise RefreshRejected("refresh token revoked", row.family_id)
     if row.used_at is not None:
         revoke_family(session, row.family_id, now)
-        raise RefreshRejected("refresh token reused; its family is revoked", row.family_id)
+        raise RefreshRejected(
+            "refresh token reused; its family is revoked", row.family_id, row.user_id
+        )
     if row.expires_at <= now:
         raise RefreshRejected("refresh token expired")
     user = session.get(User, row.user_id)

@@ -13,14 +13,12 @@ from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from infra.settings import Settings, get_settings
-from serve_apps.api import errors
+from serve_apps.api import errors, middleware
 from serve_apps.api.deps import rate_limit
-from serve_apps.api.limits import BodySizeLimit
 from serve_apps.api.platform import Platform
 from serve_apps.api.routes import api_router, health, voices
 
 API_PREFIX = "/api/v1"
-MULTIPART_OVERHEAD = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, engines: dict[str, Any] | None = None) -> FastAPI:
@@ -41,7 +39,7 @@ def create_app(settings: Settings | None = None, engines: dict[str, Any] | None 
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    middleware.install(app, settings, API_PREFIX)
     errors.install(app)
     app.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
     app.include_router(voices.router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])

@@ -22,6 +22,7 @@ TABLES = {
     "jobs",
     "job_events",
     "idempotency_keys",
+    "activity",
 }
 
 

@@ -241,3 +241,28 @@ def test_say_refuses_bad_input_naming_the_field_and_writes_nothing(tmp_path, arg
     assert code == 2, output
     assert output.startswith(f"error: {field}") and len(output.splitlines()) == 1, output
     assert not any(tmp_path.iterdir())
+
+
+def test_admin_backup_and_restore(tmp_path, monkeypatch, sqlite_template):
+    """`filmstudio admin backup/restore` with the settings from the environment; refusals exit 2."""
+    import shutil
+
+    shutil.copyfile(sqlite_template, tmp_path / "studio.db")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'studio.db'}")
+    monkeypatch.setenv("FILMSTUDIO_MEDIA_DIR", str(tmp_path / "media"))
+    (tmp_path / "media" / "users").mkdir(parents=True)
+    (tmp_path / "media" / "users" / "a.png").write_bytes(b"png")
+    runner = CliRunner()
+    made = runner.invoke(app, ["admin", "backup", str(tmp_path / "b")])
+    assert made.exit_code == 0, made.output
+    assert "1 media files" in made.output and (tmp_path / "b" / "manifest.json").is_file()
+    again = runner.invoke(app, ["admin", "backup", str(tmp_path / "b")])
+    assert again.exit_code == 2 and "exists and is not an empty directory" in again.output
+    in_use = runner.invoke(app, ["admin", "restore", str(tmp_path / "b")])
+    assert in_use.exit_code == 2 and "already has tables" in in_use.output
+    (tmp_path / "studio.db").unlink()
+    shutil.rmtree(tmp_path / "media")
+    back = runner.invoke(app, ["admin", "restore", str(tmp_path / "b")])
+    assert back.exit_code == 0, back.output
+    assert (tmp_path / "media" / "users" / "a.png").read_bytes() == b"png"
+    assert (tmp_path / "studio.db").is_file()

@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from serve_apps.api.routes import admin, assets, auth, credits, generate, jobs, projects, users
+from serve_apps.api.routes import (
+    activity,
+    admin,
+    assets,
+    auth,
+    credits,
+    generate,
+    jobs,
+    projects,
+    users,
+)
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin):
+for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity):
     api_router.include_router(module.router)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from db import crud
-from db.models import JobStatus
+from db.models import ActivityKind, JobStatus, User
+from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import IdempotencyDep, PageDep, SessionDep, get_admin
 from serve_apps.api.routes.jobs import job_out
 from serve_apps.api.schemas.admin import UserUpdate
@@ -17,6 +19,7 @@ from serve_apps.api.schemas.credits import Grant, LedgerEntryOut
 from serve_apps.api.schemas.jobs import JobOut
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(get_admin)])
+Admin = Annotated[User, Depends(get_admin)]
 
 
 class AdminUserOut(UserOut):
@@ -43,12 +46,18 @@ def list_users(session: SessionDep, page: PageDep) -> Page[AdminUserOut]:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep) -> UserOut:
+def update_user(
+    user_id: uuid.UUID, body: UserUpdate, session: SessionDep, admin: Admin, audit: AuditDep
+) -> UserOut:
     """Change a user's role (free_user, pro_user, admin) or disable the account."""
     user = _user(session, user_id)
-    if body.role is not None:
+    if body.role is not None and body.role != user.role:
+        audit.record(
+            session, ActivityKind.role_change, user, actor=admin, old=user.role, new=body.role
+        )
         crud.users.set_role(session, user, body.role)
-    if body.is_active is not None:
+    if body.is_active is not None and body.is_active != user.is_active:
+        audit.record(session, ActivityKind.account_status, user, actor=admin, active=body.is_active)
         user.is_active = body.is_active
     session.commit()
     return UserOut.model_validate(user)
@@ -58,12 +67,17 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep) -> Us
     "/users/{user_id}/credits", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut
 )
 def grant_credits(
-    user_id: uuid.UUID, body: Grant, session: SessionDep, idempotency: IdempotencyDep
+    user_id: uuid.UUID,
+    body: Grant,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+    admin: Admin,
+    audit: AuditDep,
 ):
     """Grant credits (a negative amount corrects a grant; the balance never goes below zero)."""
     if (first := idempotency.replay(session)) is not None:
         return first
-    _user(session, user_id)
+    user = _user(session, user_id)
     reference = f"grant:{uuid.uuid4()}"
     try:
         entry = crud.credits.grant(
@@ -71,6 +85,9 @@ def grant_credits(
         )
     except crud.credits.InsufficientCredits as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"amount: {exc}") from None
+    audit.record(
+        session, ActivityKind.credit_grant, user, actor=admin, amount=body.amount, note=body.note
+    )
     return idempotency.commit(session, LedgerEntryOut.model_validate(entry))
 
 

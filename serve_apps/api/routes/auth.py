@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from db import crud
 from db.crud.tokens import RefreshRejected
-from db.models import Role, User
+from db.models import ActivityKind, Role, User
+from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import AnonymousIdempotencyDep, PlatformDep, SessionDep, unauthorized
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.auth import Login, Refresh, Register, TokenPair, UserOut
@@ -52,23 +53,29 @@ def register(
 
 
 @router.post("/login", response_model=TokenPair)
-def login(body: Login, session: SessionDep, platform: PlatformDep) -> TokenPair:
+def login(body: Login, session: SessionDep, platform: PlatformDep, audit: AuditDep) -> TokenPair:
     user = crud.users.get_by_email(session, body.email)
     valid = platform.passwords.verify(user.password_hash if user else None, body.password)
     if user is None or not valid or not user.is_active:
+        audit.record_now(session, ActivityKind.sign_in_failed, user, email=body.email)
         raise unauthorized("wrong email or password")
     platform.top_up(session, user)
     issued = crud.tokens.issue(session, user, platform.refresh_lifetime)
+    audit.record(session, ActivityKind.sign_in, user)
     session.commit()
     return _pair(platform, user, issued)
 
 
 @router.post("/refresh", response_model=TokenPair)
-def refresh(body: Refresh, session: SessionDep, platform: PlatformDep) -> TokenPair:
+def refresh(
+    body: Refresh, session: SessionDep, platform: PlatformDep, audit: AuditDep
+) -> TokenPair:
     """Trade a refresh token for a new pair. Each token works once; reuse ends the session."""
     try:
         user, issued = crud.tokens.rotate(session, body.refresh_token, platform.refresh_lifetime)
     except RefreshRejected as exc:
+        if exc.reused_by is not None:
+            audit.record(session, ActivityKind.token_reuse, session.get(User, exc.reused_by))
         session.commit()  # keep the family's revocation
         if exc.family_id is not None:
             platform.revoked.revoke(exc.family_id, platform.refresh_lifetime.total_seconds())
@@ -79,11 +86,12 @@ def refresh(body: Refresh, session: SessionDep, platform: PlatformDep) -> TokenP
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: Refresh, session: SessionDep, platform: PlatformDep) -> Response:
+def logout(body: Refresh, session: SessionDep, platform: PlatformDep, audit: AuditDep) -> Response:
     """End the session of this refresh token: its family is revoked, its access tokens too."""
     row = crud.tokens.family_of(session, body.refresh_token)
     if row is not None:
         crud.tokens.revoke_family(session, row.family_id)
+        audit.record(session, ActivityKind.logout, session.get(User, row.user_id))
         session.commit()
         platform.revoked.revoke(row.family_id, platform.refresh_lifetime.total_seconds())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

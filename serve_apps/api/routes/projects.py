@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from db import crud
-from db.models import Role
+from db.models import ActivityKind, Role, User
 from infra.storage import project_prefix
+from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import (
     CurrentUser,
     IdempotencyDep,
@@ -68,13 +69,28 @@ def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionD
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_project(project: OwnedProject, session: SessionDep, platform: PlatformDep) -> Response:
+def delete_project(
+    project: OwnedProject,
+    session: SessionDep,
+    platform: PlatformDep,
+    user: CurrentUser,
+    audit: AuditDep,
+) -> Response:
     """Delete the project with its assets, jobs and films (refused while a job is active)."""
     if crud.projects.has_active_jobs(session, project):
         raise HTTPException(
             status.HTTP_409_CONFLICT, "project has queued or running jobs; cancel them first"
         )
     prefix = project_prefix(project.owner_id, project.id)
+    owner = session.get(User, project.owner_id)
+    audit.record(
+        session,
+        ActivityKind.project_delete,
+        owner,
+        actor=user,
+        project=str(project.id),
+        name=project.name,
+    )
     crud.projects.delete(session, project)
     session.commit()
     platform.storage.delete_prefix(prefix)
