@@ -120,7 +120,10 @@ def _film_option_parameters() -> list[inspect.Parameter]:
         option = typer.Option(help=info.description)
         params.append(
             inspect.Parameter(
-                name, KEYWORD, annotation=Annotated[kind, option], default=info.default
+                name,
+                KEYWORD,
+                annotation=Annotated[kind, option],
+                default=info.get_default(call_default_factory=True),
             )
         )
     return params
