@@ -40,12 +40,39 @@ def stills(
     else drawn cards. With `draw=False` a card comes as the call that draws it, for a Ray task
     to make."""
     if user_images:
-        return [user_images[i % len(user_images)] for i in range(len(plan.shots))]
+        return [user_images[i] for i in deal_by_scene(plan, len(user_images))]
     prompts = [shot.prompt or shot.description for shot in plan.shots]
     generated = engines.pictures(prompts, size, seed)
     if generated:
         return generated
     return _cards(plan, size, seed, draw)
+
+
+def deal_by_scene(plan: Plan, images: int) -> list[int]:
+    """Which of `images` pictures each shot shows, so every scene keeps its own pictures: with
+    one per scene, picture i is scene i's; with more, each scene gets its run of consecutive
+    pictures spread over its shots; with fewer, neighbouring scenes share one, never changing
+    picture mid-scene."""
+    shots = [len(scene.shots) for scene in plan.scenes]
+    scenes = len(shots)
+    out: list[int] = []
+    if images <= scenes:
+        for s, count in enumerate(shots):
+            out += [s * images // scenes] * count
+        return out
+    # Each scene's run: an even share of the pictures, at most one per shot (any left over go
+    # to the scenes with shots still to fill, in order).
+    runs = [min(count, images // scenes + (s < images % scenes)) for s, count in enumerate(shots)]
+    spare = images - sum(runs)
+    for s, count in enumerate(shots):
+        extra = min(spare, count - runs[s])
+        runs[s] += extra
+        spare -= extra
+    first = 0
+    for count, run in zip(shots, runs):
+        out += [first + j * run // count for j in range(count)]
+        first += run
+    return out
 
 
 def prepare(
