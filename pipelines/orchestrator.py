@@ -24,7 +24,7 @@ import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +80,8 @@ class FilmResult:
     thumbnail: Path
     duration: float
     plan: Plan
+    # (start s, scene heading) of each scene, in order: the film's chapters
+    chapters: list[tuple[float, str]] = field(default_factory=list)
 
 
 def render_film(
@@ -186,7 +188,20 @@ def render_film(
             _part(path).unlink(missing_ok=True)
         raise
     report("mux", 1, f"wrote {outputs['video']}")
-    return FilmResult(**outputs, duration=request.duration, plan=plan)
+    return FilmResult(
+        **outputs, duration=request.duration, plan=plan, chapters=_chapters(plan, film_timeline)
+    )
+
+
+def _chapters(plan: Plan, film_timeline) -> list[tuple[float, str]]:
+    """Where each scene starts, with its heading (or its number) as the title."""
+    starts: dict[int, float] = {}
+    for shot in film_timeline.shots:
+        starts.setdefault(shot.scene_index, shot.start)
+    return [
+        (start, plan.scenes[index].heading or f"Scene {index + 1}")
+        for index, start in sorted(starts.items())
+    ]
 
 
 @dataclass

@@ -22,6 +22,9 @@ TABLES = {
     "jobs",
     "job_events",
     "idempotency_keys",
+    "youtube_channels",
+    "publications",
+    "youtube_quota",
 }
 
 

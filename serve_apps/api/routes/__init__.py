@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from serve_apps.api.routes import admin, assets, auth, credits, generate, jobs, projects, users
+from serve_apps.api.routes import (
+    admin,
+    assets,
+    auth,
+    credits,
+    generate,
+    jobs,
+    projects,
+    users,
+    youtube,
+)
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin):
+for module in (auth, users, projects, assets, generate, jobs, credits, admin, youtube):
     api_router.include_router(module.router)
+api_router.include_router(youtube.renders)
