@@ -5,6 +5,8 @@ users ─┬─ credit_accounts (one row: the balance, locked on every change)
        ├─ refresh_tokens  (rotated; a family is revoked as one)
        └─ projects ─┬─ assets
                     └─ jobs ── job_events (progress, in order)
+youtube_channels (per user: encrypted tokens) ── publications (one per publish job)
+youtube_quota: units and uploads spent per Google project and quota day.
 idempotency_keys: the first answer to a creating POST, replayed for a repeated key.
 activity: sign-ins, logouts, role changes, grants, deletions: who, when, from where.
 """
@@ -49,6 +51,7 @@ class JobKind(enum.StrEnum):
     script = "script"
     storyboard = "storyboard"
     video = "video"
+    publish = "publish"
 
 
 class JobStatus(enum.StrEnum):
@@ -316,3 +319,69 @@ class ActivityEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChannelStatus(enum.StrEnum):
+    connected = "connected"
+    needs_reconnect = "needs_reconnect"  # Google refused the refresh token: connect again
+
+
+class YouTubeChannel(Base):
+    """A YouTube channel a user connected; `tokens` is the encrypted token bundle, never shown."""
+
+    __tablename__ = "youtube_channels"
+    __table_args__ = (UniqueConstraint("owner_id", "channel_id"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(64))  # YouTube's id ("UC…")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    tokens: Mapped[str] = mapped_column(Text)
+    status: Mapped[ChannelStatus] = mapped_column(
+        Enum(
+            ChannelStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=ChannelStatus.connected,
+    )
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class Publication(Base):
+    """A publish job's progress at YouTube: kept after every step so a retry resumes."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[uuid.UUID] = _id()
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), unique=True
+    )
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    render_job_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("youtube_channels.id", ondelete="SET NULL"), index=True
+    )
+    video_id: Mapped[str | None] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(String(200))
+    playlist_id: Mapped[str | None] = mapped_column(String(64))
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    upload_session_uri: Mapped[str | None] = mapped_column(Text)
+    bytes_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class YouTubeQuota(Base):
+    """What one Google project spent on one quota day (Pacific): units, and uploads apart."""
+
+    __tablename__ = "youtube_quota"
+
+    project: Mapped[str] = mapped_column(String(200), primary_key=True)  # the OAuth client id
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, Pacific
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    uploads: Mapped[int] = mapped_column(Integer, default=0)

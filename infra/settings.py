@@ -95,6 +95,31 @@ class Settings(BaseSettings):
     job_scan_s: float = 5.0  # how often the supervisor looks for orphaned jobs
     job_max_running: int = 1  # renders at once (each fans frames out over Ray Data)
 
+    # --- Publishing to YouTube: one OAuth client for the install (unset: publishing is off) ---
+    youtube_client_id: str | None = None
+    youtube_client_secret: str | None = None
+    youtube_redirect_url: str = "http://127.0.0.1:8000/api/v1/youtube/callback"
+    youtube_key_path: Path | None = (
+        None  # token envelope keys, newest first (default var/keys/youtube.keys)
+    )
+    # Google's endpoints; tests point them at a fake on loopback.
+    youtube_api_root: str = "https://youtube.googleapis.com/"
+    youtube_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    youtube_token_url: str = "https://oauth2.googleapis.com/token"
+    youtube_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    youtube_device_url: str = "https://oauth2.googleapis.com/device/code"
+    # The Google project's daily quota (reset at midnight Pacific): units, and videos.insert calls.
+    youtube_daily_units: int = 10_000
+    youtube_daily_uploads: int = 100
+    youtube_chunk_bytes: int = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
+    youtube_retry_max: int = 8  # tries per chunk on 5xx and dropped connections
+    youtube_retry_base_s: float = 1.0  # backoff: base * 2**n, with full jitter
+    credits_publish: int = 0
+
+    @property
+    def youtube_configured(self) -> bool:
+        return bool(self.youtube_client_id and self.youtube_client_secret)
+
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:
         """Fill the embedded defaults with absolute paths, so Ray workers see the same files."""
@@ -104,6 +129,7 @@ class Settings(BaseSettings):
         self.media_dir = (self.media_dir or var / "media").resolve()
         self.keys_dir = (self.keys_dir or var / "keys").resolve()
         self.work_dir = (self.work_dir or var / "work").resolve()
+        self.youtube_key_path = (self.youtube_key_path or self.keys_dir / "youtube.keys").resolve()
         return self
 
 

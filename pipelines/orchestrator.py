@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -62,6 +62,8 @@ class FilmResult:
     thumbnail: Path
     duration: float
     plan: Plan
+    # (start s, scene heading) of each scene, in order: the film's chapters
+    chapters: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -128,7 +130,8 @@ def render_film(
         with stages.stage("mux", "subtitles and thumbnail") as report:
             write_sidecars(workspace, cues, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
-    return FilmResult(**workspace.outputs, duration=request.duration, plan=plan)
+    chapters = chapters_of(plan, film_timeline)
+    return FilmResult(**workspace.outputs, duration=request.duration, plan=plan, chapters=chapters)
 
 
 @dataclass
@@ -245,6 +248,17 @@ def write_sidecars(workspace: Workspace, cues, thumb: Future) -> None:
     subtitles.write_srt(cues, workspace.part("srt"))
     subtitles.write_vtt(cues, workspace.part("vtt"))
     thumbnail.save(thumb.result(), workspace.part("thumbnail"))
+
+
+def chapters_of(plan: Plan, film_timeline) -> list[tuple[float, str]]:
+    """Where each scene starts, with its heading (or its number) as the title."""
+    starts: dict[int, float] = {}
+    for shot in film_timeline.shots:
+        starts.setdefault(shot.scene_index, shot.start)
+    return [
+        (start, plan.scenes[index].heading or f"Scene {index + 1}")
+        for index, start in sorted(starts.items())
+    ]
 
 
 def in_background(work: Callable, *args) -> Future:

@@ -1,5 +1,0 @@
-"""Reads and writes of the platform's tables, one module per area. Callers own the transaction."""
-
-from db.crud import activity, assets, credits, idempotency, jobs, projects, tokens, users
-
-__all__ = ["activity", "assets", "credits", "idempotency", "jobs", "projects", "tokens", "users"]

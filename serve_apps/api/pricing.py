@@ -13,6 +13,8 @@ def price(settings: Settings, kind: JobKind, *, tier: str = "draft", duration: f
         return settings.credits_script
     if kind == JobKind.storyboard:
         return settings.credits_storyboard
+    if kind == JobKind.publish:
+        return settings.credits_publish
     per_second = (
         settings.credits_per_second_studio
         if tier == "studio"

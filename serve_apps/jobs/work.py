@@ -3,6 +3,7 @@
 * script     — the plan of a script (scenes, shots, lines, characters, mood).
 * storyboard — the plan and one still per shot, kept under generated/{job}/storyboard/.
 * video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/.
+* publish    — a finished film to a YouTube channel (serve_apps/jobs/publish.py).
 
 A film's stage outputs (the orchestrator's work dir) are copied to storage under
 generated/{job}/work/ each time a stage finishes, and copied back before a retried attempt,
@@ -186,11 +187,23 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
         "vtt": ctx.upload(film.vtt, ctx.key("final", final, "film.vtt")),
         "thumbnail": ctx.upload(film.thumbnail, ctx.key("final", final, "thumbnail.jpg")),
     }
-    return {"outputs": outputs, "duration": film.duration, "plan": asdict(film.plan)}
+    return {
+        "outputs": outputs,
+        "duration": film.duration,
+        "plan": asdict(film.plan),
+        "chapters": [{"start": start, "title": title} for start, title in film.chapters],
+    }
+
+
+def run_publish(ctx: JobContext) -> dict[str, Any]:
+    from serve_apps.jobs.publish import publish  # the Google client loads only for publishing
+
+    return publish(ctx)
 
 
 WORK: dict[JobKind, Callable[[JobContext], dict[str, Any]]] = {
     JobKind.script: run_script,
     JobKind.storyboard: run_storyboard,
     JobKind.video: run_video,
+    JobKind.publish: run_publish,
 }

@@ -23,6 +23,9 @@ TABLES = {
     "job_events",
     "idempotency_keys",
     "activity",
+    "youtube_channels",
+    "publications",
+    "youtube_quota",
 }
 
 

@@ -41,6 +41,10 @@ def test_sidecars_sit_beside_the_film(film):
     assert thumb.format == "JPEG" and thumb.size == (1280, 720)
 
 
+def test_chapters_are_the_scenes_with_their_start(film):
+    assert film.chapters == [(0.0, "INT. KITCHEN - NIGHT")]
+
+
 def test_each_cue_starts_with_its_spoken_line(film):
     """Cue starts within 100 ms of the speech: checked against the audio itself (music is off,
     so speech onsets are where the silence ends)."""

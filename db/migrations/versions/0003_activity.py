@@ -13,7 +13,7 @@ from alembic import op
 import db.base
 
 revision: str = "0003_activity"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_youtube"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,8 +12,10 @@ from serve_apps.api.routes import (
     jobs,
     projects,
     users,
+    youtube,
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity):
+for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity, youtube):
     api_router.include_router(module.router)
+api_router.include_router(youtube.renders)
