@@ -200,9 +200,12 @@ def _identity(proc: psutil.Process) -> dict | None:
 
 
 def _same_process(identity: dict) -> psutil.Process | None:
-    """The process recorded as `identity`, if that pid still runs it (same start time)."""
+    """The process recorded as `identity`, if that pid still runs it (same start time); never
+    this process (the watcher is recorded among the server's children)."""
     try:
         proc = psutil.Process(int(identity["pid"]))
+        if proc.pid == os.getpid():
+            return None
         if abs(proc.create_time() - float(identity["started"])) < 0.01:
             return proc
     except (KeyError, TypeError, ValueError, psutil.Error):
