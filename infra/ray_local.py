@@ -39,7 +39,19 @@ def start(num_cpus: int | None = None, num_gpus: int | None = None) -> bool:
         log_to_driver=True,
         configure_logging=True,
     )
+    _reclaim_signals()
     return True
+
+
+def _reclaim_signals() -> None:
+    """Give SIGINT and SIGTERM back to the Python handlers (ray_session's): ray.init installs
+    Ray's own SIGTERM handler, which prints a stack and exits without running any cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if callable(handler):
+            signal.signal(sig, handler)
 
 
 @contextmanager
