@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from db import crud
 from db.models import Project, Role, User
-from serve_apps.api.idempotency import HEADER, Idempotency, fingerprint
+from serve_apps.api.idempotency import HEADER, WAIT_S, Idempotency, fingerprint
 from serve_apps.api.platform import Platform
 from serve_apps.api.security import InvalidToken
 
@@ -133,7 +133,14 @@ IdempotencyKeyHeader = Annotated[
         alias=HEADER,
         min_length=1,
         max_length=255,
-        description="Repeat a POST with the same key to get the first answer instead of a second creation",
+        description=(
+            "Repeat a POST with the same key to get the first answer instead of a second "
+            "creation. While the first request with a key is in flight, a repeat waits for its "
+            f"answer (up to {WAIT_S:g} s, then 409 with Retry-After); after it, a repeat gets "
+            "the stored answer with `Idempotent-Replayed: true`. Error answers are not kept "
+            "(nothing was made), so a repeat of a refused request runs again. A key reused "
+            "with another path or body is refused with 422."
+        ),
     ),
 ]
 
@@ -144,20 +151,36 @@ async def _fingerprint(request: Request) -> str:
     return fingerprint(request.method, request.url.path, body)
 
 
+async def _released(idempotency: Idempotency, session: Session) -> AsyncIterator[Idempotency]:
+    """The request's key; a claim the route left unanswered (it failed) is dropped after it."""
+    try:
+        yield idempotency
+    finally:
+        if idempotency.holds_claim:
+            await run_in_threadpool(idempotency.release, session)
+
+
 async def get_idempotency(
-    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
-) -> Idempotency:
-    return Idempotency(key, f"user:{user.id}", await _fingerprint(request))
+    request: Request, session: SessionDep, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> AsyncIterator[Idempotency]:
+    idempotency = Idempotency(key, f"user:{user.id}", await _fingerprint(request))
+    async for claimed in _released(idempotency, session):
+        yield claimed
 
 
 async def get_anonymous_idempotency(
-    request: Request, key: IdempotencyKeyHeader = None
-) -> Idempotency:
-    return Idempotency(key, "anonymous", await _fingerprint(request))
+    request: Request, session: SessionDep, key: IdempotencyKeyHeader = None
+) -> AsyncIterator[Idempotency]:
+    idempotency = Idempotency(key, "anonymous", await _fingerprint(request))
+    async for claimed in _released(idempotency, session):
+        yield claimed
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
-AnonymousIdempotencyDep = Annotated[Idempotency, Depends(get_anonymous_idempotency)]
+# Function scope: a failed request's claim is dropped before its error answer is sent.
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency, scope="function")]
+AnonymousIdempotencyDep = Annotated[
+    Idempotency, Depends(get_anonymous_idempotency, scope="function")
+]
 
 
 def client_ip(connection: HTTPConnection) -> str:

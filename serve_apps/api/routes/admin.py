@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from db import crud
 from db.models import JobStatus
 from serve_apps.api.deps import IdempotencyDep, PageDep, SessionDep, get_admin
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.routes.jobs import job_out
 from serve_apps.api.schemas.admin import UserUpdate
 from serve_apps.api.schemas.auth import UserOut
@@ -55,13 +56,16 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep) -> Us
 
 
 @router.post(
-    "/users/{user_id}/credits", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut
+    "/users/{user_id}/credits",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LedgerEntryOut,
+    responses=IDEMPOTENT,
 )
 def grant_credits(
     user_id: uuid.UUID, body: Grant, session: SessionDep, idempotency: IdempotencyDep
 ):
     """Grant credits (a negative amount corrects a grant; the balance never goes below zero)."""
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     _user(session, user_id)
     reference = f"grant:{uuid.uuid4()}"
