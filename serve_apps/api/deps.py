@@ -113,6 +113,11 @@ def get_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 OwnedProject = Annotated[Project, Depends(get_project)]
 
 
+# Integers the databases take: both store 64-bit signed integers, and no listing is longer.
+MAX_OFFSET = 2**31 - 1
+MAX_PAGE = 100
+
+
 @dataclass(frozen=True)
 class PageParams:
     offset: int
@@ -120,7 +125,8 @@ class PageParams:
 
 
 def get_page(
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="how many items to return")] = 20,
 ) -> PageParams:
     return PageParams(offset, limit)
 
