@@ -157,29 +157,30 @@ async def _fingerprint(request: Request) -> str:
     return fingerprint(request.method, request.url.path, body)
 
 
-async def _released(idempotency: Idempotency, session: Session) -> AsyncIterator[Idempotency]:
-    """The request's key; a claim the route left unanswered (it failed) is dropped after it."""
-    try:
-        yield idempotency
-    finally:
-        if idempotency.holds_claim:
-            await run_in_threadpool(idempotency.release, session)
+async def _drop_unanswered(idempotency: Idempotency, session: Session) -> None:
+    """A claim the route left unanswered (it failed) is dropped, so a repeat may run."""
+    if idempotency.holds_claim:
+        await run_in_threadpool(idempotency.release, session)
 
 
 async def get_idempotency(
     request: Request, session: SessionDep, user: CurrentUser, key: IdempotencyKeyHeader = None
 ) -> AsyncIterator[Idempotency]:
     idempotency = Idempotency(key, f"user:{user.id}", await _fingerprint(request))
-    async for claimed in _released(idempotency, session):
-        yield claimed
+    try:
+        yield idempotency
+    finally:
+        await _drop_unanswered(idempotency, session)
 
 
 async def get_anonymous_idempotency(
     request: Request, session: SessionDep, key: IdempotencyKeyHeader = None
 ) -> AsyncIterator[Idempotency]:
     idempotency = Idempotency(key, "anonymous", await _fingerprint(request))
-    async for claimed in _released(idempotency, session):
-        yield claimed
+    try:
+        yield idempotency
+    finally:
+        await _drop_unanswered(idempotency, session)
 
 
 # Function scope: a failed request's claim is dropped before its error answer is sent.
