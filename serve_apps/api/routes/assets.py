@@ -61,6 +61,11 @@ def _inspect(platform: Platform, path: Path) -> media.MediaInfo:
     )
 
 
+def _raw_key(project: Project, asset_id: uuid.UUID, filename: str) -> str:
+    """Where an uploaded file is stored: under its project, as its asset id and name."""
+    return object_key(project.owner_id, project.id, "raw", str(asset_id), filename)
+
+
 def _found(session, project: Project, asset_id: uuid.UUID) -> Asset:
     asset = crud.assets.get_in(session, project, asset_id)
     if asset is None:
@@ -103,13 +108,7 @@ def upload_asset(
         size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
         info = _inspect(platform, path)
         asset_id = uuid.uuid4()
-        key = object_key(
-            project.owner_id,
-            project.id,
-            "raw",
-            str(asset_id),
-            safe_name(file.filename, info.extension),
-        )
+        key = _raw_key(project, asset_id, safe_name(file.filename, info.extension))
         platform.storage.put_file(key, path, info.content_type)
     asset = crud.assets.create(
         session,
@@ -151,13 +150,7 @@ def request_upload(
             f"{body.size_bytes} bytes; the limit is {platform.settings.max_upload_bytes}",
         )
     asset_id = uuid.uuid4()
-    key = object_key(
-        project.owner_id,
-        project.id,
-        "raw",
-        str(asset_id),
-        safe_name(body.filename, Path(body.filename).suffix.lower()),
-    )
+    key = _raw_key(project, asset_id, safe_name(body.filename, Path(body.filename).suffix.lower()))
     ticket = platform.storage.presigned_put(key, body.content_type)
     if ticket is None:
         raise HTTPException(
