@@ -7,7 +7,7 @@ users ─┬─ credit_accounts (one row: the balance, locked on every change)
                     └─ jobs ── job_events (progress, in order)
 youtube_channels (per user: encrypted tokens) ── publications (one per publish job)
 youtube_quota: units and uploads spent per Google project and quota day.
-idempotency_keys: the first answer to a creating POST, replayed for a repeated key.
+idempotency_keys: a creating POST's key, claimed while it works, then its first answer.
 activity: sign-ins, logouts, role changes, grants, deletions: who, when, from where.
 """
 
@@ -268,7 +268,12 @@ class JobEvent(Base):
 
 
 class IdempotencyKey(Base):
-    """The first answer to a creating POST with an Idempotency-Key, stored with what it created."""
+    """A creating POST's Idempotency-Key: claimed before the work, then its first answer.
+
+    A row with no status_code is a claim: the request holding `claim` is doing the work. Its
+    answer is stored in the same transaction as what it created; a claim whose request failed
+    is deleted (nothing was made), and one left by a dead process expires (serve_apps/api).
+    """
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (UniqueConstraint("scope", "key"),)
@@ -277,8 +282,10 @@ class IdempotencyKey(Base):
     scope: Mapped[str] = mapped_column(String(80))  # "user:<id>", or "anonymous" before login
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[Any] = mapped_column(JSON)
+    claim: Mapped[str | None] = mapped_column(String(32))  # the working request's token
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the work runs
+    body: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = _created()
 
 

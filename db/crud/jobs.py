@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.crud import credits
+from db.crud import credits, users
 from db.models import Job, JobEvent, JobKind, JobStatus, Project, User
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -60,10 +60,7 @@ def create(
 
 def get_for(session: Session, user: User, job_id: uuid.UUID) -> Job | None:
     """The job if `user` may see it (its owner, or an admin); None otherwise."""
-    job = session.get(Job, job_id)
-    if job is None or (job.owner_id != user.id and user.role != "admin"):
-        return None
-    return job
+    return users.visible_to(session, user, Job, job_id)
 
 
 def lock(session: Session, job_id: uuid.UUID) -> Job | None:

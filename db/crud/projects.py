@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.crud import users
 from db.models import Job, JobStatus, Project, User
 
 
@@ -20,10 +21,7 @@ def create(session: Session, *, owner: User, name: str, description: str = "") -
 
 def get_for(session: Session, user: User, project_id: uuid.UUID) -> Project | None:
     """The project if `user` may see it (its owner, or an admin); None otherwise."""
-    project = session.get(Project, project_id)
-    if project is None or (project.owner_id != user.id and user.role != "admin"):
-        return None
-    return project
+    return users.visible_to(session, user, Project, project_id)
 
 
 def list_page(

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import CreditAccount, Role, User
+
+
+class Owned(Protocol):
+    owner_id: uuid.UUID
+
+
+T = TypeVar("T", bound=Owned)
+
+
+def visible_to(session: Session, user: User, model: type[T], row_id: uuid.UUID) -> T | None:
+    """The row if `user` may see it (its owner, or an admin); None otherwise."""
+    row = session.get(model, row_id)
+    if row is None or (row.owner_id != user.id and user.role != Role.admin):
+        return None
+    return row
 
 
 def get(session: Session, user_id: uuid.UUID) -> User | None:

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 
 from db import crud
 from db.models import Project, Role, User
-from serve_apps.api.idempotency import HEADER, Idempotency, fingerprint
+from serve_apps.api.idempotency import HEADER, WAIT_S, Idempotency, fingerprint
 from serve_apps.api.platform import Platform
 from serve_apps.api.security import InvalidToken
 
@@ -113,6 +113,11 @@ def get_project(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -
 OwnedProject = Annotated[Project, Depends(get_project)]
 
 
+# Integers the databases take: both store 64-bit signed integers, and no listing is longer.
+MAX_OFFSET = 2**31 - 1
+MAX_PAGE = 100
+
+
 @dataclass(frozen=True)
 class PageParams:
     offset: int
@@ -120,7 +125,8 @@ class PageParams:
 
 
 def get_page(
-    offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=100)] = 20
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="how many items to return")] = 20,
 ) -> PageParams:
     return PageParams(offset, limit)
 
@@ -133,7 +139,14 @@ IdempotencyKeyHeader = Annotated[
         alias=HEADER,
         min_length=1,
         max_length=255,
-        description="Repeat a POST with the same key to get the first answer instead of a second creation",
+        description=(
+            "Repeat a POST with the same key to get the first answer instead of a second "
+            "creation. While the first request with a key is in flight, a repeat waits for its "
+            f"answer (up to {WAIT_S:g} s, then 409 with Retry-After); after it, a repeat gets "
+            "the stored answer with `Idempotent-Replayed: true`. Error answers are not kept "
+            "(nothing was made), so a repeat of a refused request runs again. A key reused "
+            "with another path or body is refused with 422."
+        ),
     ),
 ]
 
@@ -144,20 +157,37 @@ async def _fingerprint(request: Request) -> str:
     return fingerprint(request.method, request.url.path, body)
 
 
+async def _drop_unanswered(idempotency: Idempotency, session: Session) -> None:
+    """A claim the route left unanswered (it failed) is dropped, so a repeat may run."""
+    if idempotency.holds_claim:
+        await run_in_threadpool(idempotency.release, session)
+
+
 async def get_idempotency(
-    request: Request, user: CurrentUser, key: IdempotencyKeyHeader = None
-) -> Idempotency:
-    return Idempotency(key, f"user:{user.id}", await _fingerprint(request))
+    request: Request, session: SessionDep, user: CurrentUser, key: IdempotencyKeyHeader = None
+) -> AsyncIterator[Idempotency]:
+    idempotency = Idempotency(key, f"user:{user.id}", await _fingerprint(request))
+    try:
+        yield idempotency
+    finally:
+        await _drop_unanswered(idempotency, session)
 
 
 async def get_anonymous_idempotency(
-    request: Request, key: IdempotencyKeyHeader = None
-) -> Idempotency:
-    return Idempotency(key, "anonymous", await _fingerprint(request))
+    request: Request, session: SessionDep, key: IdempotencyKeyHeader = None
+) -> AsyncIterator[Idempotency]:
+    idempotency = Idempotency(key, "anonymous", await _fingerprint(request))
+    try:
+        yield idempotency
+    finally:
+        await _drop_unanswered(idempotency, session)
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
-AnonymousIdempotencyDep = Annotated[Idempotency, Depends(get_anonymous_idempotency)]
+# Function scope: a failed request's claim is dropped before its error answer is sent.
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency, scope="function")]
+AnonymousIdempotencyDep = Annotated[
+    Idempotency, Depends(get_anonymous_idempotency, scope="function")
+]
 
 
 def client_ip(connection: HTTPConnection) -> str:

@@ -15,7 +15,7 @@ from alembic import op
 import db.base
 
 revision: str = "0002_youtube"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,7 @@ from db import crud
 from db.models import ActivityKind, JobStatus, User
 from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import IdempotencyDep, PageDep, SessionDep, get_admin
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.routes.jobs import job_out
 from serve_apps.api.schemas.admin import UserUpdate
 from serve_apps.api.schemas.auth import UserOut
@@ -64,7 +65,10 @@ def update_user(
 
 
 @router.post(
-    "/users/{user_id}/credits", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut
+    "/users/{user_id}/credits",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LedgerEntryOut,
+    responses=IDEMPOTENT,
 )
 def grant_credits(
     user_id: uuid.UUID,
@@ -75,7 +79,7 @@ def grant_credits(
     audit: AuditDep,
 ):
     """Grant credits (a negative amount corrects a grant; the balance never goes below zero)."""
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     user = _user(session, user_id)
     reference = f"grant:{uuid.uuid4()}"

@@ -21,6 +21,7 @@ from pipelines.errors import InputError
 from serve_apps.api import media
 from serve_apps.api.deps import IdempotencyDep, OwnedProject, PageDep, PlatformDep, SessionDep
 from serve_apps.api.downloads import stream_or_redirect
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.assets import AssetOut, UploadRequest, UploadTicket
 from serve_apps.api.schemas.common import Page
@@ -60,6 +61,11 @@ def _inspect(platform: Platform, path: Path) -> media.MediaInfo:
     )
 
 
+def _raw_key(project: Project, asset_id: uuid.UUID, filename: str) -> str:
+    """Where an uploaded file is stored: under its project, as its asset id and name."""
+    return object_key(project.owner_id, project.id, "raw", str(asset_id), filename)
+
+
 def _found(session, project: Project, asset_id: uuid.UUID) -> Asset:
     asset = crud.assets.get_in(session, project, asset_id)
     if asset is None:
@@ -86,7 +92,7 @@ def list_assets(project: OwnedProject, session: SessionDep, page: PageDep) -> Pa
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetOut)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetOut, responses=IDEMPOTENT)
 def upload_asset(
     project: OwnedProject,
     session: SessionDep,
@@ -94,7 +100,7 @@ def upload_asset(
     idempotency: IdempotencyDep,
     file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
 ):
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     session.commit()  # end the read part: no database lock is held while the file is checked
     with tempfile.TemporaryDirectory() as scratch:
@@ -102,13 +108,7 @@ def upload_asset(
         size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
         info = _inspect(platform, path)
         asset_id = uuid.uuid4()
-        key = object_key(
-            project.owner_id,
-            project.id,
-            "raw",
-            str(asset_id),
-            safe_name(file.filename, info.extension),
-        )
+        key = _raw_key(project, asset_id, safe_name(file.filename, info.extension))
         platform.storage.put_file(key, path, info.content_type)
     asset = crud.assets.create(
         session,
@@ -123,12 +123,17 @@ def upload_asset(
     except Exception:
         platform.storage.delete(key)
         raise
-    if idempotency.replayed:  # a concurrent twin stored the same upload first
+    if idempotency.replayed:  # the claim expired and a repeat answered first
         platform.storage.delete(key)
     return response
 
 
-@router.post("/uploads", status_code=status.HTTP_201_CREATED, response_model=UploadTicket)
+@router.post(
+    "/uploads",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadTicket,
+    responses=IDEMPOTENT,
+)
 def request_upload(
     body: UploadRequest,
     project: OwnedProject,
@@ -137,7 +142,7 @@ def request_upload(
     idempotency: IdempotencyDep,
 ):
     """Step 1 of a direct upload to S3: a presigned PUT URL for a new, pending asset."""
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     if body.size_bytes > platform.settings.max_upload_bytes:
         raise InputError(
@@ -145,13 +150,7 @@ def request_upload(
             f"{body.size_bytes} bytes; the limit is {platform.settings.max_upload_bytes}",
         )
     asset_id = uuid.uuid4()
-    key = object_key(
-        project.owner_id,
-        project.id,
-        "raw",
-        str(asset_id),
-        safe_name(body.filename, Path(body.filename).suffix.lower()),
-    )
+    key = _raw_key(project, asset_id, safe_name(body.filename, Path(body.filename).suffix.lower()))
     ticket = platform.storage.presigned_put(key, body.content_type)
     if ticket is None:
         raise HTTPException(

@@ -10,6 +10,7 @@ from db.crud.tokens import RefreshRejected
 from db.models import ActivityKind, Role, User
 from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import AnonymousIdempotencyDep, PlatformDep, SessionDep, unauthorized
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.auth import Login, Refresh, Register, TokenPair, UserOut
 
@@ -24,14 +25,19 @@ def _pair(platform: Platform, user: User, issued: crud.tokens.Issued) -> TokenPa
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=IDEMPOTENT,
+)
 def register(
     body: Register, session: SessionDep, platform: PlatformDep, idempotency: AnonymousIdempotencyDep
 ):
     password_hash = platform.passwords.hash(
         body.password
     )  # slow on purpose: before any database lock
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     if crud.users.get_by_email(session, body.email) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, "email: an account with this email exists")

@@ -21,6 +21,7 @@ from db.crud.credits import InsufficientCredits
 from db.models import AssetKind, JobKind, Project, User
 from pipelines.errors import InputError
 from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.idempotency import Idempotency
 from serve_apps.api.platform import Platform
 from serve_apps.api.pricing import price
@@ -32,7 +33,8 @@ router = APIRouter(prefix="/generate", tags=["generate"])
 ACCEPTED = {
     status.HTTP_402_PAYMENT_REQUIRED: {
         "description": "not enough credits (the balance is in the body)"
-    }
+    },
+    **IDEMPOTENT,
 }
 
 
@@ -138,7 +140,7 @@ def generate_script(
     idempotency: IdempotencyDep,
 ):
     """Analyse a script: scenes, shots, spoken lines, characters and mood (the job's result)."""
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     project = _own_project(session, user, body.project_id)
     if not body.script.strip():
@@ -180,7 +182,7 @@ def generate_video(
 
 def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempotency):
     """A storyboard or video job: the first answer for a repeated key, else checked and queued."""
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     project = _own_project(session, user, body.project_id)
     params = _film_params(session, platform, user, project, body)

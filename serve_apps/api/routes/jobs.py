@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import PurePosixPath
+from typing import Annotated
 
 from fastapi import (
     APIRouter,
     HTTPException,
+    Path,
     Query,
     Response,
     WebSocket,
@@ -37,6 +39,10 @@ from serve_apps.api.schemas.common import Page
 from serve_apps.api.schemas.jobs import JobOut, JobStatusOut
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+MAX_OUTPUT_NAME = 64  # output names are short: film, srt, vtt, thumbnail, shot-NNN
+MAX_TOKEN = 4096  # an access token is far shorter
+MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit
 
 
 def _job(session: Session, user: User, job_id: uuid.UUID) -> Job:
@@ -113,7 +119,11 @@ def cancel_job(
     },
 )
 def download_output(
-    job_id: uuid.UUID, name: str, session: SessionDep, user: CurrentUser, platform: PlatformDep
+    job_id: uuid.UUID,
+    name: Annotated[str, Path(min_length=1, max_length=MAX_OUTPUT_NAME)],
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
 ):
     """A finished job's file: film, srt, vtt, thumbnail (video) or shot-NNN (storyboard)."""
     job = _job(session, user, job_id)
@@ -159,7 +169,10 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 @router.websocket("/{job_id}/events")
 async def job_events(
-    websocket: WebSocket, job_id: uuid.UUID, token: str | None = None, after: int = 0
+    websocket: WebSocket,
+    job_id: uuid.UUID,
+    token: Annotated[str | None, Query(max_length=MAX_TOKEN)] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID)] = 0,
 ) -> None:
     """Every progress event of the job as JSON, from cursor `after`, until it finishes.
 

@@ -16,6 +16,7 @@ from serve_apps.api.deps import (
     PlatformDep,
     SessionDep,
 )
+from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.schemas.common import Page
 from serve_apps.api.schemas.projects import ProjectCreate, ProjectOut, ProjectUpdate
 
@@ -44,11 +45,13 @@ def list_projects(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectOut)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=ProjectOut, responses=IDEMPOTENT
+)
 def create_project(
     body: ProjectCreate, session: SessionDep, user: CurrentUser, idempotency: IdempotencyDep
 ):
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     project = crud.projects.create(
         session, owner=user, name=body.name, description=body.description

@@ -27,7 +27,7 @@ class AssetOut(Out):
 class UploadRequest(BaseModel):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field("application/octet-stream", max_length=100)
-    size_bytes: int = Field(gt=0)
+    size_bytes: int = Field(gt=0, le=2**63 - 1)  # the limit itself is a setting
 
 
 class UploadTicket(BaseModel):
