@@ -62,13 +62,15 @@ test('a new user renders a film, watches it, downloads it and sees the charge', 
   await expect(page.getByTestId('asset')).toHaveCount(3);
   await noSeriousViolations(page);
 
-  await page.getByLabel('Duration (seconds)').fill('3');
+  await page.getByLabel('Duration (seconds)').fill('8');
   await page.getByLabel('Music').selectOption('none');
   await page.getByRole('button', { name: 'Render film' }).click();
   await expect(page).toHaveURL(/\/render\/\?job=/);
   await expect(page.getByTestId('job-status')).toHaveText(/Rendering|Queued|Finished/);
   await noSeriousViolations(page);
-  await expect(page.getByTestId('job-status')).toHaveText('Finished', { timeout: 150_000 });
+  await expect(page.getByTestId('job-status')).toHaveText(/Finished|Failed|Cancelled/, { timeout: 150_000 });
+  expect(await page.getByTestId('failure').count(), await page.locator('main').innerText()).toBe(0);
+  await expect(page.getByTestId('job-status')).toHaveText('Finished');
   await expect(page.getByTestId('stage-mux')).toHaveAttribute('data-done', 'true');
 
   const video = page.getByTestId('film');

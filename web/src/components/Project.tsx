@@ -83,9 +83,9 @@ export function Project() {
   if (project.error) {
     const missing = project.error instanceof ApiError && [403, 404, 422].includes(project.error.status);
     return (
-      <h1 role="alert" className="text-2xl font-bold">
-        {missing ? t('common.notFound') : project.error.message}
-      </h1>
+      <div role="alert">
+        <h1 className="text-2xl font-bold">{missing ? t('common.notFound') : project.error.message}</h1>
+      </div>
     );
   }
   const audio = (assets.data?.items ?? []).filter((a) => a.kind === 'audio');

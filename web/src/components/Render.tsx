@@ -153,7 +153,11 @@ export function Render() {
   }, [finished, queryClient]);
   if (job.error) {
     const missing = job.error instanceof ApiError && [404, 422].includes(job.error.status);
-    return <h1 role="alert" className="text-2xl font-bold">{missing ? t('common.notFound') : job.error.message}</h1>;
+    return (
+      <div role="alert">
+        <h1 className="text-2xl font-bold">{missing ? t('common.notFound') : job.error.message}</h1>
+      </div>
+    );
   }
   const status = live?.status ?? job.data?.status ?? 'queued';
   const percent = Math.round(100 * (live?.progress ?? 0) * ((live?.progress ?? 0) > 1 ? 0.01 : 1));
