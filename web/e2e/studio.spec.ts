@@ -136,3 +136,29 @@ test('Arabic lays out right to left; Hindi shows Devanagari; sign out and back i
   await expect(page).toHaveURL(/\/signin\//);
   await signIn(page, email);
 });
+
+test('a reload refreshes the session silently; a replayed refresh cookie signs the user out', async ({ page, context }) => {
+  await signUp(page, unique('kim'));
+  const stolen = (await context.cookies()).find((c) => c.name === 'filmstudio_refresh');
+  expect(stolen?.httpOnly).toBe(true);
+  expect(stolen?.sameSite).toBe('Strict');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Projects' })).toBeVisible();
+  await expect(page.getByTestId('balance')).toBeVisible();
+
+  await context.addCookies([stolen!]); // the already used token comes back
+  await page.reload();
+  await expect(page).toHaveURL(/\/signin\//);
+});
+
+test('cancel stops a running render', async ({ page }) => {
+  await signUp(page, unique('lee'));
+  await page.getByLabel('Project name').fill('Long night');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('link', { name: 'Long night' }).click();
+  await page.getByLabel('Script (Fountain)').fill(SCRIPT);
+  await page.getByLabel('Duration (seconds)').fill('120');
+  await page.getByRole('button', { name: 'Render film' }).click();
+  await page.getByRole('button', { name: 'Cancel render' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Cancelled', { timeout: 60_000 });
+});
