@@ -8,5 +8,8 @@ trap 'rm -rf "$var"' EXIT
 export FILMSTUDIO_VAR_DIR="$var" FILMSTUDIO_MIN_DURATION=2 FILMSTUDIO_RATE_LIMIT_REQUESTS=0
 export FILMSTUDIO_ADMIN_EMAILS='["admin@e2e.test"]' FILMSTUDIO_ARGON2_TIME_COST=1
 export FILMSTUDIO_ARGON2_MEMORY_KIB=8192 FILMSTUDIO_ARGON2_PARALLELISM=1
+# Ray Serve's Python HTTP proxy: HAProxy's fixed stats/metrics ports (8404, 9101) collide with
+# any other studio on the machine, and a killed test server can leave it behind.
+export RAY_SERVE_ENABLE_HA_PROXY=0 RAY_SERVE_THROUGHPUT_OPTIMIZED=0
 unset DATABASE_URL REDIS_URL
 .venv/bin/python -m filmstudio.server --port "${E2E_PORT:-8765}"

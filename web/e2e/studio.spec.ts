@@ -139,6 +139,16 @@ test('Arabic lays out right to left; Hindi shows Devanagari; sign out and back i
 
 test('a reload refreshes the session silently; a replayed refresh cookie signs the user out', async ({ page, context }) => {
   await signUp(page, unique('kim'));
+  await page.getByLabel('Project name').fill('Draft');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByRole('textbox', { name: 'Project name' }).last().fill('Second draft');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('dialog')).toContainText('Second draft');
+  await noSeriousViolations(page);
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('No projects yet.')).toBeVisible();
   const stolen = (await context.cookies()).find((c) => c.name === 'filmstudio_refresh');
   expect(stolen?.httpOnly).toBe(true);
   expect(stolen?.sameSite).toBe('Strict');

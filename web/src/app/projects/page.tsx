@@ -1,15 +1,17 @@
 'use client';
+import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
 import { projectsCreate, projectsDelete, projectsList, projectsUpdate, type ProjectOut } from '@/client';
-import { Confirm } from '@/components/Confirm';
 import { RequireAuth } from '@/components/RequireAuth';
 import { data } from '@/lib/api';
 
 const PAGE = 20;
+// The dialog kit loads when a deletion is asked for, not with the page.
+const Confirm = dynamic(() => import('@/components/Confirm').then((m) => m.Confirm), { ssr: false });
 
 function ProjectRow({ project }: { project: ProjectOut }) {
   const { t, i18n } = useTranslation();
@@ -54,7 +56,8 @@ function ProjectRow({ project }: { project: ProjectOut }) {
         {t('common.delete')}
       </button>
       {(rename.error || remove.error) && <p role="alert" className="w-full text-red-800">{(rename.error ?? remove.error)?.message}</p>}
-      <Confirm
+      {confirming && (
+        <Confirm
         open={confirming}
         title={t('projects.confirmDelete', { name: project.name })}
         onClose={() => setConfirming(false)}
@@ -62,7 +65,8 @@ function ProjectRow({ project }: { project: ProjectOut }) {
           setConfirming(false);
           remove.mutate();
         }}
-      />
+        />
+      )}
     </li>
   );
 }
