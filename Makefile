@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test lint bench serve migrate backup restore clean
+.PHONY: install demo test test-web web lint bench serve migrate backup restore clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
@@ -41,9 +41,34 @@ demo: $(VENV)/.draft
 test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m "not cluster"
 	$(BIN)/python -m pytest tests -m cluster
+	$(MAKE) test-web
+
+# The web app (web/, Node >= 20): a static export the API serves at /. Rebuilt only when its
+# sources changed (the stamp is newer than every source).
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/package.json \
+	web/package-lock.json web/next.config.ts web/tsconfig.json web/postcss.config.mjs
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/.build-stamp: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && NEXT_TELEMETRY_DISABLED=1 npm run build
+	touch $@
+
+web: web/.build-stamp
+
+# Web tests: the generated client matches the API, Vitest units, then Playwright end to end in
+# Debian's Chromium against the real stack (web/e2e/serve.sh: `make serve`'s server, test settings).
+test-web: $(VENV)/.test web/.build-stamp
+	$(BIN)/python -m serve_apps.api.openapi web/openapi.json
+	cd web && npx openapi-ts >/dev/null
+	git diff --exit-code --stat web/openapi.json web/src/client || \
+		{ echo "web/src/client is stale: commit the regenerated client"; exit 1; }
+	cd web && npx tsc --noEmit && npx vitest run
+	cd web && npx playwright test
 
 # The platform: API + durable jobs behind the Ray Serve ingress on http://127.0.0.1:8000.
-serve: $(VENV)/.api
+serve: $(VENV)/.api web/.build-stamp
 	$(BIN)/python -m filmstudio.server
 
 migrate: $(VENV)/.api

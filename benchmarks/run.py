@@ -7,13 +7,37 @@ A section that cannot run here (the GPU one without CUDA) says so and is left ou
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SECTIONS = ["bench_film.py", "bench_api.py", "bench_gpu.py"]
+WEB_OUT = HERE.parent / "web" / "out"
+WEB_BUDGET_KB = 150
+
+
+def web_first_load_kb(out: Path = WEB_OUT) -> dict:
+    """Gzipped JavaScript each page of the web app's build loads first (its <script src> tags,
+    less the noModule polyfills modern browsers skip), in kB; the largest is held to
+    WEB_BUDGET_KB. Empty when the app is not built (`make web`)."""
+    routes = {}
+    for page in sorted(out.rglob("index.html")):
+        sources = set(
+            re.findall(r'<script src="(/_next/[^"]+\.js)"(?![^>]*noModule)', page.read_text())
+        )
+        size = sum(len(gzip.compress((out / s.lstrip("/")).read_bytes(), 9)) for s in sources)
+        routes["/" + str(page.parent.relative_to(out)).strip(".")] = round(size / 1024, 1)
+    if not routes:
+        return {}
+    for route, kb in routes.items():
+        print(f"web first load {route:<16} {kb:6.1f} kB gzipped")
+    worst = max(routes.values())
+    print(f"web first load max {worst} kB (budget {WEB_BUDGET_KB} kB)")
+    return {"web_first_load_kb_max": worst}
 
 
 def main() -> int:
@@ -35,6 +59,8 @@ def main() -> int:
         except json.JSONDecodeError:
             print(lines[-1])
             failed.append(name)
+    print("\n=== web first load ===", flush=True)
+    merged.update(web_first_load_kb())
     if failed:
         print(f"failed sections: {', '.join(failed)}", file=sys.stderr)
     print(json.dumps(merged))

@@ -1,8 +1,19 @@
-"""Register, log in, refresh (rotating), log out."""
+"""Register, log in, refresh (rotating), log out.
+
+Two ways to hold the refresh token:
+- body mode (API clients): login returns it in the JSON; refresh and logout take it in the body.
+- cookie mode (the browser app): the request carries `X-Auth-Cookie: 1`; login sets the refresh
+  token as an `HttpOnly; Secure; SameSite=Strict` cookie scoped to /api/v1/auth and returns
+  `refresh_token: null`; refresh and logout, sent without a body, read that cookie. The header
+  is the CSRF check: a cross-site page cannot add a custom header without a CORS preflight,
+  which this API never grants, and the cookie is never sent cross-site anyway.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Header, HTTPException, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from db import crud
@@ -16,11 +27,61 @@ from serve_apps.api.schemas.auth import Login, Refresh, Register, TokenPair, Use
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+REFRESH_COOKIE = "filmstudio_refresh"
+COOKIE_PATH = "/api/v1/auth"
 
-def _pair(platform: Platform, user: User, issued: crud.tokens.Issued) -> TokenPair:
+CookieMode = Annotated[
+    str | None,
+    Header(
+        alias="X-Auth-Cookie",
+        description="1: keep the refresh token in an HttpOnly cookie (browsers); "
+        "required on refresh and logout that rely on the cookie (CSRF check)",
+    ),
+]
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
+
+
+def _set_cookie(response: Response, platform: Platform, token: str) -> None:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        token,
+        max_age=int(platform.refresh_lifetime.total_seconds()),
+        path=COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _clear_cookie(response: Response) -> None:
+    response.delete_cookie(
+        REFRESH_COOKIE, path=COOKIE_PATH, secure=True, httponly=True, samesite="strict"
+    )
+
+
+def _presented(body: Refresh | None, cookie_mode: str | None, cookie: str | None) -> str:
+    """The refresh token of the request: the body's, else the cookie's behind the CSRF header."""
+    if body is not None:
+        return body.refresh_token
+    if cookie_mode != "1":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "X-Auth-Cookie: send the header `X-Auth-Cookie: 1` to use the refresh cookie, "
+            "or the refresh token in the body",
+        )
+    if not cookie:
+        raise unauthorized("no refresh cookie: sign in again")
+    return cookie
+
+
+def _pair(
+    platform: Platform, user: User, issued: crud.tokens.Issued, response: Response, cookie: bool
+) -> TokenPair:
+    if cookie:
+        _set_cookie(response, platform, issued.token)
     return TokenPair(
         access_token=platform.tokens.issue(user, family=issued.row.family_id),
-        refresh_token=issued.token,
+        refresh_token=None if cookie else issued.token,
         expires_in=int(platform.tokens.lifetime.total_seconds()),
     )
 
@@ -59,7 +120,14 @@ def register(
 
 
 @router.post("/login", response_model=TokenPair)
-def login(body: Login, session: SessionDep, platform: PlatformDep, audit: AuditDep) -> TokenPair:
+def login(
+    body: Login,
+    session: SessionDep,
+    platform: PlatformDep,
+    response: Response,
+    audit: AuditDep,
+    cookie_mode: CookieMode = None,
+) -> TokenPair:
     user = crud.users.get_by_email(session, body.email)
     valid = platform.passwords.verify(user.password_hash if user else None, body.password)
     if user is None or not valid or not user.is_active:
@@ -69,35 +137,61 @@ def login(body: Login, session: SessionDep, platform: PlatformDep, audit: AuditD
     issued = crud.tokens.issue(session, user, platform.refresh_lifetime)
     audit.record(session, ActivityKind.sign_in, user)
     session.commit()
-    return _pair(platform, user, issued)
+    return _pair(platform, user, issued, response, cookie_mode == "1")
 
 
 @router.post("/refresh", response_model=TokenPair)
 def refresh(
-    body: Refresh, session: SessionDep, platform: PlatformDep, audit: AuditDep
-) -> TokenPair:
+    session: SessionDep,
+    platform: PlatformDep,
+    response: Response,
+    audit: AuditDep,
+    body: Refresh | None = None,
+    cookie_mode: CookieMode = None,
+    cookie: RefreshCookie = None,
+):
     """Trade a refresh token for a new pair. Each token works once; reuse ends the session."""
+    token = _presented(body, cookie_mode, cookie)
     try:
-        user, issued = crud.tokens.rotate(session, body.refresh_token, platform.refresh_lifetime)
+        user, issued = crud.tokens.rotate(session, token, platform.refresh_lifetime)
     except RefreshRejected as exc:
         if exc.reused_by is not None:
             audit.record(session, ActivityKind.token_reuse, session.get(User, exc.reused_by))
         session.commit()  # keep the family's revocation
         if exc.family_id is not None:
             platform.revoked.revoke(exc.family_id, platform.refresh_lifetime.total_seconds())
-        raise unauthorized(exc.reason) from None
+        error = unauthorized(exc.reason)
+        if body is None:  # the browser's cookie is dead: drop it
+            cleared = Response()
+            _clear_cookie(cleared)
+            error.headers = {**(error.headers or {}), "set-cookie": cleared.headers["set-cookie"]}
+        raise error from None
     platform.top_up(session, user)
     session.commit()
-    return _pair(platform, user, issued)
+    return _pair(platform, user, issued, response, body is None)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: Refresh, session: SessionDep, platform: PlatformDep, audit: AuditDep) -> Response:
+def logout(
+    session: SessionDep,
+    platform: PlatformDep,
+    audit: AuditDep,
+    body: Refresh | None = None,
+    cookie_mode: CookieMode = None,
+    cookie: RefreshCookie = None,
+) -> Response:
     """End the session of this refresh token: its family is revoked, its access tokens too."""
-    row = crud.tokens.family_of(session, body.refresh_token)
+    if body is None and cookie_mode == "1" and not cookie:
+        token = None  # already signed out in this browser
+    else:
+        token = _presented(body, cookie_mode, cookie)
+    row = crud.tokens.family_of(session, token) if token else None
     if row is not None:
         crud.tokens.revoke_family(session, row.family_id)
         audit.record(session, ActivityKind.logout, session.get(User, row.user_id))
         session.commit()
         platform.revoked.revoke(row.family_id, platform.refresh_lifetime.total_seconds())
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    done = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if body is None:
+        _clear_cookie(done)
+    return done

@@ -40,7 +40,7 @@ class Refresh(BaseModel):
 
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    refresh_token: str | None  # None in cookie mode: the browser keeps it in an HttpOnly cookie
     token_type: str = "bearer"
     expires_in: int  # seconds until the access token expires
 

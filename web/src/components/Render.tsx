@@ -1,0 +1,202 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSearchParams } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { jobsCancel, jobsGet, jobsStatus } from '@/client';
+import { ApiError, data } from '@/lib/api';
+import { authorizedFetch, useAuth } from '@/lib/auth';
+
+// The film pipeline's stages and their share of the job's progress (pipelines/orchestrator.py).
+const STAGES: [string, number, number][] = [
+  ['analysis', 0, 3],
+  ['voices', 3, 12],
+  ['visuals', 12, 16],
+  ['music', 16, 22],
+  ['frames', 22, 96],
+  ['mux', 96, 100],
+];
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+const DOWNLOADS: [string, string][] = [
+  ['film', 'mp4'],
+  ['srt', 'srt'],
+  ['vtt', 'vtt'],
+  ['thumbnail', 'jpg'],
+];
+
+interface Live {
+  status: string;
+  stage: string | null;
+  progress: number;
+  message: string | null;
+}
+
+/** Follow the job: the WebSocket (reconnecting with backoff, resuming after the last event),
+ *  and polling when the socket keeps failing. */
+function useLive(jobId: string): Live | null {
+  const [live, setLive] = useState<Live | null>(null);
+  useEffect(() => {
+    let closed = false;
+    let after = 0;
+    let failures = 0;
+    let socket: WebSocket | null = null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (state: Live) => {
+      setLive(state);
+      return FINISHED.has(state.status);
+    };
+    const poll = async () => {
+      if (closed) return;
+      try {
+        const status = await data(jobsStatus({ path: { job_id: jobId } }));
+        if (finish(status)) return;
+      } catch {}
+      timer = setTimeout(poll, 2000);
+    };
+    const connect = () => {
+      if (closed) return;
+      const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+      const token = encodeURIComponent(useAuth.getState().token ?? '');
+      socket = new WebSocket(`${scheme}://${location.host}/api/v1/jobs/${jobId}/events?token=${token}&after=${after}`);
+      let done = false;
+      socket.onmessage = (message) => {
+        failures = 0;
+        const event = JSON.parse(message.data as string) as Live & { id: number };
+        after = Math.max(after, event.id);
+        done = finish(event);
+      };
+      socket.onclose = () => {
+        if (closed || done) return;
+        failures += 1;
+        if (failures > 4) void poll();
+        else timer = setTimeout(connect, 500 * 2 ** failures);
+      };
+    };
+    // The first state at once (a finished job sends no events worth waiting for), then live.
+    void data(jobsStatus({ path: { job_id: jobId } }))
+      .then((status) => {
+        if (!finish(status)) connect();
+      })
+      .catch(() => connect());
+    return () => {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close();
+    };
+  }, [jobId]);
+  return live;
+}
+
+function useBlob(url: string | null): string | null {
+  const [blobUrl, setBlobUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!url) return;
+    let objectUrl: string | null = null;
+    void authorizedFetch(url).then(async (response) => {
+      if (response.ok) setBlobUrl((objectUrl = URL.createObjectURL(await response.blob())));
+    });
+    return () => {
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url]);
+  return blobUrl;
+}
+
+function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
+  const { t } = useTranslation();
+  const base = `/api/v1/jobs/${jobId}/outputs`;
+  const film = useBlob(`${base}/film`);
+  const vtt = useBlob(outputs.includes('vtt') ? `${base}/vtt` : null);
+  const thumbnail = useBlob(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
+  const video = useRef<HTMLVideoElement>(null);
+  const download = async (name: string, extension: string) => {
+    const response = await authorizedFetch(`${base}/${name}`);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = `${jobId}-${name}.${extension}`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  };
+  return (
+    <section aria-labelledby="film-title" className="mt-4">
+      <h2 id="film-title" className="text-xl font-bold">
+        {t('render.film')}
+      </h2>
+      {film ? (
+        <video ref={video} src={film} controls poster={thumbnail ?? undefined} className="w-full max-w-3xl bg-black" data-testid="film">
+          {vtt && <track kind="subtitles" src={vtt} srcLang="en" label={t('render.subtitles')} default />}
+        </video>
+      ) : (
+        <p role="status">{t('common.loading')}</p>
+      )}
+      <div className="mt-2 flex flex-wrap gap-2">
+        {DOWNLOADS.filter(([name]) => outputs.includes(name)).map(([name, extension]) => (
+          <button key={name} type="button" onClick={() => void download(name, extension)} className="rounded border border-blue-800 px-2 py-1 text-blue-800">
+            {t('render.download', { format: extension.toUpperCase() })}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function Render() {
+  const { t } = useTranslation();
+  const jobId = useSearchParams().get('job') ?? '';
+  const queryClient = useQueryClient();
+  const live = useLive(jobId);
+  const finished = live !== null && FINISHED.has(live.status);
+  const job = useQuery({ queryKey: ['job', jobId, finished], queryFn: () => data(jobsGet({ path: { job_id: jobId } })), enabled: !!jobId });
+  const cancel = useMutation({ mutationFn: () => data(jobsCancel({ path: { job_id: jobId } })) });
+  useEffect(() => {
+    if (finished) void queryClient.invalidateQueries({ queryKey: ['balance'] });
+  }, [finished, queryClient]);
+  if (job.error) {
+    const missing = job.error instanceof ApiError && [404, 422].includes(job.error.status);
+    return (
+      <div role="alert">
+        <h1 className="text-2xl font-bold">{missing ? t('common.notFound') : job.error.message}</h1>
+      </div>
+    );
+  }
+  const status = live?.status ?? job.data?.status ?? 'queued';
+  const percent = Math.round(100 * (live?.progress ?? 0) * ((live?.progress ?? 0) > 1 ? 0.01 : 1));
+  const current = STAGES.findIndex(([name]) => name === live?.stage);
+  return (
+    <>
+      <h1 className="mb-2 text-2xl font-bold">{t('render.title')}</h1>
+      <p role="status" data-testid="job-status">
+        {t(`job.status.${status}`, { defaultValue: status })}
+        {status === 'running' && ` — ${percent}%`}
+      </p>
+      <ol className="my-3 flex flex-col gap-1" aria-label={t('render.stages')}>
+        {STAGES.map(([name, start, end], i) => {
+          const fraction = status === 'succeeded' || i < current ? 1 : i === current ? Math.min(1, Math.max(0, (percent - start) / (end - start))) : 0;
+          return (
+            <li key={name} className="flex items-center gap-2" data-testid={`stage-${name}`} data-done={fraction >= 1}>
+              <span className="w-28">{t(`render.stage.${name}`)}</span>
+              <progress value={fraction} max={1} className="grow" aria-label={t(`render.stage.${name}`)} />
+            </li>
+          );
+        })}
+      </ol>
+      {!finished && (
+        <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending || job.data?.cancel_requested} className="rounded border border-red-800 px-3 py-1 text-red-800">
+          {t('render.cancel')}
+        </button>
+      )}
+      {cancel.error && <p role="alert" className="text-red-800">{cancel.error.message}</p>}
+      {status === 'failed' && (
+        <p role="alert" className="text-red-800" data-testid="failure">
+          {t('render.failed', { reason: job.data?.error ?? live?.message ?? '' })}
+        </p>
+      )}
+      {status === 'succeeded' && job.data && job.data.status === 'succeeded' && <Film jobId={jobId} outputs={job.data.outputs ?? []} />}
+      {job.data && (
+        <a href={`/projects/view/?id=${job.data.project_id}`} className="mt-4 inline-block text-blue-800 underline">
+          {t('render.backToProject')}
+        </a>
+      )}
+    </>
+  );
+}
