@@ -40,8 +40,9 @@ def content_security_policy(settings: Settings) -> str:
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
+            # Next's static export inlines each page's bootstrap scripts and styles.
+            "script-src 'self' 'unsafe-inline'",
+            "style-src 'self' 'unsafe-inline'",
             f"img-src {' '.join(media)}",
             f"media-src {' '.join(media)}",
             "font-src 'self' data:",

@@ -34,6 +34,7 @@ CookieMode = Annotated[
     str | None,
     Header(
         alias="X-Auth-Cookie",
+        max_length=1,
         description="1: keep the refresh token in an HttpOnly cookie (browsers); "
         "required on refresh and logout that rely on the cookie (CSRF check)",
     ),

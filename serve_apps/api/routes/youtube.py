@@ -12,8 +12,9 @@ import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import RedirectResponse
 from googleapiclient.errors import HttpError
 from sqlalchemy.orm import Session
@@ -69,9 +70,9 @@ def connect(user: CurrentUser, platform: PlatformDep) -> RedirectResponse:
 def callback(
     session: SessionDep,
     platform: PlatformDep,
-    code: str | None = None,
-    state: str | None = None,
-    error: str | None = None,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=4096)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
 ) -> ChannelOut:
     """Google's redirect after consent: the code becomes the user's stored channel."""
     oauth = _oauth(platform)
