@@ -19,6 +19,7 @@ from typing import Any
 from db import crud
 from db.models import ChannelStatus, Job, YouTubeChannel
 from db.session import Database
+from infra.progress import StageEvent
 from pipelines.errors import InputError
 from serve_apps.jobs.work import JobContext
 from youtube import quota
@@ -127,7 +128,11 @@ def _publish(ctx: JobContext, db: Database) -> dict[str, Any]:
 
     token_before = credentials.token
     try:
-        state = Publication(service, plan, state, save, spend, ctx.progress).run()
+
+        def progress(stage: str, percent: float, message: str) -> None:
+            ctx.progress(StageEvent(stage, "progress", percent, message))
+
+        state = Publication(service, plan, state, save, spend, progress).run()
     except NeedsReconnect as exc:
         with db.transaction() as session:
             crud.youtube.needs_reconnect(session, channel_row)

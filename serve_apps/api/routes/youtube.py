@@ -183,7 +183,7 @@ def publish(
 ):
     """Publish a finished film of yours to one of your channels: a publish job (202)."""
     _oauth(platform)
-    if (first := idempotency.replay(session)) is not None:
+    if (first := idempotency.claim(session)) is not None:
         return first
     render = _own_render(session, user, render_id)
     channel = crud.youtube.channel_for(session, user, body.channel_id)

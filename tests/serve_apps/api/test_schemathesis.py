@@ -17,6 +17,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 EXAMPLES = 10  # per operation and mode: the run stays under two minutes on two cores
 CHECKS = [not_a_server_error, response_schema_conformance]
+# YouTube is not configured here: its routes answer 503 "not configured" by design (tested in
+# test_youtube.py with a fake Google); their answers are still checked against the schema.
+UNCONFIGURED = ("/api/v1/youtube/", "/publish")
 
 
 @pytest.mark.timeout(240)
@@ -25,6 +28,8 @@ def test_no_server_errors_and_answers_match_the_schema(client, user):
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        unconfigured = any(part in operation.path for part in UNCONFIGURED)
+        checks = [response_schema_conformance] if unconfigured else CHECKS
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
@@ -35,7 +40,7 @@ def test_no_server_errors_and_answers_match_the_schema(client, user):
                 suppress_health_check=list(HealthCheck),
             )
             def fuzz(case):
-                case.call_and_validate(headers=user.headers, checks=CHECKS)
+                case.call_and_validate(headers=user.headers, checks=checks)  # noqa: B023 - run now
 
             try:
                 fuzz()
