@@ -115,18 +115,7 @@ def _submit(
             status.HTTP_402_PAYMENT_REQUIRED,
             {"msg": str(exc), "balance": exc.balance, "needed": exc.needed},
         ) from None
-    answer = JobAccepted(
-        job_id=job.id,
-        status=job.status,
-        cost=cost,
-        balance=crud.credits.balance(session, user.id),
-        status_url=f"/api/v1/jobs/{job.id}/status",
-        events_url=f"/api/v1/jobs/{job.id}/events",
-    )
-    response = idempotency.commit(session, answer, status.HTTP_202_ACCEPTED)
-    if not idempotency.replayed:
-        platform.jobs.submit(job.id)
-    return response
+    return accept(session, platform, idempotency, user, job, cost)
 
 
 @router.post(
@@ -187,3 +176,20 @@ def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempoten
     project = _own_project(session, user, body.project_id)
     params = _film_params(session, platform, user, project, body)
     return _submit(session, platform, user, idempotency, project, kind, params, tier=body.tier)
+
+
+def accept(session, platform: Platform, idempotency: Idempotency, user, job, cost: int):
+    """Commit a created job with its 202 answer, then start it (a replayed repeat is not
+    started twice)."""
+    answer = JobAccepted(
+        job_id=job.id,
+        status=job.status,
+        cost=cost,
+        balance=crud.credits.balance(session, user.id),
+        status_url=f"/api/v1/jobs/{job.id}/status",
+        events_url=f"/api/v1/jobs/{job.id}/events",
+    )
+    response = idempotency.commit(session, answer, status.HTTP_202_ACCEPTED)
+    if not idempotency.replayed:
+        platform.jobs.submit(job.id)
+    return response

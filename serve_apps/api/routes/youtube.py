@@ -26,6 +26,7 @@ from pipelines.errors import InputError
 from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
 from serve_apps.api.platform import Platform
 from serve_apps.api.pricing import price
+from serve_apps.api.routes.generate import accept
 from serve_apps.api.schemas.jobs import JobAccepted
 from serve_apps.api.schemas.youtube import ChannelOut, PublishIn
 from serve_apps.jobs.publish import NOT_CONFIGURED, estimate, metadata_of
@@ -258,15 +259,4 @@ def publish(
     crud.youtube.create_publication(
         session, job=job, render_job_id=render.id, channel_id=channel.id
     )
-    answer = JobAccepted(
-        job_id=job.id,
-        status=job.status,
-        cost=cost,
-        balance=crud.credits.balance(session, user.id),
-        status_url=f"/api/v1/jobs/{job.id}/status",
-        events_url=f"/api/v1/jobs/{job.id}/events",
-    )
-    response = idempotency.commit(session, answer, status.HTTP_202_ACCEPTED)
-    if not idempotency.replayed:
-        platform.jobs.submit(job.id)
-    return response
+    return accept(session, platform, idempotency, user, job, cost)
