@@ -26,7 +26,18 @@ from pathlib import Path
 import numpy as np
 
 from infra.progress import Progress, Stages
-from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
+from pipelines import (
+    frames,
+    mix,
+    music,
+    preflight,
+    script,
+    subtitles,
+    thumbnail,
+    timeline,
+    visuals,
+    voice,
+)
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
@@ -166,7 +177,9 @@ def storyboard(
 
 
 def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
-    """The output is writable, every picture decodes within its limits, the music track reads."""
+    """The script can fit its length, the output is writable, every picture decodes within its
+    limits, the music track reads."""
+    preflight.check_fits(request)
     workspace.check_writable()
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
     images = [load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]

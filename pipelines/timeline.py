@@ -10,6 +10,7 @@ the script needs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from pipelines.errors import InputError
@@ -85,17 +86,22 @@ def rate_needed(plan: Plan, speech: list[list[float]], duration: float) -> float
     natural = natural_length(plan, speech)
     if natural <= duration:
         return 1.0
-    spoken = sum(sum(clips) for clips in speech)
-    fixed = natural - spoken
-    if duration <= fixed or spoken / (duration - fixed) > MAX_RATE:
-        needed = fixed + spoken / MAX_RATE
+    fastest = natural_length(plan, [[clip / MAX_RATE for clip in clips] for clips in speech])
+    if fastest > duration + 1e-6:
         raise InputError(
             "duration",
-            f"the script needs at least {needed:.0f} s even spoken at {MAX_RATE:g}x; "
+            f"the script needs at least {seconds_up(fastest)} s even spoken at {MAX_RATE:g}x; "
             f"asked for {duration:g} s (shorten the script or ask for a longer film)",
         )
+    spoken = sum(sum(clips) for clips in speech)
+    fixed = natural - spoken
     # Shots shorter than MIN_SHOT do not shrink either: aim a hair faster than the plain ratio.
     return min(MAX_RATE, spoken / (duration - fixed) * 1.02)
+
+
+def seconds_up(seconds: float) -> str:
+    """`seconds` rounded up to a tenth, so a refusal never names the length it refused."""
+    return f"{math.ceil(seconds * 10 - 1e-9) / 10:g}"
 
 
 def build_timeline(plan: Plan, speech: list[list[float]], duration: float) -> Timeline:
@@ -108,7 +114,9 @@ def build_timeline(plan: Plan, speech: list[list[float]], duration: float) -> Ti
     lengths = _shot_lengths(plan, speech)
     natural = sum(lengths) + END_HOLD
     if natural > duration + 1e-6:
-        raise InputError("duration", f"the script needs {natural:.1f} s; asked for {duration:g} s")
+        raise InputError(
+            "duration", f"the script needs {seconds_up(natural)} s; asked for {duration:g} s"
+        )
     extra = duration - natural
     end_extra = min(extra * 0.25, 4.0)
     per_shot = (extra - end_extra) / len(lengths)

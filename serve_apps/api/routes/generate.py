@@ -2,9 +2,10 @@
 
 Everything a user can get wrong is checked before anything is written: the body's types, the
 tier their subscription allows, that the images and music are ready assets of the project, and
-the film request itself (the pipeline's own rules: duration range, size, fps…). Then, in one
-transaction, the job row and its credit hold (402 with the balance when short), and the
-Idempotency-Key's answer. Only after that commits is the job handed to the supervisor.
+the film request itself (the pipeline's own rules: duration range, size, fps…, and for a film
+that its script can fit the length). Then, in one transaction, the job row and its credit hold
+(402 with the balance when short), and the Idempotency-Key's answer. Only after that commits is
+the job handed to the supervisor.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from db import crud
 from db.crud.credits import InsufficientCredits
 from db.models import AssetKind, JobKind, Project, User
+from pipelines import preflight
 from pipelines.errors import InputError
 from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
@@ -51,7 +53,12 @@ def _asset_ref(asset) -> dict[str, str]:
 
 
 def _film_params(
-    session: Session, platform: Platform, user: User, project: Project, body: FilmJobIn
+    session: Session,
+    platform: Platform,
+    user: User,
+    project: Project,
+    kind: JobKind,
+    body: FilmJobIn,
 ) -> dict[str, Any]:
     """The job's stored parameters, checked as the worker will build them."""
     if body.tier == "studio":
@@ -77,12 +84,14 @@ def _film_params(
         music = _asset_ref(track)
     params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
     params |= {"images": images, "music": music}
-    spec.film_request(  # the pipeline's own checks, with the keys standing in for the files
+    request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],
         music=Path(music["key"]) if isinstance(music, dict) else music,
         settings=platform.settings,
     )
+    if kind == JobKind.video:
+        preflight.check_fits(request)  # a film that cannot fit is refused before it is charged
     return params
 
 
@@ -174,7 +183,7 @@ def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempoten
     if (first := idempotency.claim(session)) is not None:
         return first
     project = _own_project(session, user, body.project_id)
-    params = _film_params(session, platform, user, project, body)
+    params = _film_params(session, platform, user, project, kind, body)
     return _submit(session, platform, user, idempotency, project, kind, params, tier=body.tier)
 
 

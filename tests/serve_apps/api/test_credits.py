@@ -100,6 +100,12 @@ def test_refused_request_takes_no_credit(client, user, project):
     ]
     studio = submit(client, user, project["id"], tier="studio")
     assert studio.status_code == 403 and "tier" in studio.json()["detail"]
+    two_shots = "Night falls on the sea.\n\nDawn breaks."  # two shots and a hold: ≥ 6.5 s
+    cannot_fit = submit(client, user, project["id"], script=two_shots, duration=6)
+    assert cannot_fit.status_code == 422
+    problem = cannot_fit.json()["detail"][0]
+    assert problem["loc"] == ["body", "duration"]
+    assert "needs at least 6.5 s" in problem["msg"] and "asked for 6 s" in problem["msg"]
     assert balance(client, user) == 600 and [e["kind"] for e in ledger(client, user)] == ["monthly"]
 
 
