@@ -53,6 +53,14 @@ class FilmOptions(BaseModel):
     fps: int = Field(24, description="frames per second: " + ", ".join(map(str, FPS_CHOICES)))
     burn_subtitles: bool = Field(False, description="draw the subtitles into the picture")
     narrate_action: bool = Field(True, description="the narrator reads action lines")
+    characters: bool = Field(
+        True, description="show each speaking character on screen, lip-synced, while they speak"
+    )
+    character_mouths: dict[str, tuple[int, int]] = Field(
+        default_factory=dict,
+        description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
+        "(found by face detection when not given)",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
@@ -98,6 +106,8 @@ class FilmRequest(FilmOptions):
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
     music: Literal["generated", "none"] | Path = "generated"
     models_dir: Path | None = None  # studio tier: local model directory
+    # CHARACTER → its character sheet (a zip, see `pipelines.characters.sheet`)
+    character_sheets: dict[str, Path] = Field(default_factory=dict)
 
 
 OPTION_NAMES = tuple(FilmOptions.model_fields)
