@@ -89,21 +89,27 @@ def palette_of(name: str) -> Palette:
 
 def distinct_palettes(names: list[str]) -> dict[str, Palette]:
     """Each name's palette, the later of two characters with close clothes moved round the
-    colour wheel (and given another hair style when both match), so no two look alike."""
+    colour wheel (and given another hair style when both match), so no two look alike. The
+    gap is MIN_HUE_GAP, or less for a cast too large for it (`hue_gap`)."""
+    gap = hue_gap(len(names))
     out: dict[str, Palette] = {}
     for name in names:
         palette = palette_of(name)
-        for _ in range(int(1 / MIN_HUE_GAP) + 1):
-            close = [
-                p for p in out.values() if _hue_gap(p.shirt_hue, palette.shirt_hue) < MIN_HUE_GAP
-            ]
-            if not close:
-                break
-            palette.shirt_hue = (palette.shirt_hue + MIN_HUE_GAP) % 1.0
+        taken = [p.shirt_hue for p in out.values()]
+        if any(_hue_gap(h, palette.shirt_hue) < gap for h in taken):
+            # the hue furthest from every other (on a 1/720 grid): at least `gap` away
+            grid = np.arange(720) / 720
+            spread = np.min([[_hue_gap(h, g) for g in grid] for h in taken], axis=0)
+            palette.shirt_hue = float(grid[int(np.argmax(spread))])
         if any((p.style, p.hair) == (palette.style, palette.hair) for p in out.values()):
             palette.style = HAIR_STYLES[(HAIR_STYLES.index(palette.style) + 1) % len(HAIR_STYLES)]
         out[name] = palette
     return out
+
+
+def hue_gap(characters: int) -> float:
+    """The least hue distance between two characters' clothes in a cast this large."""
+    return min(MIN_HUE_GAP, 0.5 / max(characters, 1))  # always leaves a free hue that far
 
 
 def _hue_gap(a: float, b: float) -> float:
