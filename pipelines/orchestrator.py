@@ -125,7 +125,9 @@ def render_film(
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
     # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
-    cast = characters.stage(request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE)
+    cast = characters.stage(
+        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
+    )
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
     #    short enough to mix beside the frames.

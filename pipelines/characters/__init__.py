@@ -26,7 +26,7 @@ import numpy as np
 
 from pipelines.characters import animation, mouths
 from pipelines.characters.looks import ASPECT, Look, distinct_palettes, drawn_look
-from pipelines.characters.overlay import Cast, Sprite, Standing
+from pipelines.characters.overlay import Cast, Patch, Sprite, Standing
 from pipelines.characters.sheet import load_sheet
 from pipelines.plan import NARRATOR
 from pipelines.timeline import Timeline
@@ -90,9 +90,11 @@ def stage(
     speech: list[list[np.ndarray]],
     timings: list[list] | None,
     sample_rate: int,
+    engines=None,
 ) -> Cast | None:
     """The film's `Cast` (who stands where in which shot, and every frame's pose), or None when
-    characters are off or nobody speaks on screen."""
+    characters are off or nobody speaks on screen. With `engines` that have a lip-sync model
+    (the studio tier), each on-screen line's face is animated by it instead of drawn mouths."""
     check_sheets(request, plan.characters)
     if not request.characters:
         return None
@@ -148,6 +150,8 @@ def stage(
         breath,
         names=names,
     )
+    if engines is not None:
+        talking_faces(cast, looks, film_timeline, clips, sample_rate, fps, engines)
     for shot_index, shot in enumerate(film_timeline.shots):
         speakers = list(
             dict.fromkeys(tl.line.speaker for tl in seen if tl.shot_index == shot_index)
@@ -172,3 +176,40 @@ def stage(
             standings.append(Standing(index[name], start, end, x, y))
         cast.shots[shot_index] = standings
     return cast
+
+
+def talking_faces(cast: Cast, looks, film_timeline, clips, sample_rate: int, fps: int, engines):
+    """Each on-screen line's face, animated by the engines' lip-sync model from the portrait
+    (the character's look at rest) and the line's audio, stored per frame in `cast.faces`.
+    Nothing without a model: the drawn mouths stay."""
+    total = len(cast.mouth[0])
+    portraits = {}
+    for tl, clip in zip(film_timeline.lines, clips):
+        if tl.line.speaker not in cast.names or not on_screen(tl.line):
+            continue
+        k = cast.names.index(tl.line.speaker)
+        if k not in portraits:
+            portraits[k] = face_of(looks[tl.line.speaker])
+        (x, y), face = portraits[k]
+        frames = engines.lipsync(face, clip, sample_rate, fps)
+        if frames is None:
+            return
+        cast.face_at[k] = (x, y)
+        first = round(tl.start * fps)
+        for i, frame in enumerate(frames[: max(total - first, 0)]):
+            cast.faces[k][first + i] = Patch.of(np.asarray(frame))
+
+
+def face_of(look: Look):
+    """((x, y) on the head, the face as a picture): a square around the mouth, the mouth in its
+    lower half, as a lip-sync model wants it."""
+    from PIL import Image
+
+    head = look.head
+    mw, mh = look.mouths["X"].shape[1], look.mouths["X"].shape[0]
+    side = min(int(mw * 1.6) // 2 * 2, head.shape[0], head.shape[1])
+    cx, cy = look.mouth_at[0] + mw // 2, look.mouth_at[1] + mh // 2
+    x = min(max((cx - side // 2) // 2 * 2, 0), head.shape[1] - side)
+    y = min(max((cy - side * 5 // 8) // 2 * 2, 0), head.shape[0] - side)
+    crop = head[y : y + side, x : x + side]
+    return (x, y), Image.fromarray(np.ascontiguousarray(crop[..., :3]))

@@ -121,6 +121,14 @@ class Cast:
     breath: list[np.ndarray]  # per character: body offset (px, int) per frame
     shots: dict[int, list[Standing]] = field(default_factory=dict)  # shot index → standings
     names: list[str] = field(default_factory=list)  # the characters, in `sprites` order
+    # studio tier: per character, frame → its face animated by the lip-sync model, and where
+    # that face sits on the head (see `characters.talking_faces`)
+    faces: list[dict[int, Patch]] = field(default_factory=list)
+    face_at: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.faces = self.faces or [{} for _ in self.sprites]
+        self.face_at = self.face_at or [(0, 0) for _ in self.sprites]
 
     def standing(self, name: str, shot: int) -> Standing | None:
         """Where `name` stands in shot `shot` (None: not in it)."""
@@ -159,8 +167,13 @@ class Cast:
                 _blit(planes, sprite.body, s.x, top + int(self.breath[c][k]))
             hx, hy = s.x + sprite.head_at[0], top + sprite.head_at[1] + int(self.nod[c][k])
             _blit(planes, sprite.head, hx, hy)
-            mx, my = sprite.mouth_at
-            _paste(planes, sprite.mouths[self.mouth[c][k]], hx + mx, hy + my)
+            face = self.faces[c].get(i)
+            if face is not None:  # the lip-sync model's frame of the face
+                fx, fy = self.face_at[c]
+                _paste(planes, face, hx + fx, hy + fy)
+            else:
+                mx, my = sprite.mouth_at
+                _paste(planes, sprite.mouths[self.mouth[c][k]], hx + mx, hy + my)
             if sprite.eyes_closed is not None and self.blink[c][k]:
                 ex, ey = sprite.eyes_at
                 _paste(planes, sprite.eyes_closed, hx + ex, hy + ey)
