@@ -7,8 +7,8 @@ import shutil
 
 import av
 import numpy as np
-import pytest
 import pysubs2
+import pytest
 
 from pipelines.engines import StudioEngines
 from pipelines.engines.lipsync import LipSyncEngine
