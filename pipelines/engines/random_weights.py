@@ -442,6 +442,7 @@ def build_full_models(out: Path, engines) -> Path:
         "svd": _full_svd,
         "tts": _full_tts,
         "musicgen": _full_musicgen,
+        "lipsync": _full_lipsync,
     }
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     for name in engines:
@@ -749,3 +750,43 @@ def _full_musicgen(path: Path) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _full_lipsync(path: Path) -> None:
+    """MuseTalk's configuration (its `musetalk.json`): an SD-1.x UNet with 8 input channels and
+    cross-attention on Whisper-tiny's 384-wide encoder, sd-vae-ft-mse's VAE, Whisper-tiny."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperModel
+
+    dtype = _dtype()
+    UNet2DConditionModel(
+        sample_size=32,
+        in_channels=8,
+        out_channels=4,
+        block_out_channels=(320, 640, 1280, 1280),
+        layers_per_block=2,
+        cross_attention_dim=384,
+        attention_head_dim=8,
+    ).to(dtype).save_pretrained(path / "unet")
+    AutoencoderKL(
+        block_out_channels=[128, 256, 512, 512],
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        up_block_types=["UpDecoderBlock2D"] * 4,
+        latent_channels=4,
+        layers_per_block=2,
+        sample_size=256,
+    ).to(dtype).save_pretrained(path / "vae")
+    WhisperModel(
+        WhisperConfig(
+            d_model=384,
+            encoder_layers=4,
+            decoder_layers=4,
+            encoder_attention_heads=6,
+            decoder_attention_heads=6,
+            encoder_ffn_dim=1536,
+            decoder_ffn_dim=1536,
+            num_mel_bins=80,
+        )
+    ).to(dtype).save_pretrained(path / "whisper")
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(path / "whisper")
+    _options(path, size=256, window=2, batch=16)
