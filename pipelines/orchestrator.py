@@ -185,13 +185,15 @@ def storyboard(
 
 
 def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
-    """The output is writable, every picture decodes within its limits, the music track reads."""
+    """The output is writable, every picture decodes within its limits, the music track reads,
+    every character sheet is complete."""
     workspace.check_writable()
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
     images = [load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]
     track = None
     if isinstance(request.music, Path):
         track = music.load_track(request.music, request.duration, SAMPLE_RATE)
+    characters.check_sheet_files(request)
     return Inputs(images, track)
 
 

@@ -50,7 +50,9 @@ def character_height(width: int, height: int) -> int:
     return int(min(HEIGHT * height, WIDTH * width / ASPECT)) // 2 * 2
 
 
-def look_for(request, names: list[str], height: int) -> dict[str, Look]:
+def look_for(
+    request, names: list[str], height: int, max_width: int | None = None
+) -> dict[str, Look]:
     """Each character's look: its sheet where the request gives one, else drawn."""
     sheets = {k.upper(): v for k, v in request.character_sheets.items()}
     points = {k.upper(): v for k, v in request.character_mouths.items()}
@@ -59,11 +61,19 @@ def look_for(request, names: list[str], height: int) -> dict[str, Look]:
     for name in names:
         if name in sheets:
             looks[name] = load_sheet(
-                sheets[name], f"character_sheets[{name}]", height, points.get(name)
+                sheets[name], f"character_sheets[{name}]", height, points.get(name), max_width
             )
         else:
             looks[name] = drawn_look(palettes[name], height)
     return looks
+
+
+def check_sheet_files(request) -> None:
+    """Refuse a character sheet that is incomplete or does not decode (or whose mouth cannot
+    be found) before any work: each is read once here, small."""
+    points = {k.upper(): v for k, v in request.character_mouths.items()}
+    for name, path in request.character_sheets.items():
+        load_sheet(path, f"character_sheets[{name.upper()}]", 64, points.get(name.upper()))
 
 
 def check_sheets(request, characters: list[str]) -> None:
@@ -108,7 +118,7 @@ def stage(
         return None
 
     char_h = character_height(width, height)
-    looks = look_for(request, names, char_h)
+    looks = look_for(request, names, char_h, int(WIDTH * width))
     index = {name: k for k, name in enumerate(names)}
 
     mouth = [np.full(total, mouths.REST, np.uint8) for _ in names]

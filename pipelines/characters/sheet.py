@@ -36,8 +36,15 @@ MOUTH_IN_FACE = 0.78  # the mouth's height in a detected face box, from its top
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 
 
-def load_sheet(path: Path, field: str, height: int, mouth: tuple[int, int] | None = None) -> Look:
-    """The character in sheet `path`, scaled to `height` pixels; InputError naming `field`."""
+def load_sheet(
+    path: Path,
+    field: str,
+    height: int,
+    mouth: tuple[int, int] | None = None,
+    max_width: int | None = None,
+) -> Look:
+    """The character in sheet `path`, scaled to `height` pixels (less where that would be
+    wider than `max_width`); InputError naming `field`."""
     pictures = _read(Path(path), field)
     missing = [s for s in SHAPES if s not in pictures]
     if "character" not in pictures:
@@ -57,8 +64,10 @@ def load_sheet(path: Path, field: str, height: int, mouth: tuple[int, int] | Non
             f"mouth point {mouth[0]},{mouth[1]} is outside the {base.width}x{base.height} picture",
         )
     scale = height / base.height
-    width = _even(base.width * scale)
-    height = _even(height)
+    if max_width and base.width * scale > max_width:
+        scale = max_width / base.width
+    width = max(2, int(base.width * scale) // 2 * 2)  # rounded down: never past max_width
+    height = max(2, int(base.height * scale) // 2 * 2)
 
     def scaled(img: Image.Image, w: int | None = None, h: int | None = None) -> Image.Image:
         w = w or max(2, _even(img.width * scale))

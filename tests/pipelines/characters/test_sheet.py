@@ -102,3 +102,19 @@ def test_the_request_uses_the_sheet_for_its_character(tmp_path):
     looks = look_for(request, ["IRIS", "TEO"], 300)
     assert looks["IRIS"].body is None and looks["TEO"].body is not None  # sheet, drawn
     assert np.asarray(looks["IRIS"].head)[150, 100, :3].tolist() == [200, 60, 60]
+
+
+def test_a_bad_sheet_is_refused_before_any_work(tmp_path):
+    from pipelines.orchestrator import render_film
+
+    request = make_request(
+        SHORT_FILMS,
+        script="INT. A - DAY\n\nIRIS\nHello.\n",
+        duration=5,
+        character_sheets={"IRIS": make_sheet(tmp_path / "s.zip", leave_out="X")},
+        character_mouths={"IRIS": (100, 200)},
+    )
+    out = tmp_path / "out" / "film.mp4"
+    with pytest.raises(InputError, match="mouth shape X missing"):
+        render_film(request, out)  # no Ray needed: refused at step 0
+    assert not any(p.is_file() for p in (tmp_path / "out").iterdir())
