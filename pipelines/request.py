@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
@@ -25,6 +25,7 @@ SIZES: dict[str, tuple[int, int]] = {
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
+Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ class FilmOptions(BaseModel):
     characters: bool = Field(
         True, description="show each speaking character on screen, lip-synced, while they speak"
     )
-    character_mouths: dict[str, tuple[int, int]] = Field(
+    character_mouths: dict[str, tuple[Pixel, Pixel]] = Field(
         default_factory=dict,
+        max_length=60,
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
         "(found by face detection when not given)",
     )
