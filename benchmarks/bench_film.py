@@ -12,7 +12,10 @@
    This machine's speed drifts by a third from one minute to the next, so the film and the floor
    are measured `PAIRS` times, each floor right after its film (within a pair the drift mostly
    cancels), and the pair with the median ratio is reported (every pair is printed).
-3. Peak memory (summed over the process tree: CLI, Ray's GCS, raylet and workers, sampled
+3. What the speaking characters cost: the same film rendered again with characters off
+   (`--no-characters`) in each pair; characters_ratio = film / film without characters, the
+   median of the pairs (target ≤ 1.15).
+4. Peak memory (summed over the process tree: CLI, Ray's GCS, raylet and workers, sampled
    every 0.2 s) of a 60 s 720p and a 300 s 1080p render through the CLI.
 
 Prints a human summary, then one JSON object as the last line.
@@ -85,17 +88,23 @@ def warm_up(images: list[Path]) -> None:
     """Start Ray and render a 20 s film: five chunks, so every chunk worker has run one."""
     from infra import ray_local
     from pipelines.orchestrator import render_film
-    from pipelines.request import make_request
+    from pipelines.request import DurationLimits, make_request
 
     ray_local.start()
     script = "INT. ROOM - DAY\n\nA lamp glows.\n\nIRIS\nHello there. It is late, and the tide is turning."
     request = make_request(
-        script=script, images=images[:2], duration=20, size="1280x720", fps=24, burn_subtitles=True
+        DurationLimits(min=5),
+        script=script,
+        images=images[:2],
+        duration=20,
+        size="1280x720",
+        fps=24,
+        burn_subtitles=True,
     )
     render_film(request, OUT / "warm-up.mp4")
 
 
-def render_warm(images: list[Path]) -> tuple[float, Path]:
+def render_warm(images: list[Path], characters: bool = True) -> tuple[float, Path]:
     """One render of the benchmark's 60 s film: (wall seconds, the MP4)."""
     from pipelines.orchestrator import render_film
     from pipelines.request import make_request
@@ -109,8 +118,9 @@ def render_warm(images: list[Path]) -> tuple[float, Path]:
         fps=24,
         burn_subtitles=True,
         seed=3,
+        characters=characters,
     )
-    out = OUT / "film-60s.mp4"
+    out = OUT / ("film-60s.mp4" if characters else "film-60s-no-characters.mp4")
     started = time.perf_counter()
     render_film(request, out)
     return time.perf_counter() - started, out
@@ -180,17 +190,21 @@ def main() -> None:
     images = make_images(OUT / "images")
 
     warm_up(images)
-    walls, floors = [], []
+    walls, floors, bare = [], [], []
     for pair in range(PAIRS):
         wall, film = render_warm(images)
         floor = encode_floor(film, 60 * 24)
+        no_characters, _ = render_warm(images, characters=False)
         walls.append(wall)
         floors.append(floor)
+        bare.append(no_characters)
         print(
-            f"  pair {pair + 1}: film {wall:5.2f} s, floor {floor:5.2f} s, ratio {wall / floor:.2f}",
+            f"  pair {pair + 1}: film {wall:5.2f} s, floor {floor:5.2f} s, ratio {wall / floor:.2f}"
+            f"; without characters {no_characters:5.2f} s, ratio {wall / no_characters:.2f}",
             flush=True,
         )
     wall, floor = sorted(zip(walls, floors), key=lambda pair: pair[0] / pair[1])[PAIRS // 2]
+    characters_ratio = sorted(w / b for w, b in zip(walls, bare))[PAIRS // 2]
     import ray
 
     ray.shutdown()
@@ -229,6 +243,7 @@ def main() -> None:
         "realtime_x": round(60.0 / wall, 2),
         "floor_s": round(floor, 2),
         "floor_ratio": round(wall / floor, 2),
+        "characters_ratio": round(characters_ratio, 3),
         "cli_wall_s_60s_720p": round(cold_wall, 2),
         "wall_s_300s_1080p": round(wall_300, 2),
         "peak_rss_mb_60s_720p": round(rss_60),
@@ -242,6 +257,9 @@ def main() -> None:
     )
     print(
         f"  encode floor (still image):  {floor:6.1f} s  → floor ratio {wall / floor:.2f} (target ≤ 1.5; the median pair of {PAIRS})"
+    )
+    print(
+        f"  with characters / without:   {characters_ratio:6.3f}  (target ≤ 1.15; the median pair of {PAIRS})"
     )
     print(
         f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak memory {rss_60:.0f} MB PSS ({rss_sum_60:.0f} MB RSS summed)"

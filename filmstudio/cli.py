@@ -75,6 +75,24 @@ def _parse_voices(pairs: list[str]) -> dict[str, str]:
     return voices
 
 
+def _parse_characters(pairs: list[str]) -> dict[str, dict]:
+    """--character NAME=SHEET.zip[@X,Y] → the request's character_sheets and character_mouths."""
+    sheets, mouths = {}, {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        path, at, point = value.strip().rpartition("@") if "@" in value else (value, "", "")
+        name = name.strip().upper()
+        if not sep or not name or not path.strip():
+            raise InputError("character", f"{pair!r} is not NAME=SHEET.zip (e.g. IRIS=iris.zip)")
+        sheets[name] = Path(path.strip())
+        if at:
+            x, comma, y = point.partition(",")
+            if not comma or not x.strip().isdigit() or not y.strip().isdigit():
+                raise InputError("character", f"{pair!r}: the mouth point is @X,Y in pixels")
+            mouths[name] = (int(x), int(y))
+    return {"character_sheets": sheets, "character_mouths": mouths}
+
+
 # The options that carry files or pairs are the CLI's own; the rest are the film's options
 # (`pipelines.request.FilmOptions`), each a flag with the model's default and description.
 FILE_OPTIONS = [
@@ -96,6 +114,16 @@ FILE_OPTIONS = [
         (),
     ),
     (
+        "character",
+        Annotated[
+            list[str],
+            typer.Option(
+                "--character", help="CHARACTER=SHEET.zip or CHARACTER=SHEET.zip@X,Y (repeatable)"
+            ),
+        ],
+        (),
+    ),
+    (
         "models",
         Annotated[Path | None, typer.Option(help="studio tier: local model directory")],
         None,
@@ -106,7 +134,8 @@ FILE_OPTIONS = [
         None,
     ),
 ]
-NOT_FLAGS = ("script", "voices")  # read from a file, and given as --voice pairs
+# read from a file, given as --voice pairs, given in --character pairs
+NOT_FLAGS = ("script", "voices", "character_mouths")
 
 
 def _film_option_parameters() -> list[inspect.Parameter]:
@@ -145,6 +174,7 @@ def render(**given) -> None:
             **{name: given[name] for name in OPTION_NAMES if name not in NOT_FLAGS},
             script=_read_script(script),
             voices=_parse_voices(given["voice"]),
+            **_parse_characters(given["character"]),
             images=_collect_images(given["image"], given["images"]),
             music=given["music"]
             if given["music"] in ("generated", "none")

@@ -29,6 +29,9 @@ import numpy as np
 # speak_lib.h constants.
 _AUDIO_OUTPUT_SYNCHRONOUS = 2  # synthesize inside espeak_Synth, handing audio to the callback
 _INIT_DONT_EXIT = 0x8000  # return an error instead of exiting when the data is missing
+_INIT_PHONEME_EVENTS = 0x0001  # report a PHONEME event per phoneme, beside WORD events
+_INIT_PHONEME_IPA = 0x0002  # … named in IPA ("ˈəʊ"), the same in every language
+_EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_PHONEME = 1, 2, 5, 7
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _PARAM_RATE = 1  # words per minute
@@ -52,6 +55,36 @@ class _Voice(ctypes.Structure):
         ("score", ctypes.c_int),
         ("spare", ctypes.c_void_p),
     ]
+
+
+class _Event(ctypes.Structure):
+    """espeak_EVENT; `id` is a union of int, char* and char[8] (a PHONEME event's name)."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),  # milliseconds from the start of the synthesis
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A word or phoneme of a synthesis, at its place in that synthesis's audio.
+
+    `kind` is "word" (`text_position`/`length`: 1-based character offset and length in the
+    text) or "phoneme" (`phoneme`: its IPA name with stress marks, "" for a pause).
+    """
+
+    kind: str
+    time: float  # seconds from the first sample espeak returned
+    phoneme: str = ""
+    text_position: int = 0
+    length: int = 0
 
 
 # int callback(short *wav, int numsamples, espeak_EVENT *events); returns 0 to go on.
@@ -90,18 +123,34 @@ class _Engine:
         lib.espeak_Synth.restype = ctypes.c_int
 
         data = espeakng_loader.get_data_path().encode()
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INIT_DONT_EXIT)
+        options = _INIT_DONT_EXIT | _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, options)
         if rate <= 0:
             raise RuntimeError(f"espeak-ng failed to start with its data at {data.decode()}")
         self.lib = lib
         self.sample_rate = rate
         self._chunks: list[bytes] = []
+        self._events: list[Event] = []
         self._callback = _SynthCallback(self._collect)  # kept referenced: C holds the pointer
         lib.espeak_SetSynthCallback(self._callback)
 
-    def _collect(self, wav, numsamples, _events) -> int:
+    def _collect(self, wav, numsamples, events) -> int:
         if wav and numsamples > 0:
             self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        if events:  # a run of espeak_EVENT ending in type 0, given with the audio they time
+            array = ctypes.cast(events, ctypes.POINTER(_Event))
+            for i in range(100_000):
+                event = array[i]
+                if event.type == 0:
+                    break
+                time = event.audio_position / 1000
+                if event.type == _EVENT_PHONEME:
+                    name = event.id.decode("utf-8", errors="replace")
+                    self._events.append(Event("phoneme", time, phoneme=name))
+                elif event.type == _EVENT_WORD:
+                    self._events.append(
+                        Event("word", time, text_position=event.text_position, length=event.length)
+                    )
         return 0
 
     def voices(self) -> list[tuple[str, str, list[tuple[int, str]]]]:
@@ -121,13 +170,17 @@ class _Engine:
         self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
         self.lib.espeak_SetParameter(_PARAM_PITCH, pitch, 0)
         data = text.encode("utf-8")
-        self._chunks = []
+        self._chunks, self._events = [], []
         status = self.lib.espeak_Synth(
             data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
         )
         if status != 0:
             raise RuntimeError(f"espeak-ng could not synthesize (error {status})")
         return np.frombuffer(b"".join(self._chunks), dtype=np.int16)
+
+    def events(self) -> list[Event]:
+        """The word and phoneme events of the last `synth`."""
+        return list(self._events)
 
 
 def _languages(address: int) -> list[tuple[int, str]]:
@@ -199,3 +252,17 @@ def synth(text: str, voice: str, *, wpm: float, pitch: int) -> np.ndarray:
     pitch = min(max(int(pitch), 0), 100)
     with LOCK:
         return _engine().synth(text.replace("\x00", ""), voice, wpm, pitch)
+
+
+def synth_events(
+    text: str, voice: str, *, wpm: float, pitch: int
+) -> tuple[np.ndarray, list[Event]]:
+    """`synth`, with the word and phoneme events espeak reported while making that audio.
+
+    One synthesis: the events come from the same callback as the samples, so their times are
+    exact to espeak's millisecond (no second pass, no estimate)."""
+    wpm = min(max(round(wpm), RATE_MIN), RATE_MAX)
+    pitch = min(max(int(pitch), 0), 100)
+    with LOCK:
+        engine = _engine()
+        return engine.synth(text.replace("\x00", ""), voice, wpm, pitch), engine.events()

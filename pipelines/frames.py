@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import ray
@@ -35,6 +36,9 @@ from ray.data._internal.execution.execution_callback import ExecutionCallback
 
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
 from pipelines.fonts import find_font
+
+if TYPE_CHECKING:
+    from pipelines.characters import Cast
 from pipelines.motion import Move, ShotRenderer, crossfade, plan_move, yuv_planes
 from pipelines.timeline import Timeline
 
@@ -72,6 +76,7 @@ class FrameSpec:
     batch: int = 96  # frames per chunk: whole GOPs (`encode.chunk_frames`)
     threads: int = 1  # x264 threads per chunk (set by `stream_chunks` for the cluster's shape)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
+    characters: Cast | None = None  # who is drawn over which shot (`pipelines.characters`)
 
     @property
     def batches(self) -> int:
@@ -93,6 +98,7 @@ def frame_spec(
     fps: int,
     seed: int,
     cues: list[tuple[float, float, str]] | None = None,
+    characters: Cast | None = None,
 ) -> FrameSpec:
     """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i."""
     total = round(timeline.duration * fps)
@@ -106,8 +112,9 @@ def frame_spec(
     sample = " ".join(text for _, _, text in frame_cues) or None
     font = find_font(sample) if sample else None
     return FrameSpec(
-        width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps)
-    )
+        width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps),
+        characters=characters,
+    )  # fmt: skip
 
 
 class FrameRenderer:
@@ -166,11 +173,14 @@ class FrameRenderer:
         renderer = _recent(self.renderers, k, lambda: self._renderer(shot))
         if shot.clip:  # retime the clip's frames to the shot's length
             frame = rgb_to_yuv420(renderer[round(t * (len(renderer) - 1))])
-            if out is None:
-                return frame
-            out[...] = frame
-            return out
-        return renderer.frame_yuv420(t, out)
+            if out is not None:
+                out[...] = frame
+                frame = out
+        else:
+            frame = renderer.frame_yuv420(t, out)
+        if self.spec.characters is not None:  # the speakers of the shot, over its picture
+            self.spec.characters.draw(frame, k, i)
+        return frame
 
     def _renderer(self, shot: ShotFrames) -> ShotRenderer | np.ndarray:
         """A still shot's `ShotRenderer` (its picture's YUV planes made once for every shot that

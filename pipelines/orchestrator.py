@@ -27,6 +27,7 @@ import numpy as np
 
 from infra.progress import Progress, Stages
 from pipelines import (
+    characters,
     frames,
     mix,
     music,
@@ -110,7 +111,10 @@ def render_film(
     bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines)
 
     # 2. Voices: every line spoken, faster where the script is long; the audio times the film.
-    speech = workspace.cached("speech", partial(speak, stages, plan, voices, request, engines))
+    #    Each line's word and phoneme events come from the same synthesis (the mouths' timing).
+    speech, timings = workspace.cached(
+        "speech", partial(speak, stages, plan, voices, request, engines)
+    )
 
     # 3. Timeline: shots and lines placed, fitted to the requested duration.
     film_timeline = timeline.build_timeline(plan, voice.lengths(speech), request.duration)
@@ -120,6 +124,11 @@ def render_film(
         size = (request.width, request.height)
         shot_pictures = visuals.prepare(plan, inputs.images, size, request.seed, engines)
         report(1, f"{len(shot_pictures.pictures)} pictures")
+
+    # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
+    cast = characters.stage(
+        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
+    )
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
     #    short enough to mix beside the frames.
@@ -132,7 +141,7 @@ def render_film(
     cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
 
     # 7. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
-    spec = frame_spec(request, film_timeline, shot_pictures, cues)
+    spec = frame_spec(request, film_timeline, shot_pictures, cues, cast)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
     with workspace.committing():
         workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio))
@@ -178,7 +187,7 @@ def storyboard(
 
 def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
     """The script can fit its length, the output is writable, every picture decodes within its
-    limits, the music track reads."""
+    limits, the music track reads, every character sheet is complete."""
     preflight.check_fits(request)
     workspace.check_writable()
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
@@ -186,6 +195,7 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
     track = None
     if isinstance(request.music, Path):
         track = music.load_track(request.music, request.duration, SAMPLE_RATE)
+    characters.check_sheet_files(request)
     return Inputs(images, track)
 
 
@@ -226,7 +236,9 @@ def start_mix(request, workspace, film_timeline, speech, bed) -> np.ndarray | Fu
     return in_background(workspace.cached, "mix", soundtrack)
 
 
-def frame_spec(request: FilmRequest, film_timeline, shot_pictures, cues) -> frames.FrameSpec:
+def frame_spec(
+    request: FilmRequest, film_timeline, shot_pictures, cues, cast=None
+) -> frames.FrameSpec:
     return frames.frame_spec(
         film_timeline,
         shot_pictures.picture_of_shot,
@@ -236,13 +248,19 @@ def frame_spec(request: FilmRequest, film_timeline, shot_pictures, cues) -> fram
         fps=request.fps,
         seed=request.seed,
         cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
+        characters=cast,
     )
 
 
-def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> list:
-    """The voices stage (announced only when it runs: a resumed render keeps its speech)."""
+def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> tuple:
+    """The voices stage (announced only when it runs: a resumed render keeps its speech): the
+    clips per shot, and each clip's espeak events (see `voice.speak_to_fit`)."""
+    timings: list = []
     with stages.stage("voices") as report:
-        return voice.speak_to_fit(plan, voices, request.language, request.duration, engines, report)
+        clips = voice.speak_to_fit(
+            plan, voices, request.language, request.duration, engines, report, timings
+        )
+    return clips, timings
 
 
 def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, path: Path) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
@@ -25,6 +25,7 @@ SIZES: dict[str, tuple[int, int]] = {
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
+Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ class FilmOptions(BaseModel):
     fps: int = Field(24, description="frames per second: " + ", ".join(map(str, FPS_CHOICES)))
     burn_subtitles: bool = Field(False, description="draw the subtitles into the picture")
     narrate_action: bool = Field(True, description="the narrator reads action lines")
+    characters: bool = Field(
+        True, description="show each speaking character on screen, lip-synced, while they speak"
+    )
+    character_mouths: dict[str, tuple[Pixel, Pixel]] = Field(
+        default_factory=dict,
+        max_length=60,
+        description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
+        "(found by face detection when not given)",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
@@ -98,6 +108,8 @@ class FilmRequest(FilmOptions):
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
     music: Literal["generated", "none"] | Path = "generated"
     models_dir: Path | None = None  # studio tier: local model directory
+    # CHARACTER → its character sheet (a zip, see `pipelines.characters.sheet`)
+    character_sheets: dict[str, Path] = Field(default_factory=dict)
 
 
 OPTION_NAMES = tuple(FilmOptions.model_fields)

@@ -308,41 +308,58 @@ def _nearest_free(value: int, used: set[int], low: int, high: int) -> int:
 
 
 def synthesize(text: str, voice: VoiceSpec, *, rate: float = 1.0) -> np.ndarray:
+    """Speak `text` (see `synthesize_timed`, whose audio this is)."""
+    return synthesize_timed(text, voice, rate=rate)[0]
+
+
+def synthesize_timed(
+    text: str, voice: VoiceSpec, *, rate: float = 1.0
+) -> tuple[np.ndarray, list[espeak.Event] | None]:
     """Speak `text`: float32 mono at SAMPLE_RATE, silence trimmed to ~30 ms either side.
 
     `rate` multiplies the voice's speaking rate (1.2 is 20 % faster, ~1/1.2 the length).
     Thread-safe: the engines serialize their own calls. Never returns empty audio: text with
     nothing speakable (only punctuation, say) raises InputError on "text".
+
+    Also returns espeak's word and phoneme events of that same synthesis, timed in the returned
+    (trimmed) audio; None for a voice that reports none (Piper).
     """
     if not text or not text.strip():
         raise InputError("text", "nothing to say: the text is empty")
     if not (math.isfinite(rate) and rate > 0):
         raise InputError("rate", f"rate {rate} must be a positive number")
+    events = None
     if voice.engine == "piper":
         samples, source_rate = _speak_piper(text, voice, rate)
     else:
-        samples, source_rate = _speak_espeak(text, voice, rate)
-    samples = _trim(samples, source_rate)
+        samples, source_rate, events = _speak_espeak(text, voice, rate)
+    start, end = _trim_bounds(samples, source_rate)
+    samples = samples[start:end]
     if samples.size == 0:
         raise InputError("text", f"{text[:60]!r} has nothing {voice.engine} can speak")
-    return _level(_resample(samples, source_rate))
+    if events is not None:  # timed from the first sample kept
+        shift, length = start / source_rate, samples.size / source_rate
+        events = [replace(e, time=min(max(e.time - shift, 0.0), length)) for e in events]
+    return _level(_resample(samples, source_rate)), events
 
 
-def _speak_espeak(text: str, voice: VoiceSpec, rate: float) -> tuple[np.ndarray, int]:
+def _speak_espeak(
+    text: str, voice: VoiceSpec, rate: float
+) -> tuple[np.ndarray, int, list[espeak.Event]]:
     identifier = espeak.language_voices()[_language(voice.language)].identifier
     name = f"{identifier}+{voice.variant}" if voice.variant else identifier
-    pcm = espeak.synth(text, name, wpm=voice.rate * rate, pitch=voice.pitch)
-    return pcm.astype(np.float32) / 32768.0, espeak.sample_rate()
+    pcm, events = espeak.synth_events(text, name, wpm=voice.rate * rate, pitch=voice.pitch)
+    return pcm.astype(np.float32) / 32768.0, espeak.sample_rate(), events
 
 
-def _trim(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+def _trim_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int]:
+    """[start, end) of `samples` with the silence either side cut to PAD_SECONDS."""
     peak = float(np.max(np.abs(samples), initial=0.0))
     if peak <= 1e-4:
-        return samples[:0]
+        return 0, 0
     loud = np.flatnonzero(np.abs(samples) > 0.02 * peak)
     pad = round(PAD_SECONDS * sample_rate)
-    start, end = max(loud[0] - pad, 0), min(loud[-1] + 1 + pad, samples.size)
-    return samples[start:end]
+    return max(loud[0] - pad, 0), min(loud[-1] + 1 + pad, samples.size)
 
 
 def _resample(samples: np.ndarray, source_rate: int) -> np.ndarray:
@@ -467,27 +484,42 @@ def _speak_piper(text: str, voice: VoiceSpec, rate: float) -> tuple[np.ndarray, 
 
 
 def speak_to_fit(
-    plan, voices: dict[str, VoiceSpec], language: str, duration: float, engines, report
+    plan,
+    voices: dict[str, VoiceSpec],
+    language: str,
+    duration: float,
+    engines,
+    report,
+    timings: list | None = None,
 ) -> list[list[np.ndarray]]:
     """Every line of every shot spoken (the engines' voice where they have one, else espeak-ng),
-    a little faster (≤ `timeline.MAX_RATE`) when the script is long for `duration`."""
+    a little faster (≤ `timeline.MAX_RATE`) when the script is long for `duration`.
+
+    `timings`, when given, is filled like the speech (per shot, per line) with each clip's
+    espeak events (`synthesize_timed`), None where a model or Piper spoke the line."""
     speakers = [NARRATOR, *plan.characters]
     total = max(len(plan.lines), 1)
 
     def speak_all(rate: float) -> list[list[np.ndarray]]:
-        done, out = 0, []
+        done, out, timed = 0, [], []
         for shot in plan.shots:
-            clips = []
+            clips, events = [], []
             for line in shot.lines:
-                audio = None
+                audio, line_events = None, None
                 if rate == 1.0:  # a model speaks at its own pace
                     audio = engines.speak(line.text, language, speakers.index(line.speaker))
                 if audio is None:
-                    audio = synthesize(line.text, voices[line.speaker], rate=rate)
+                    audio, line_events = synthesize_timed(
+                        line.text, voices[line.speaker], rate=rate
+                    )
                 clips.append(audio)
+                events.append(line_events)
                 done += 1
                 report(done / total, f"{line.speaker}: {line.text[:40]}")
             out.append(clips)
+            timed.append(events)
+        if timings is not None:
+            timings[:] = timed
         return out
 
     speech = speak_all(1.0)

@@ -8,6 +8,7 @@
     frames   = engines.clip(pictures[0], 14, (1280, 720), seed=7)
     speech   = engines.speak("Who is there?", "en", speaker=1)
     bed      = engines.music("calm film score", duration_s=60.0)
+    talking  = engines.lipsync(face, speech, 48000, fps=24)     # a portrait's mouth, per frame
 
 Both ways give the same results for the same inputs. A model the directory lacks (or a
 deployment the app lacks) is not an error: its method returns the empty answer (`[]`, `None`)
@@ -59,6 +60,7 @@ ENGINE_CLASSES = {
     "svd": "pipelines.engines.svd:SVDEngine",
     "tts": "pipelines.engines.tts:TTSEngine",
     "musicgen": "pipelines.engines.musicgen:MusicGenEngine",
+    "lipsync": "pipelines.engines.lipsync:LipSyncEngine",
 }
 
 
@@ -221,6 +223,17 @@ class StudioEngines:
             return self.handles["musicgen"].generate.remote(prompt, float(duration_s)).result()
         return self._engine("musicgen")(prompt, float(duration_s))
 
+    def lipsync(
+        self, face: Image.Image, audio: np.ndarray, sample_rate: int, fps: int
+    ) -> list[np.ndarray] | None:
+        """`face` talking: one H×W×3 uint8 frame of its size per film frame of `audio`. None
+        without a lip-sync model (the characters keep their drawn mouths)."""
+        if "lipsync" not in self._ready:
+            return None
+        if self.handles is not None:
+            return self.handles["lipsync"].animate.remote(face, audio, sample_rate, fps).result()
+        return self._engine("lipsync")(face, audio, sample_rate, fps)
+
     # -- local engines ----------------------------------------------------------------------
 
     def _engine(self, name: str):
@@ -258,6 +271,9 @@ class DraftEngines:
         return None
 
     def music(self, prompt: str, duration_s: float) -> None:
+        return None
+
+    def lipsync(self, face, audio: np.ndarray, sample_rate: int, fps: int) -> None:
         return None
 
 

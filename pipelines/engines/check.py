@@ -22,6 +22,7 @@ WHAT = {
     "svd": "a diffusers StableVideoDiffusionPipeline",
     "tts": "a VITS / MMS-TTS model per language",
     "musicgen": "a MusicgenForConditionalGeneration with its tokenizer",
+    "lipsync": "unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model",
 }
 
 
@@ -45,7 +46,14 @@ class EngineStatus:
 def check_models_dir(models_dir: Path) -> list[EngineStatus]:
     """One status per engine, in ENGINES order."""
     models_dir = Path(models_dir)
-    checks = {"llm": _llm, "sdxl": _sdxl, "svd": _svd, "tts": _tts, "musicgen": _musicgen}
+    checks = {
+        "llm": _llm,
+        "sdxl": _sdxl,
+        "svd": _svd,
+        "tts": _tts,
+        "musicgen": _musicgen,
+        "lipsync": _lipsync,
+    }
     statuses = []
     for engine in ENGINES:
         path = models_dir / engine
@@ -110,6 +118,15 @@ def _musicgen(path: Path) -> tuple[list[str], list[str]]:
         missing.append(
             f"musicgen/config.json of a musicgen model (found {config.get('model_type')!r})"
         )
+    return missing, []
+
+
+def _lipsync(path: Path) -> tuple[list[str], list[str]]:
+    missing = _model_files(path / "unet", "lipsync/unet") + _model_files(
+        path / "vae", "lipsync/vae"
+    )
+    missing += _model_files(path / "whisper", "lipsync/whisper")
+    missing += _file(path / "whisper", "preprocessor_config.json", "lipsync/whisper")
     return missing, []
 
 

@@ -9,6 +9,7 @@ A model directory holds one sub-directory per engine, each something `from_pretr
       svd/                a diffusers StableVideoDiffusionPipeline (model_index.json, ...)
       tts/<language>/     one VITS / MMS-TTS model per language ("en", "de", ...)
       musicgen/           a MusicgenForConditionalGeneration with its tokenizer
+      lipsync/            unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model (lipsync.py)
 
 Each engine directory may also hold a `studio.json` of defaults for that model (steps, guidance,
 frames...): an SDXL-Turbo directory wants 4 steps and no guidance, the tiny test models want 2.
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen")
+ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen", "lipsync")
 # Each engine's Ray Serve deployment name: serving names them so, bulk renders find them by it.
 DEPLOYMENT_NAMES = {
     "llm": "LLM",
@@ -33,6 +34,7 @@ DEPLOYMENT_NAMES = {
     "svd": "SVD",
     "tts": "TTS",
     "musicgen": "MusicGen",
+    "lipsync": "LipSync",
 }
 OPTIONS_FILE = "studio.json"
 

@@ -38,7 +38,14 @@ def build_tiny_models(out_dir: Path, engines=ENGINES, languages=("en",)) -> Path
     import torch
 
     out_dir = Path(out_dir)
-    builders = {"llm": _llm, "sdxl": _sdxl, "svd": _svd, "tts": _tts, "musicgen": _musicgen}
+    builders = {
+        "llm": _llm,
+        "sdxl": _sdxl,
+        "svd": _svd,
+        "tts": _tts,
+        "musicgen": _musicgen,
+        "lipsync": _lipsync,
+    }
     for engine in engines:
         torch.manual_seed(0)
         target = out_dir / engine
@@ -336,6 +343,57 @@ def _musicgen(path: Path) -> None:
     _options(path, max_seconds=2.0)
 
 
+def _lipsync(path: Path) -> None:
+    """MuseTalk's parts at test size: diffusers' UNet2DConditionModel and AutoencoderKL test
+    sizes (`get_dummy_components`), a 1-layer Whisper whose 16-wide encoder feeds the UNet's
+    cross-attention; 32-px faces."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperModel
+
+    width = 16
+    UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=8,  # the masked face's latents and the reference face's
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=width,
+        attention_head_dim=8,
+        norm_num_groups=32,
+    ).save_pretrained(path / "unet")
+    AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        norm_num_groups=32,
+    ).save_pretrained(path / "vae")
+    WhisperModel(
+        WhisperConfig(
+            d_model=width,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            num_mel_bins=80,
+            vocab_size=100,
+            pad_token_id=0,
+            bos_token_id=1,
+            eos_token_id=2,
+            decoder_start_token_id=1,
+            max_target_positions=32,
+        )
+    ).save_pretrained(path / "whisper")
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(path / "whisper")
+    _options(path, size=32, window=2, batch=8)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
@@ -384,6 +442,7 @@ def build_full_models(out: Path, engines) -> Path:
         "svd": _full_svd,
         "tts": _full_tts,
         "musicgen": _full_musicgen,
+        "lipsync": _full_lipsync,
     }
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     for name in engines:
@@ -691,3 +750,43 @@ def _full_musicgen(path: Path) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _full_lipsync(path: Path) -> None:
+    """MuseTalk's configuration (its `musetalk.json`): an SD-1.x UNet with 8 input channels and
+    cross-attention on Whisper-tiny's 384-wide encoder, sd-vae-ft-mse's VAE, Whisper-tiny."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperModel
+
+    dtype = _dtype()
+    UNet2DConditionModel(
+        sample_size=32,
+        in_channels=8,
+        out_channels=4,
+        block_out_channels=(320, 640, 1280, 1280),
+        layers_per_block=2,
+        cross_attention_dim=384,
+        attention_head_dim=8,
+    ).to(dtype).save_pretrained(path / "unet")
+    AutoencoderKL(
+        block_out_channels=[128, 256, 512, 512],
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        up_block_types=["UpDecoderBlock2D"] * 4,
+        latent_channels=4,
+        layers_per_block=2,
+        sample_size=256,
+    ).to(dtype).save_pretrained(path / "vae")
+    WhisperModel(
+        WhisperConfig(
+            d_model=384,
+            encoder_layers=4,
+            decoder_layers=4,
+            encoder_attention_heads=6,
+            decoder_attention_heads=6,
+            encoder_ffn_dim=1536,
+            decoder_ffn_dim=1536,
+            num_mel_bins=80,
+        )
+    ).to(dtype).save_pretrained(path / "whisper")
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(path / "whisper")
+    _options(path, size=256, window=2, batch=16)

@@ -57,6 +57,7 @@ def grouped(*keys: list) -> dict[tuple, list[int]]:
 
 def deployments() -> dict:
     """Engine name → its Serve deployment (imported here so `serve_apps.deployments` stays light)."""
+    from serve_apps.deployments.lipsync import LipSyncDeployment
     from serve_apps.deployments.llm import LLMDeployment
     from serve_apps.deployments.musicgen import MusicGenDeployment
     from serve_apps.deployments.sdxl import SDXLDeployment
@@ -69,4 +70,5 @@ def deployments() -> dict:
         "svd": SVDDeployment,
         "tts": TTSDeployment,
         "musicgen": MusicGenDeployment,
+        "lipsync": LipSyncDeployment,
     }

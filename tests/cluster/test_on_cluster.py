@@ -242,7 +242,7 @@ def _summary(out: str) -> dict:
 
 def _gpu_deployments() -> dict[str, dict]:
     """name → ray_actor_options of every deployment in serve_apps/t4.yaml that asks for a GPU
-    (until that file exists: a quarter-GPU replica pinned to the g4dn node type)."""
+    from the start (until that file exists: a quarter-GPU replica pinned to the g4dn node type)."""
     path = ROOT / "serve_apps" / "t4.yaml"
     if not path.exists():
         return {"QuarterT4": {"num_cpus": 0.5, "num_gpus": 0.25, "resources": {"g4dn": 0.25}}}
@@ -250,7 +250,9 @@ def _gpu_deployments() -> dict[str, dict]:
     for app in yaml.safe_load(path.read_text())["applications"]:
         for deployment in app.get("deployments", []):
             options = deployment.get("ray_actor_options") or {}
-            if options.get("num_gpus", 0) > 0:
+            # one that starts at zero replicas (LipSync) comes up on demand, on another GPU node
+            on_demand = (deployment.get("autoscaling_config") or {}).get("min_replicas", 1) == 0
+            if options.get("num_gpus", 0) > 0 and not on_demand:
                 found[deployment["name"]] = options
     assert found, "serve_apps/t4.yaml names no GPU deployment"
     return found

@@ -242,8 +242,13 @@ def test_local_facade_serves_what_the_directory_has(tiny_models, tmp_path):
         "svd": False,
         "tts": True,
         "musicgen": False,
+        "lipsync": False,
     }
-    assert sorted(str(w.message).split(":")[1].strip() for w in caught) == ["musicgen", "svd"]
+    assert sorted(str(w.message).split(":")[1].strip() for w in caught) == [
+        "lipsync",
+        "musicgen",
+        "svd",
+    ]
 
     plan = engines.plan("script", lighthouse())
     assert all(s.prompt for s in plan.shots)

@@ -40,7 +40,14 @@ def studio(serve_session, tiny_models):
 
 @pytest.fixture(scope="module")
 def handles(studio, serve_session):
-    names = {"llm": "LLM", "sdxl": "SDXL", "svd": "SVD", "tts": "TTS", "musicgen": "MusicGen"}
+    names = {
+        "llm": "LLM",
+        "sdxl": "SDXL",
+        "svd": "SVD",
+        "tts": "TTS",
+        "musicgen": "MusicGen",
+        "lipsync": "LipSync",
+    }
     return {
         engine: serve_session.get_deployment_handle(name, "studio")
         for engine, name in names.items()
@@ -48,11 +55,14 @@ def handles(studio, serve_session):
 
 
 def test_the_t4_set_fits_on_one_gpu(studio, serve_session):
-    """SDXL 0.36 + SVD 0.33 + LLM 0.08 + MusicGen 0.09 + TTS 0.02 = 0.88 GPU: all placed."""
+    """SDXL 0.36 + SVD 0.33 + LLM 0.08 + MusicGen 0.09 + TTS 0.02 = 0.88 GPU: all placed.
+    LipSync starts at zero replicas (on a T4 it needs a card of its own: t4.yaml)."""
     deployments = serve_session.status().applications["studio"].deployments
-    assert {name: d.replica_states for name, d in deployments.items()} == {
+    running = {name: d.replica_states for name, d in deployments.items() if name != "LipSync"}
+    assert running == {
         name: {"RUNNING": 1} for name in ("LLM", "SDXL", "SVD", "TTS", "MusicGen", "StudioGateway")
     }
+    assert deployments["LipSync"].replica_states.get("RUNNING", 0) == 0
 
 
 def test_every_engine_answers_through_its_handle(handles):
@@ -83,6 +93,11 @@ def test_every_engine_answers_through_its_handle(handles):
 
     music = engines.music("calm film score", 3.0)
     assert music.shape == (144000, 2) and music.dtype == np.float32
+
+    # LipSync scales up from zero for its first request
+    face = Image.new("RGB", (60, 60), (200, 150, 120))
+    talking = engines.lipsync(face, speech[0], 48000, 24)
+    assert len(talking) == -(-len(speech[0]) * 24 // 48000) and talking[0].shape == (60, 60, 3)
 
 
 def test_a_films_lines_come_back_in_order_from_serve(handles):
