@@ -20,7 +20,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import espeakng_loader
@@ -248,10 +248,7 @@ def synth(text: str, voice: str, *, wpm: float, pitch: int) -> np.ndarray:
     Returns int16 mono samples at `sample_rate()`, silence included as espeak made it.
     `wpm` is clamped to espeak's 80–450 words per minute, `pitch` to 0–100.
     """
-    wpm = min(max(round(wpm), RATE_MIN), RATE_MAX)
-    pitch = min(max(int(pitch), 0), 100)
-    with LOCK:
-        return _engine().synth(text.replace("\x00", ""), voice, wpm, pitch)
+    return synth_events(text, voice, wpm=wpm, pitch=pitch)[0]
 
 
 def synth_events(
@@ -260,9 +257,21 @@ def synth_events(
     """`synth`, with the word and phoneme events espeak reported while making that audio.
 
     One synthesis: the events come from the same callback as the samples, so their times are
-    exact to espeak's millisecond (no second pass, no estimate)."""
+    exact to espeak's millisecond (no second pass, no estimate).
+
+    Remembered per (text, voice, rate, pitch): espeak-ng's output drifts by a few samples with
+    state it carries from one utterance to the next, so a line spoken again in this process (a
+    resumed or repeated render, a preview) comes back identical rather than nearly so."""
     wpm = min(max(round(wpm), RATE_MIN), RATE_MAX)
     pitch = min(max(int(pitch), 0), 100)
+    pcm, events = _synth_once(text.replace("\x00", ""), voice, wpm, pitch)
+    return pcm, list(events)
+
+
+@lru_cache(maxsize=256)  # a few minutes of speech
+def _synth_once(text: str, voice: str, wpm: int, pitch: int) -> tuple[np.ndarray, tuple]:
     with LOCK:
         engine = _engine()
-        return engine.synth(text.replace("\x00", ""), voice, wpm, pitch), engine.events()
+        pcm = engine.synth(text, voice, wpm, pitch)
+        pcm.flags.writeable = False  # shared by every caller of the cache
+        return pcm, tuple(engine.events())
