@@ -93,6 +93,7 @@ def render_film(
         plan = workspace.cached("plan", partial(analyze, request, engines))
         voices = voice.cast(plan.characters, request.language, request.voices)
         check_subtitle_font(request, plan)
+        visuals.choose(plan, image_names(request))  # every picture the plan names is given
         report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # Background: the music bed needs only the mood and the length.
@@ -107,7 +108,9 @@ def render_film(
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
         size = (request.width, request.height)
-        shot_pictures = visuals.prepare(plan, inputs.images, size, request.seed, engines)
+        shot_pictures = visuals.prepare(
+            plan, inputs.images, size, request.seed, engines, image_names(request)
+        )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
@@ -154,7 +157,10 @@ def storyboard(
         out_dir.mkdir(parents=True, exist_ok=True)
         size = (request.width, request.height)
         paths = []
-        for i, image in enumerate(visuals.stills(plan, user_images, size, request.seed, engines)):
+        shot_stills = visuals.stills(
+            plan, user_images, size, request.seed, engines, names=image_names(request)
+        )
+        for i, image in enumerate(shot_stills):
             path = out_dir / f"shot-{i + 1:03d}.jpg"
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
@@ -177,9 +183,17 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
-    """The plan by the script's rules, with the engines' shot prompts where they have an LLM."""
+    """The plan by the script's rules, with the engines' shot prompts where they have an LLM;
+    or the request's own plan (an edited storyboard), as it is."""
+    if request.plan is not None:
+        return request.plan
     plan = script.analyze(request.script, narrate_action=request.narrate_action)
     return engines.plan(request.script, fallback=plan)
+
+
+def image_names(request: FilmRequest) -> list[str]:
+    """The user's pictures by file name, as `[[image: NAME]]` notes and plans name them."""
+    return [Path(path).name for path in request.images]
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
