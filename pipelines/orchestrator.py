@@ -140,13 +140,20 @@ def render_film(
 @dataclass
 class Storyboard:
     plan: Plan
-    stills: list[Path]  # one JPEG per shot, in order
+    stills: list[Path]  # one JPEG per shot, in order (only `shots`' when asked for some)
+    pictures: list[str | None]  # per shot: the user's picture by file name; None: the studio's
 
 
 def storyboard(
-    request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None
+    request: FilmRequest,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    engines=None,
+    shots: list[int] | None = None,
 ) -> Storyboard:
-    """The plan and one still per shot (JPEG), without rendering the film."""
+    """The plan and one still per shot (JPEG), without rendering the film; with `shots`
+    (indexes), the stills of those shots only (a redraw)."""
     stages = Stages(STAGES, progress)
     engines = engines or engines_for(request.tier, request.models_dir)
     user_images = [load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
@@ -157,15 +164,17 @@ def storyboard(
         out_dir.mkdir(parents=True, exist_ok=True)
         size = (request.width, request.height)
         paths = []
-        shot_stills = visuals.stills(
-            plan, user_images, size, request.seed, engines, names=image_names(request)
-        )
-        for i, image in enumerate(shot_stills):
+        names = image_names(request)
+        shot_stills = visuals.stills(plan, user_images, size, request.seed, engines, False, names)
+        wanted = range(len(shot_stills)) if shots is None else shots
+        for done, i in enumerate(wanted, 1):
+            image = shot_stills[i]() if callable(shot_stills[i]) else shot_stills[i]  # a card
             path = out_dir / f"shot-{i + 1:03d}.jpg"
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
-            report((i + 1) / len(plan.shots), path.name)
-    return Storyboard(plan, paths)
+            report(done / len(wanted), path.name)
+    pictures = [None if i is None else names[i] for i in visuals.choose(plan, names)]
+    return Storyboard(plan, paths, pictures)
 
 
 # --- the steps ------------------------------------------------------------------------------
