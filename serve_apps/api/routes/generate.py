@@ -158,7 +158,9 @@ def generate_video(
     platform: PlatformDep,
     idempotency: IdempotencyDep,
     if_match: str | None = Header(
-        None, description='with "from": "storyboard": render only this storyboard version (ETag)'
+        None,
+        max_length=200,
+        description='with "from": "storyboard": render only this storyboard version (ETag)',
     ),
 ):
     """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail).

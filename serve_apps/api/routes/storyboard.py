@@ -15,7 +15,9 @@ by a refused edit.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Path, Response, status
 from sqlalchemy.orm import Session
 
 from db import crud
@@ -30,6 +32,8 @@ from serve_apps.api.errors import field_error
 from serve_apps.api.routes.generate import ACCEPTED, etag, etag_matches, submit
 from serve_apps.api.schemas.jobs import JobAccepted
 from serve_apps.api.schemas.storyboard import (
+    MAX_SCENES,
+    MAX_SHOTS,
     PictureOut,
     SceneOut,
     ShotOut,
@@ -38,6 +42,9 @@ from serve_apps.api.schemas.storyboard import (
     StoryboardOut,
 )
 from serve_apps.jobs.storyboard import characters, new_shot_id, shots
+
+# A shot's position in the whole storyboard, from 1.
+ShotNumber = Annotated[int, Path(ge=1, le=MAX_SCENES * MAX_SHOTS, description="the shot, from 1")]
 
 router = APIRouter(prefix="/projects/{project_id}/storyboard", tags=["storyboard"])
 
@@ -167,7 +174,9 @@ def update_storyboard(
     project: OwnedProject,
     session: SessionDep,
     response: Response,
-    if_match: str | None = Header(None, description='the version edited, as its ETag: "3"'),
+    if_match: str | None = Header(
+        None, max_length=200, description='the version edited, as its ETag: "3"'
+    ),
 ):
     """Replace the storyboard with its edited copy: lines' text and speakers, shots' pictures
     (an image asset of the project, or none for the studio's own), shots moved, deleted
@@ -283,7 +292,7 @@ def _edited(session: Session, project: Project, board: Storyboard, body: Storybo
     responses=ACCEPTED,
 )
 def redraw_still(
-    n: int,
+    n: ShotNumber,
     project: OwnedProject,
     session: SessionDep,
     user: CurrentUser,
@@ -320,7 +329,7 @@ def redraw_still(
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-def get_still(n: int, project: OwnedProject, session: SessionDep, platform: PlatformDep):
+def get_still(n: ShotNumber, project: OwnedProject, session: SessionDep, platform: PlatformDep):
     """Shot n's still (JPEG): streamed, or a redirect to a presigned S3 URL."""
     _, shot = _shot_at(_board(session, project), n)
     if not shot.get("still_key"):
