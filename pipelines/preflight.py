@@ -21,8 +21,11 @@ SYLLABIC_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 
 
 def check_fits(options: FilmOptions) -> None:
-    """InputError on `duration` when the script cannot fit even spoken at `timeline.MAX_RATE`."""
-    plan = script.analyze(options.script, narrate_action=options.narrate_action)
+    """InputError on `duration` when the script (or the request's edited plan) cannot fit even
+    spoken at `timeline.MAX_RATE`."""
+    plan = getattr(options, "plan", None) or script.analyze(
+        options.script, narrate_action=options.narrate_action
+    )
     speech = [[shortest_speech(line.text) for line in shot.lines] for shot in plan.shots]
     timeline.rate_needed(plan, speech, options.duration)
 
