@@ -9,6 +9,10 @@ youtube_channels (per user: encrypted tokens) ── publications (one per publi
 youtube_quota: units and uploads spent per Google project and quota day.
 idempotency_keys: a creating POST's key, claimed while it works, then its first answer.
 activity: sign-ins, logouts, role changes, grants, deletions: who, when, from where.
+account_tokens: single-use links mailed to a user (password reset, email verification).
+login_failures: failed sign-ins per account and per IP, for the progressive delay (no Redis).
+oidc_logins: a sign-in started at an OpenID provider (state, nonce, PKCE), used once.
+user_identities: the provider accounts (issuer's subject) linked to a user.
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.free_user)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = _created()
 
     account: Mapped[CreditAccount] = relationship(
@@ -115,6 +120,10 @@ class User(Base):
     def tier(self) -> str:
         """The subscription tier: pro users (and admins) may render the studio tier."""
         return "free" if self.role == Role.free_user else "pro"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class CreditAccount(Base):
@@ -303,6 +312,9 @@ class ActivityKind(enum.StrEnum):
     publish = "publish"
     password_change = "password_change"
     password_reset = "password_reset"
+    password_reset_requested = "password_reset_requested"  # a reset link was mailed
+    email_verified = "email_verified"
+    identity_linked = "identity_linked"  # an OpenID provider's account was linked on sign-in
 
 
 class ActivityEntry(Base):
@@ -326,6 +338,73 @@ class ActivityEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TokenPurpose(enum.StrEnum):
+    password_reset = "password_reset"
+    verify_email = "verify_email"
+
+
+class AccountToken(Base):
+    """A link mailed to a user, stored only as its SHA-256: it works once, until `expires_at`."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
+class LoginFailure(Base):
+    """Failed sign-ins under one key ("account:<email>" or "ip:<address>") since the first of
+    them that is still remembered; the database store of serve_apps/api/throttle.py."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OIDCLogin(Base):
+    """A sign-in sent to an OpenID provider, waiting for its callback (then deleted: used once).
+
+    The state is stored as its SHA-256; `binding_hash` is that of a cookie the browser that
+    started the sign-in holds, so a callback link replayed in another browser is refused.
+    """
+
+    __tablename__ = "oidc_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))  # "cookie" (browser) or "body" (JSON answer)
+    return_to: Mapped[str] = mapped_column(String(512))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class UserIdentity(Base):
+    """A provider's account (its issuer-unique `sub`) linked to one of ours."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))  # the verified email it was linked by
+    created_at: Mapped[datetime] = _created()
 
 
 class ChannelStatus(enum.StrEnum):

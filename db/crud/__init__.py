@@ -1,13 +1,29 @@
 """Reads and writes of the platform's tables, one module per area. Callers own the transaction."""
 
-from db.crud import activity, assets, credits, idempotency, jobs, projects, tokens, users, youtube
+from db.crud import (
+    account_tokens,
+    activity,
+    assets,
+    credits,
+    idempotency,
+    jobs,
+    login_failures,
+    oidc,
+    projects,
+    tokens,
+    users,
+    youtube,
+)
 
 __all__ = [
+    "account_tokens",
     "activity",
     "assets",
     "credits",
     "idempotency",
     "jobs",
+    "login_failures",
+    "oidc",
     "projects",
     "tokens",
     "users",

@@ -20,9 +20,11 @@ from db.session import Database
 from infra.events import EventBus, make_event_bus
 from infra.settings import Settings
 from infra.storage import Storage, make_storage
+from serve_apps.api.mail import Mailer
 from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
 from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
 from serve_apps.api.security import Passwords, SigningKeys, TokenService
+from serve_apps.api.throttle import LoginThrottle
 from serve_apps.jobs.dispatch import JobDispatcher
 
 
@@ -37,6 +39,8 @@ class Platform:
     limiter: RateLimiter | None
     bus: EventBus
     jobs: JobDispatcher
+    throttle: LoginThrottle
+    mailer: Mailer
     engines: dict[str, Any] = field(default_factory=dict)  # Serve handles of model deployments
 
     @classmethod
@@ -65,6 +69,8 @@ class Platform:
             ),
             bus=make_event_bus(settings),
             jobs=JobDispatcher(settings, engines or {}),
+            throttle=LoginThrottle.from_settings(settings),
+            mailer=Mailer(settings),
             engines=engines or {},
         )
         platform.jobs.start()

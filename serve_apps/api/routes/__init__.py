@@ -10,12 +10,27 @@ from serve_apps.api.routes import (
     credits,
     generate,
     jobs,
+    oidc,
     projects,
+    recovery,
     users,
     youtube,
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity, youtube):
+for module in (
+    auth,
+    recovery,
+    oidc,
+    users,
+    projects,
+    assets,
+    generate,
+    jobs,
+    credits,
+    admin,
+    activity,
+    youtube,
+):
     api_router.include_router(module.router)
 api_router.include_router(youtube.renders)

@@ -20,7 +20,7 @@ from db import crud
 from db.crud.credits import InsufficientCredits
 from db.models import AssetKind, JobKind, Project, User
 from pipelines.errors import InputError
-from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
+from serve_apps.api.deps import IdempotencyDep, PlatformDep, SessionDep, VerifiedUser
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.idempotency import Idempotency
 from serve_apps.api.platform import Platform
@@ -34,6 +34,7 @@ ACCEPTED = {
     status.HTTP_402_PAYMENT_REQUIRED: {
         "description": "not enough credits (the balance is in the body)"
     },
+    status.HTTP_403_FORBIDDEN: {"description": "the email is not verified yet, or the tier"},
     **IDEMPOTENT,
 }
 
@@ -124,7 +125,7 @@ def _submit(
 def generate_script(
     body: ScriptJobIn,
     session: SessionDep,
-    user: CurrentUser,
+    user: VerifiedUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
 ):
@@ -147,7 +148,7 @@ def generate_script(
 def generate_storyboard(
     body: FilmJobIn,
     session: SessionDep,
-    user: CurrentUser,
+    user: VerifiedUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
 ):
@@ -161,7 +162,7 @@ def generate_storyboard(
 def generate_video(
     body: FilmJobIn,
     session: SessionDep,
-    user: CurrentUser,
+    user: VerifiedUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
 ):
