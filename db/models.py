@@ -13,6 +13,7 @@ account_tokens: single-use links mailed to a user (password reset, email verific
 login_failures: failed sign-ins per account and per IP, for the progressive delay (no Redis).
 oidc_logins: a sign-in started at an OpenID provider (state, nonce, PKCE), used once.
 user_identities: the provider accounts (issuer's subject) linked to a user.
+subscriptions: a user's plan (free or pro), its status and when it ends.
 """
 
 from __future__ import annotations
@@ -115,11 +116,19 @@ class User(Base):
     account: Mapped[CreditAccount] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    subscription: Mapped[Subscription | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def plan(self) -> Plan:
+        """The plan in force now: the subscription's while it is active and unexpired."""
+        return self.subscription.plan_at(utcnow()) if self.subscription else Plan.free
 
     @property
     def tier(self) -> str:
-        """The subscription tier: pro users (and admins) may render the studio tier."""
-        return "free" if self.role == Role.free_user else "pro"
+        """The tier: a pro plan, the pro_user role or admin may render the studio tier."""
+        return "free" if self.role == Role.free_user and self.plan == Plan.free else "pro"
 
     @property
     def email_verified(self) -> bool:
@@ -315,6 +324,7 @@ class ActivityKind(enum.StrEnum):
     password_reset_requested = "password_reset_requested"  # a reset link was mailed
     email_verified = "email_verified"
     identity_linked = "identity_linked"  # an OpenID provider's account was linked on sign-in
+    plan_change = "plan_change"  # an admin set or ended a subscription, or it expired
 
 
 class ActivityEntry(Base):
@@ -405,6 +415,40 @@ class UserIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(320))  # the verified email it was linked by
     created_at: Mapped[datetime] = _created()
+
+
+class Plan(enum.StrEnum):
+    free = "free"
+    pro = "pro"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    active = "active"
+    cancelled = "cancelled"  # an admin ended it
+    expired = "expired"  # past expires_at; written at the next monthly grant
+
+
+class Subscription(Base):
+    """A user's plan: it sets their tier and monthly grant while active and unexpired."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan: Mapped[Plan] = mapped_column(_enum(Plan))
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        _enum(SubscriptionStatus), default=SubscriptionStatus.active
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until cancelled
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+    def plan_at(self, now: datetime) -> Plan:
+        running = self.status == SubscriptionStatus.active
+        if running and (self.expires_at is None or self.expires_at > now):
+            return self.plan
+        return Plan.free
 
 
 class ChannelStatus(enum.StrEnum):

@@ -8,14 +8,14 @@ in-process rate limits, revocations and events. The FastAPI app keeps it on `app
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import crud
 from db.migrate import upgrade
-from db.models import Role, User
+from db.models import ActivityKind, User
 from db.session import Database
 from infra.events import EventBus, make_event_bus
 from infra.settings import Settings
@@ -87,11 +87,19 @@ class Platform:
         return timedelta(days=self.settings.refresh_token_days)
 
     def monthly_allowance(self, user: User) -> int:
-        """Free users render within their monthly grant; pro users and admins get the pro one."""
-        if user.role == Role.free_user:
+        """The free grant for the free tier; a pro plan, pro users and admins get the pro one."""
+        if user.tier == "free":
             return self.settings.monthly_grant_free
         return self.settings.monthly_grant_pro
 
-    def top_up(self, session: Session, user: User) -> None:
-        """Apply this month's grant if not yet applied (on register, login, refresh and submit)."""
-        crud.credits.top_up_monthly(session, user, self.monthly_allowance(user))
+    def top_up(self, session: Session, user: User, now: datetime | None = None) -> None:
+        """Apply this month's grant of the user's plan if not yet applied (on register, login,
+        refresh, submit and a plan change). A lapsed subscription is marked expired first, so
+        its month's grant is the free one."""
+        if (lapsed := crud.subscriptions.expire_lapsed(session, user, now)) is not None:
+            crud.activity.record(
+                session, ActivityKind.plan_change, user=user, old=lapsed, new="free"
+            )
+        crud.credits.top_up_monthly(
+            session, user, self.monthly_allowance(user), now=now, plan=str(user.plan)
+        )

@@ -1,5 +1,6 @@
 """Accounts people can recover and sign in to elsewhere: verified emails, mailed single-use
-tokens, failed sign-in counts, OpenID sign-ins in flight and linked provider identities.
+tokens, failed sign-in counts, OpenID sign-ins in flight, linked provider identities, and
+subscriptions (plan, status, expiry).
 
 Accounts made before this revision count as verified (they may already have rendered).
 
@@ -22,6 +23,37 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "subscriptions",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "plan",
+            sa.Enum("free", "pro", name="plan", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "active",
+                "cancelled",
+                "expired",
+                name="subscriptionstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("expires_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_subscriptions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_subscriptions")),
+    )
     op.create_table(
         "login_failures",
         sa.Column("key", sa.String(length=400), nullable=False),
@@ -101,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("subscriptions")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("email_verified_at")
 

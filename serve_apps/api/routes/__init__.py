@@ -13,6 +13,7 @@ from serve_apps.api.routes import (
     oidc,
     projects,
     recovery,
+    subscriptions,
     users,
     youtube,
 )
@@ -34,3 +35,5 @@ for module in (
 ):
     api_router.include_router(module.router)
 api_router.include_router(youtube.renders)
+api_router.include_router(subscriptions.admin)
+api_router.include_router(subscriptions.mine)

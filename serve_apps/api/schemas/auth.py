@@ -53,6 +53,7 @@ class UserOut(Out):
     email: str
     role: str
     tier: str
+    plan: str  # the subscription plan in force (free or pro)
     is_active: bool
     email_verified: bool
     created_at: datetime
