@@ -20,7 +20,13 @@ from db import crud
 from db.crud.credits import InsufficientCredits
 from db.models import AssetKind, JobKind, Project, User
 from pipelines.errors import InputError
-from serve_apps.api.deps import IdempotencyDep, PlatformDep, SessionDep, VerifiedUser
+from serve_apps.api.deps import (
+    CurrentUser,
+    IdempotencyDep,
+    PlatformDep,
+    SessionDep,
+    VerifiedUser,
+)
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.idempotency import Idempotency
 from serve_apps.api.platform import Platform
@@ -125,7 +131,7 @@ def _submit(
 def generate_script(
     body: ScriptJobIn,
     session: SessionDep,
-    user: VerifiedUser,
+    user: CurrentUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
 ):
