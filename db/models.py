@@ -379,7 +379,7 @@ class LoginFailure(Base):
 
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
-    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class OIDCLogin(Base):

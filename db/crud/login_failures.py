@@ -23,8 +23,14 @@ def get(session: Session, key: str) -> tuple[int, datetime] | None:
 
 
 def add(session: Session, key: str, memory_s: float) -> tuple[int, datetime]:
-    """Count a failure under `key`; returns (failures remembered, this failure's time)."""
+    """Count a failure under `key`; returns (failures remembered, this failure's time).
+
+    Counts forgotten by now are deleted on the way, so the table holds a day's keys at most.
+    """
     now = utcnow()
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.last_at < now - timedelta(seconds=memory_s))
+    )
     insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
     table = LoginFailure.__table__
     statement = insert(table).values(key=key, count=1, last_at=now)

@@ -61,6 +61,8 @@ def upgrade() -> None:
         sa.Column("last_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_login_failures")),
     )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failures_last_at"), ["last_at"], unique=False)
     op.create_table(
         "oidc_logins",
         sa.Column("state_hash", sa.String(length=64), nullable=False),
@@ -149,4 +151,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_oidc_logins_expires_at"))
 
     op.drop_table("oidc_logins")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_last_at"))
     op.drop_table("login_failures")
