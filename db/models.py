@@ -10,6 +10,11 @@ youtube_channels (per user: encrypted tokens) ── publications (one per publi
 youtube_quota: units and uploads spent per Google project and quota day.
 idempotency_keys: a creating POST's key, claimed while it works, then its first answer.
 activity: sign-ins, logouts, role changes, grants, deletions: who, when, from where.
+account_tokens: single-use links mailed to a user (password reset, email verification).
+login_failures: failed sign-ins per account and per IP, for the progressive delay (no Redis).
+oidc_logins: a sign-in started at an OpenID provider (state, nonce, PKCE), used once.
+user_identities: the provider accounts (issuer's subject) linked to a user.
+subscriptions: a user's plan (free or pro), its status and when it ends.
 """
 
 from __future__ import annotations
@@ -106,16 +111,29 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.free_user)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = _created()
 
     account: Mapped[CreditAccount] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    subscription: Mapped[Subscription | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def plan(self) -> Plan:
+        """The plan in force now: the subscription's while it is active and unexpired."""
+        return self.subscription.plan_at(utcnow()) if self.subscription else Plan.free
 
     @property
     def tier(self) -> str:
-        """The subscription tier: pro users (and admins) may render the studio tier."""
-        return "free" if self.role == Role.free_user else "pro"
+        """The tier: a pro plan, the pro_user role or admin may render the studio tier."""
+        return "free" if self.role == Role.free_user and self.plan == Plan.free else "pro"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class CreditAccount(Base):
@@ -328,6 +346,10 @@ class ActivityKind(enum.StrEnum):
     publish = "publish"
     password_change = "password_change"
     password_reset = "password_reset"
+    password_reset_requested = "password_reset_requested"  # a reset link was mailed
+    email_verified = "email_verified"
+    identity_linked = "identity_linked"  # an OpenID provider's account was linked on sign-in
+    plan_change = "plan_change"  # an admin set or ended a subscription, or it expired
 
 
 class ActivityEntry(Base):
@@ -351,6 +373,107 @@ class ActivityEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class TokenPurpose(enum.StrEnum):
+    password_reset = "password_reset"
+    verify_email = "verify_email"
+
+
+class AccountToken(Base):
+    """A link mailed to a user, stored only as its SHA-256: it works once, until `expires_at`."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+
+
+class LoginFailure(Base):
+    """Failed sign-ins under one key ("account:<email>" or "ip:<address>") since the first of
+    them that is still remembered; the database store of serve_apps/api/throttle.py."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OIDCLogin(Base):
+    """A sign-in sent to an OpenID provider, waiting for its callback (then deleted: used once).
+
+    The state is stored as its SHA-256; `binding_hash` is that of a cookie the browser that
+    started the sign-in holds, so a callback link replayed in another browser is refused.
+    """
+
+    __tablename__ = "oidc_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    nonce: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))  # "cookie" (browser) or "body" (JSON answer)
+    return_to: Mapped[str] = mapped_column(String(512))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class UserIdentity(Base):
+    """A provider's account (its issuer-unique `sub`) linked to one of ours."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))  # the verified email it was linked by
+    created_at: Mapped[datetime] = _created()
+
+
+class Plan(enum.StrEnum):
+    free = "free"
+    pro = "pro"
+
+
+class SubscriptionStatus(enum.StrEnum):
+    active = "active"
+    cancelled = "cancelled"  # an admin ended it
+    expired = "expired"  # past expires_at; written at the next monthly grant
+
+
+class Subscription(Base):
+    """A user's plan: it sets their tier and monthly grant while active and unexpired."""
+
+    __tablename__ = "subscriptions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan: Mapped[Plan] = mapped_column(_enum(Plan))
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        _enum(SubscriptionStatus), default=SubscriptionStatus.active
+    )
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until cancelled
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+    def plan_at(self, now: datetime) -> Plan:
+        running = self.status == SubscriptionStatus.active
+        if running and (self.expires_at is None or self.expires_at > now):
+            return self.plan
+        return Plan.free
 
 
 class ChannelStatus(enum.StrEnum):

@@ -6,16 +6,42 @@ REDIS_URL or S3_* switches to the production parts with no code change.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _env(name: str) -> AliasChoices:
     """Read a production switch from its conventional name (DATABASE_URL) or FILMSTUDIO_…."""
     return AliasChoices(name, f"FILMSTUDIO_{name}")
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class OIDCProvider(BaseModel):
+    """One OpenID Connect provider: its issuer (discovery at /.well-known/openid-configuration)
+    and this studio's client registered there."""
+
+    issuer: str = Field(max_length=500)
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: str = Field(min_length=1, max_length=500)
+    display_name: str | None = Field(None, max_length=100)  # the button's label (default: name)
+    scopes: list[str] = ["openid", "email", "profile"]
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, issuer: str) -> str:
+        # Tokens and keys come from the issuer: plain HTTP only on this machine (tests, dev).
+        url = urlsplit(issuer)
+        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS):
+            raise ValueError("issuer: must be an https URL (http only for a loopback host)")
+        return issuer.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -54,6 +80,33 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3  # argon2id cost (RFC 9106 low-memory profile)
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # Where users reach the studio: the links in mails and the OpenID callback start with it.
+    public_url: str = "http://127.0.0.1:8000"
+    require_verified_email: bool = True  # a render needs a verified email (tests turn it off)
+    password_reset_minutes: float = 30  # lifetime of a mailed password-reset link
+    verify_email_hours: float = 48  # lifetime of a mailed verification link
+    mail_interval_s: float = 60  # at most one reset or verification mail per account per this
+    # Sign-in throttling: after the free failures, each attempt waits 2**(extra failures) s, up to
+    # the cap; failures are forgotten this long after the last one. An IP that signed in to the
+    # account in the last `login_known_ip_days` is not held back by the account's count.
+    login_free_failures_account: int = 5
+    login_free_failures_ip: int = 20
+    login_delay_max_s: int = 900
+    login_failure_memory_s: int = 86_400
+    login_known_ip_days: int = 30
+
+    # --- Mail (password resets, verification): unset SMTP host = the links are logged ---
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_s: float = 20.0
+    mail_from: str = "AI Film Studio <no-reply@localhost>"
+
+    # --- Sign in with OpenID Connect: providers by name (env: a JSON object, e.g.
+    # {"google": {"issuer": "https://accounts.google.com", "client_id": …, "client_secret": …}})
+    oidc_providers: dict[str, OIDCProvider] = {}
 
     # --- Rate limit per client IP (0 turns it off) ---
     rate_limit_requests: int = 100
@@ -115,6 +168,14 @@ class Settings(BaseSettings):
     youtube_retry_max: int = 8  # tries per chunk on 5xx and dropped connections
     youtube_retry_base_s: float = 1.0  # backoff: base * 2**n, with full jitter
     credits_publish: int = 0
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _provider_names(cls, providers: dict[str, OIDCProvider]) -> dict[str, OIDCProvider]:
+        for name in providers:  # the name is a path segment of the login and callback URLs
+            if not re.fullmatch(r"[a-z0-9-]{1,32}", name):
+                raise ValueError(f"oidc_providers: {name!r} must be 1-32 of a-z, 0-9 and -")
+        return providers
 
     @property
     def youtube_configured(self) -> bool:

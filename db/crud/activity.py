@@ -68,3 +68,18 @@ def list_page(
         .limit(limit)
     )
     return list(entries), total or 0
+
+
+def signed_in_from(session: Session, user_id: uuid.UUID, ip: str, since: datetime) -> bool:
+    """Whether the account had a successful sign-in from `ip` at or after `since`."""
+    found = session.scalar(
+        select(ActivityEntry.id)
+        .where(
+            ActivityEntry.user_id == user_id,
+            ActivityEntry.created_at >= since,
+            ActivityEntry.kind == ActivityKind.sign_in.value,
+            ActivityEntry.ip == ip,
+        )
+        .limit(1)
+    )
+    return found is not None

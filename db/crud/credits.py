@@ -99,14 +99,19 @@ def grant(
 
 
 def top_up_monthly(
-    session: Session, user: User, allowance: int, now: datetime | None = None
+    session: Session,
+    user: User,
+    allowance: int,
+    now: datetime | None = None,
+    plan: str | None = None,
 ) -> LedgerEntry:
     """Once per calendar month, top the balance up to `allowance` (unused grant does not pile up).
 
-    The entry is written even when nothing is added, so the month counts as granted.
+    The entry is written even when nothing is added, so the month counts as granted. With a
+    `plan`, the grant is that plan's for the month (a mid-month upgrade gets its own, once).
     """
     month = (now or utcnow()).strftime("%Y-%m")
-    reference = f"monthly:{month}"
+    reference = f"monthly:{month}" + (f":{plan}" if plan and plan != "free" else "")
     if (done := entry(session, user.id, reference)) is not None:
         return done
     account = lock_account(session, user.id)
@@ -116,7 +121,7 @@ def top_up_monthly(
         kind=LedgerKind.monthly,
         amount=max(0, allowance - account.balance),
         reference=reference,
-        note=f"monthly allowance {allowance} for {month}",
+        note=f"monthly allowance {allowance} for {month}" + (f" (plan {plan})" if plan else ""),
     )
 
 

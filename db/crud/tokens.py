@@ -103,3 +103,24 @@ def revoke_family(session: Session, family_id: uuid.UUID, now: datetime | None =
 
 def family_of(session: Session, token: str) -> RefreshToken | None:
     return session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(token)))
+
+
+def revoke_user_families(
+    session: Session, user_id: uuid.UUID, keep: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Revoke every live refresh-token family of `user_id` but `keep`; returns those revoked."""
+    live = select(RefreshToken.family_id).where(
+        RefreshToken.user_id == user_id,
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > utcnow(),
+    )
+    if keep is not None:
+        live = live.where(RefreshToken.family_id != keep)
+    families = sorted(set(session.scalars(live)))
+    if families:
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id.in_(families), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    return families

@@ -96,6 +96,20 @@ def get_current_user(platform: PlatformDep, session: SessionDep, token: BearerTo
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+def get_verified_user(user: CurrentUser, platform: PlatformDep) -> User:
+    """The caller, if their email is verified or the server does not ask for it; 403 if not."""
+    if platform.settings.require_verified_email and not user.email_verified:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "email: verify your email address before your first render (the link was mailed; "
+            "POST /api/v1/auth/email/verification sends another)",
+        )
+    return user
+
+
+VerifiedUser = Annotated[User, Depends(get_verified_user)]
+
+
 def get_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admins only")

@@ -8,21 +8,23 @@ in-process rate limits, revocations and events. The FastAPI app keeps it on `app
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import crud
 from db.migrate import upgrade
-from db.models import Role, User
+from db.models import ActivityKind, User
 from db.session import Database
 from infra.events import EventBus, make_event_bus
 from infra.settings import Settings
 from infra.storage import Storage, make_storage
+from serve_apps.api.mail import Mailer
 from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
 from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
 from serve_apps.api.security import Passwords, SigningKeys, TokenService
+from serve_apps.api.throttle import LoginThrottle
 from serve_apps.jobs.dispatch import JobDispatcher
 
 
@@ -37,6 +39,8 @@ class Platform:
     limiter: RateLimiter | None
     bus: EventBus
     jobs: JobDispatcher
+    throttle: LoginThrottle
+    mailer: Mailer
     engines: dict[str, Any] = field(default_factory=dict)  # Serve handles of model deployments
 
     @classmethod
@@ -65,6 +69,8 @@ class Platform:
             ),
             bus=make_event_bus(settings),
             jobs=JobDispatcher(settings, engines or {}),
+            throttle=LoginThrottle.from_settings(settings),
+            mailer=Mailer(settings),
             engines=engines or {},
         )
         platform.jobs.start()
@@ -81,11 +87,19 @@ class Platform:
         return timedelta(days=self.settings.refresh_token_days)
 
     def monthly_allowance(self, user: User) -> int:
-        """Free users render within their monthly grant; pro users and admins get the pro one."""
-        if user.role == Role.free_user:
+        """The free grant for the free tier; a pro plan, pro users and admins get the pro one."""
+        if user.tier == "free":
             return self.settings.monthly_grant_free
         return self.settings.monthly_grant_pro
 
-    def top_up(self, session: Session, user: User) -> None:
-        """Apply this month's grant if not yet applied (on register, login, refresh and submit)."""
-        crud.credits.top_up_monthly(session, user, self.monthly_allowance(user))
+    def top_up(self, session: Session, user: User, now: datetime | None = None) -> None:
+        """Apply this month's grant of the user's plan if not yet applied (on register, login,
+        refresh, submit and a plan change). A lapsed subscription is marked expired first, so
+        its month's grant is the free one."""
+        if (lapsed := crud.subscriptions.expire_lapsed(session, user, now)) is not None:
+            crud.activity.record(
+                session, ActivityKind.plan_change, user=user, old=lapsed, new="free"
+            )
+        crud.credits.top_up_monthly(
+            session, user, self.monthly_allowance(user), now=now, plan=str(user.plan)
+        )

@@ -27,6 +27,11 @@ TABLES = {
     "youtube_channels",
     "publications",
     "youtube_quota",
+    "account_tokens",
+    "login_failures",
+    "oidc_logins",
+    "user_identities",
+    "subscriptions",
 }
 
 
@@ -55,3 +60,27 @@ def test_downgrade_to_nothing_and_back(database_url):
     finally:
         engine.dispose()
     upgrade(database_url)
+
+
+def test_accounts_made_before_verification_count_as_verified(tmp_path):
+    """0004_auth: people who may already have rendered are not stopped by the new check."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0004_storyboard")  # the revision before 0004_auth
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, is_active, created_at) "
+                    "VALUES ('0123456789abcdef0123456789abcdef', 'old@studio.test', 'x', "
+                    "'free_user', 1, '2026-01-01 00:00:00')"
+                )
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            verified = connection.execute(text("SELECT email_verified_at FROM users")).scalar()
+        assert verified is not None
+    finally:
+        engine.dispose()

@@ -165,6 +165,9 @@ def make_settings(tmp_path: Path, database_url: str, keys_dir: Path | None = Non
         job_scan_s=0.5,
         job_max_attempts=3,
         job_supervisor=False,  # only the job tests run jobs (they turn it on)
+        # Accounts render without mailing links; tests/serve_apps/api/test_recovery.py turns
+        # verification on and follows the mail.
+        require_verified_email=False,
         # argon2id still, at a cost that keeps a hundred registrations quick on two cores.
         argon2_time_cost=1,
         argon2_memory_kib=8192,

@@ -10,15 +10,33 @@ from serve_apps.api.routes import (
     credits,
     generate,
     jobs,
+    oidc,
     projects,
+    recovery,
     storyboard,
+    subscriptions,
     users,
     youtube,
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, storyboard, generate, jobs, credits, admin, activity):
+for module in (
+    auth,
+    recovery,
+    oidc,
+    users,
+    projects,
+    assets,
+    storyboard,
+    generate,
+    jobs,
+    credits,
+    admin,
+    activity,
+    youtube,
+):
     api_router.include_router(module.router)
-api_router.include_router(youtube.router)
 api_router.include_router(youtube.renders)
 api_router.include_router(assets.files)
+api_router.include_router(subscriptions.admin)
+api_router.include_router(subscriptions.mine)

@@ -11,14 +11,17 @@ Two ways to hold the refresh token:
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Header, HTTPException, Response, status
+from fastapi import APIRouter, BackgroundTasks, Cookie, Header, HTTPException, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from db import crud
+from db.base import utcnow
 from db.crud.tokens import RefreshRejected
 from db.models import ActivityKind, Role, User
+from serve_apps.api.accounts import send_verification
 from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import AnonymousIdempotencyDep, PlatformDep, SessionDep, unauthorized
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
@@ -75,9 +78,11 @@ def _presented(body: Refresh | None, cookie_mode: str | None, cookie: str | None
     return cookie
 
 
-def _pair(
+def token_pair(
     platform: Platform, user: User, issued: crud.tokens.Issued, response: Response, cookie: bool
 ) -> TokenPair:
+    """The answer of a sign-in: an access token, and the refresh token in the body or, for
+    the browser (`cookie`), in its HttpOnly cookie set on `response`."""
     if cookie:
         _set_cookie(response, platform, issued.token)
     return TokenPair(
@@ -94,8 +99,13 @@ def _pair(
     responses=IDEMPOTENT,
 )
 def register(
-    body: Register, session: SessionDep, platform: PlatformDep, idempotency: AnonymousIdempotencyDep
+    body: Register,
+    session: SessionDep,
+    platform: PlatformDep,
+    idempotency: AnonymousIdempotencyDep,
+    background: BackgroundTasks,
 ):
+    """Create an account. Where renders need a verified email, a verification link is mailed."""
     password_hash = platform.passwords.hash(
         body.password
     )  # slow on purpose: before any database lock
@@ -117,10 +127,37 @@ def register(
             status.HTTP_409_CONFLICT, "email: an account with this email exists"
         ) from None
     platform.top_up(session, user)
+    if platform.settings.require_verified_email:
+        send_verification(session, platform, user, background)
     return idempotency.commit(session, UserOut.model_validate(user))
 
 
-@router.post("/login", response_model=TokenPair)
+THROTTLED = {
+    status.HTTP_429_TOO_MANY_REQUESTS: {
+        "description": "too many failed sign-ins for this account or from this address: "
+        "wait Retry-After seconds (the delay doubles with each further failure)"
+    }
+}
+
+
+def throttled(hold) -> HTTPException:
+    whose = "for this account" if hold.reason == "account" else "from this address"
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"sign-in: too many failed attempts {whose}; try again in {hold.retry_after} s",
+        headers={"Retry-After": str(hold.retry_after)},
+    )
+
+
+def known_ip(session, platform: Platform, user: User | None, ip: str) -> bool:
+    """Whether `ip` signed in to `user` lately (the account's failures do not hold it back)."""
+    if user is None:
+        return False
+    since = utcnow() - timedelta(days=platform.settings.login_known_ip_days)
+    return crud.activity.signed_in_from(session, user.id, ip, since)
+
+
+@router.post("/login", response_model=TokenPair, responses=THROTTLED)
 def login(
     body: Login,
     session: SessionDep,
@@ -129,16 +166,22 @@ def login(
     audit: AuditDep,
     cookie_mode: CookieMode = None,
 ) -> TokenPair:
+    """Sign in with email and password. Failures slow further attempts down (429)."""
     user = crud.users.get_by_email(session, body.email)
+    known = known_ip(session, platform, user, audit.ip)
+    if hold := platform.throttle.hold(session, body.email, audit.ip, known_ip=known):
+        raise throttled(hold)
     valid = platform.passwords.verify(user.password_hash if user else None, body.password)
     if user is None or not valid or not user.is_active:
+        platform.throttle.failed(session, body.email, audit.ip)
         audit.record_now(session, ActivityKind.sign_in_failed, user, email=body.email)
         raise unauthorized("wrong email or password")
+    platform.throttle.succeeded(session, body.email)
     platform.top_up(session, user)
     issued = crud.tokens.issue(session, user, platform.refresh_lifetime)
     audit.record(session, ActivityKind.sign_in, user)
     session.commit()
-    return _pair(platform, user, issued, response, cookie_mode == "1")
+    return token_pair(platform, user, issued, response, cookie_mode == "1")
 
 
 @router.post("/refresh", response_model=TokenPair)
@@ -169,7 +212,7 @@ def refresh(
         raise error from None
     platform.top_up(session, user)
     session.commit()
-    return _pair(platform, user, issued, response, body is None)
+    return token_pair(platform, user, issued, response, body is None)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

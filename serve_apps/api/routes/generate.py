@@ -24,7 +24,13 @@ from db.models import AssetKind, JobKind, Project, User
 from pipelines import preflight
 from pipelines.errors import InputError
 from serve_apps.api import films
-from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
+from serve_apps.api.deps import (
+    CurrentUser,
+    IdempotencyDep,
+    PlatformDep,
+    SessionDep,
+    VerifiedUser,
+)
 from serve_apps.api.errors import field_error
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.idempotency import Idempotency
@@ -39,6 +45,7 @@ ACCEPTED = {
     status.HTTP_402_PAYMENT_REQUIRED: {
         "description": "not enough credits (the balance is in the body)"
     },
+    status.HTTP_403_FORBIDDEN: {"description": "the email is not verified yet, or the tier"},
     **IDEMPOTENT,
 }
 
@@ -149,7 +156,7 @@ def generate_script(
 def generate_storyboard(
     body: FilmJobIn,
     session: SessionDep,
-    user: CurrentUser,
+    user: VerifiedUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
 ):
@@ -163,7 +170,7 @@ def generate_storyboard(
 def generate_video(
     body: VideoJobIn,
     session: SessionDep,
-    user: CurrentUser,
+    user: VerifiedUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
     if_match: str | None = Header(

@@ -24,9 +24,12 @@ def _email(value: str) -> str:
 Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 
 
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+
+
 class Register(BaseModel):
     email: Email
-    password: str = Field(min_length=8, max_length=256)
+    password: Password
 
 
 class Login(BaseModel):
@@ -50,5 +53,37 @@ class UserOut(Out):
     email: str
     role: str
     tier: str
+    plan: str  # the subscription plan in force (free or pro)
     is_active: bool
+    email_verified: bool
     created_at: datetime
+
+
+class ChangePassword(BaseModel):
+    old_password: str = Field(max_length=256)
+    new_password: Password
+
+
+class ForgotPassword(BaseModel):
+    email: Email
+
+
+class ResetPassword(BaseModel):
+    token: str = Field(min_length=1, max_length=200)  # from the mailed link
+    new_password: Password
+
+
+class VerifyEmail(BaseModel):
+    token: str = Field(min_length=1, max_length=200)  # from the mailed link
+
+
+class Notice(BaseModel):
+    """An accepted request whose outcome is not shown (a mail may or may not go out)."""
+
+    detail: str
+
+
+class ProviderOut(BaseModel):
+    name: str
+    display_name: str
+    login_url: str  # GET it in the browser (302 to the provider); ?mode=body&return_to=/path
