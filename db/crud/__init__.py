@@ -1,6 +1,17 @@
 """Reads and writes of the platform's tables, one module per area. Callers own the transaction."""
 
-from db.crud import activity, assets, credits, idempotency, jobs, projects, tokens, users, youtube
+from db.crud import (
+    activity,
+    assets,
+    credits,
+    idempotency,
+    jobs,
+    outbox,
+    projects,
+    tokens,
+    users,
+    youtube,
+)
 
 __all__ = [
     "activity",
@@ -8,6 +19,7 @@ __all__ = [
     "credits",
     "idempotency",
     "jobs",
+    "outbox",
     "projects",
     "tokens",
     "users",

@@ -26,6 +26,8 @@ TABLES = {
     "youtube_channels",
     "publications",
     "youtube_quota",
+    "crm_outbox",
+    "crm_grants",
 }
 
 
