@@ -91,13 +91,14 @@ def status(session: Session, dead_limit: int = 100) -> Status:
 
 def backfill(session: Session) -> int:
     """Note every existing record once more (parents first); skips those already pending."""
-    waiting = set(
-        session.execute(
+    waiting = {
+        (kind, record_id)
+        for kind, record_id in session.execute(
             select(OutboxEntry.kind, OutboxEntry.record_id).where(
                 OutboxEntry.state == OutboxState.pending
             )
-        ).tuples()
-    )
+        )
+    }
     records = [
         *(("contact", str(i)) for i in session.scalars(select(User.id))),
         *(("project", str(i)) for i in session.scalars(select(Project.id))),

@@ -8,6 +8,7 @@ from serve_apps.api.routes import (
     assets,
     auth,
     credits,
+    crm,
     generate,
     jobs,
     projects,
@@ -16,6 +17,18 @@ from serve_apps.api.routes import (
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity, youtube):
+for module in (
+    auth,
+    users,
+    projects,
+    assets,
+    generate,
+    jobs,
+    credits,
+    admin,
+    crm,
+    activity,
+    youtube,
+):
     api_router.include_router(module.router)
 api_router.include_router(youtube.renders)
