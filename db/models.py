@@ -15,6 +15,8 @@ login_failures: failed sign-ins per account and per IP, for the progressive dela
 oidc_logins: a sign-in started at an OpenID provider (state, nonce, PKCE), used once.
 user_identities: the provider accounts (issuer's subject) linked to a user.
 subscriptions: a user's plan (free or pro), its status and when it ends.
+crm_outbox: what Salesforce has yet to see, written in the change's own transaction.
+crm_grants: credit grants made in Salesforce, each applied to the ledger once.
 """
 
 from __future__ import annotations
@@ -540,3 +542,39 @@ class YouTubeQuota(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, Pacific
     units: Mapped[int] = mapped_column(Integer, default=0)
     uploads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxState(enum.StrEnum):
+    pending = "pending"
+    done = "done"
+    dead = "dead"  # failed for a reason retrying cannot fix; an admin may retry it
+
+
+class OutboxEntry(Base):
+    """A record Salesforce should see again: (kind, record id). The sync reads the record's
+    state when it sends it, so several changes to one record become one upsert."""
+
+    __tablename__ = "crm_outbox"
+    __table_args__ = (Index("ix_crm_outbox_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))  # a key of crm.mapping.MAPPINGS
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState), default=OutboxState.pending)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = _created()  # not retried before this
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrmGrant(Base):
+    """A grant made in Salesforce (an AI_Credit__c of kind grant), applied to the ledger once."""
+
+    __tablename__ = "crm_grants"
+
+    salesforce_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    ledger_entry_id: Mapped[int] = mapped_column(BigInteger)
+    written_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created()

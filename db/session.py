@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import outbox as crm_outbox
+from infra.settings import Settings
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -55,13 +58,21 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One engine and its session factories; `write` sessions serialize writers on SQLite."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, outbox: bool = False):
+        """`outbox`: note every change Salesforce should see (db/outbox.py)."""
         self.url = url
         self.engine = create_db_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+        if outbox:
+            crm_outbox.install(self._write)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The platform's database; changes go to the CRM outbox when Salesforce is set up."""
+        return cls(settings.database_url, outbox=settings.salesforce_configured)
 
     def session(self, *, write: bool = True) -> Session:
         return (self._write if write else self._read)()

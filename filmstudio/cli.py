@@ -38,6 +38,8 @@ models_app = typer.Typer(no_args_is_help=True, help="Studio-tier model directori
 app.add_typer(models_app, name="models")
 admin_app = typer.Typer(no_args_is_help=True, help="Operating the platform: backups.")
 app.add_typer(admin_app, name="admin")
+crm_app = typer.Typer(no_args_is_help=True, help="The Salesforce CRM sync.")
+app.add_typer(crm_app, name="crm")
 console = Console(stderr=True)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -403,6 +405,60 @@ def admin_restore(
         raise typer.Exit(2) from None
     print(
         f"restored the backup of {manifest['created_at']}: {len(manifest['files'])} files checked"
+    )
+
+
+@crm_app.command("status")
+def crm_status() -> None:
+    """How far behind Salesforce is: outbox depth, oldest pending change, dead letters."""
+    from db import crud
+    from db.base import utcnow
+    from db.session import Database
+    from infra.settings import Settings
+
+    settings = Settings()
+    with Database(settings.database_url).session(write=False) as session:
+        state = crud.outbox.status(session)
+    print(f"Salesforce: {'configured' if settings.salesforce_configured else 'not configured'}")
+    age = f"{(utcnow() - state.oldest_pending_at).total_seconds():.1f} s" if state.pending else "-"
+    print(f"pending: {state.pending} (oldest {age}); last success: {state.last_success_at or '-'}")
+    for row in state.dead:
+        print(f"dead #{row.id} {row.kind} {row.record_id}: {row.error}")
+
+
+@crm_app.command("backfill")
+def crm_backfill() -> None:
+    """Queue every existing user, project, ledger entry and publication (idempotent)."""
+    from db import crud
+    from db.session import Database
+    from infra.settings import Settings
+
+    with Database(Settings().database_url).transaction() as session:
+        added = crud.outbox.backfill(session)
+    print(f"queued {added} records for Salesforce")
+
+
+@crm_app.command("sync")
+def crm_sync() -> None:
+    """Send what is due now and apply new grants made in Salesforce, then exit."""
+    from crm import sync
+    from crm.client import Client
+    from db.session import Database
+    from infra.settings import Settings
+
+    settings = Settings()
+    if not settings.salesforce_configured:
+        print(
+            "error: Salesforce is not configured (FILMSTUDIO_SALESFORCE_* settings)",
+            file=sys.stderr,
+        )
+        raise typer.Exit(2)
+    db, client = Database.from_settings(settings), Client(settings)
+    drained = sync.drain(db, client)
+    applied, _ = sync.apply_grants(db, client)
+    print(
+        f"sent {drained.sent}, dead-lettered {drained.dead}, waiting {drained.waiting}; "
+        f"applied {applied} grants from Salesforce"
     )
 
 

@@ -181,6 +181,28 @@ class Settings(BaseSettings):
     def youtube_configured(self) -> bool:
         return bool(self.youtube_client_id and self.youtube_client_secret)
 
+    # --- Salesforce CRM sync (crm/): the JWT bearer flow of an External Client App. Unset:
+    # the sync is off and no outbox rows are written ---
+    salesforce_client_id: str | None = None  # the External Client App's consumer key
+    salesforce_username: str | None = None  # the integration user
+    salesforce_private_key_path: Path | None = None  # PEM key whose certificate the app holds
+    salesforce_login_url: str = "https://login.salesforce.com"  # test.salesforce.com: sandboxes
+    salesforce_api_version: str = "67.0"  # Summer '26; simple-salesforce's own default is 59.0
+    salesforce_ca_bundle: Path | None = None  # extra CA for a private endpoint (tests' fake)
+    salesforce_batch: int = 200  # records per sObject Collections request (Salesforce's limit)
+    salesforce_poll_s: float = 60.0  # how often grants made in Salesforce are looked for
+    salesforce_retry_max: int = 8  # tries before a record that keeps failing is dead-lettered
+    salesforce_retry_base_s: float = 2.0  # backoff: base * 2**n, with full jitter
+    salesforce_timeout_s: float = 30.0
+
+    @property
+    def salesforce_configured(self) -> bool:
+        return bool(
+            self.salesforce_client_id
+            and self.salesforce_username
+            and self.salesforce_private_key_path
+        )
+
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:
         """Fill the embedded defaults with absolute paths, so Ray workers see the same files."""

@@ -49,7 +49,7 @@ class Platform:
         keys = SigningKeys.load_or_create(settings.keys_dir)
         platform = cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database.from_settings(settings),
             storage=make_storage(settings),
             tokens=TokenService(
                 keys,

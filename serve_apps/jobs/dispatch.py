@@ -23,7 +23,8 @@ class JobDispatcher:
         self._supervisor = None
 
     def start(self) -> None:
-        """Find or start this deployment's supervisor (when Ray is up; otherwise jobs wait)."""
+        """Find or start this deployment's supervisor and, with Salesforce configured, its CRM
+        sync worker (when Ray is up; otherwise jobs and the outbox wait)."""
         import ray
 
         if not self.settings.job_supervisor:
@@ -34,6 +35,10 @@ class JobDispatcher:
         from serve_apps.jobs.supervisor import supervisor_for
 
         self._supervisor = supervisor_for(self.settings, self.engines)
+        if self.settings.salesforce_configured:  # the CRM sync runs beside the supervisor
+            from crm import worker
+
+            worker.start(self.settings)
 
     @property
     def running(self) -> bool:

@@ -57,7 +57,7 @@ def publish(ctx: JobContext) -> dict[str, Any]:
     settings = ctx.settings
     if not settings.youtube_configured:
         raise InputError("youtube", NOT_CONFIGURED)
-    db = Database(settings.database_url)
+    db = Database.from_settings(settings)
     try:
         return _publish(ctx, db)
     finally:

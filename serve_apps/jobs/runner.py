@@ -79,7 +79,7 @@ class JobRun:
         self.launch_id = launch_id
         self.settings = settings
         self.engines = engines
-        self.db = Database(settings.database_url)
+        self.db = Database.from_settings(settings)
         self.bus: EventBus = make_event_bus(settings)
         self.lease = Lease(self.db, job_id, launch_id, settings.job_lease_s)
         self._last_report = 0.0

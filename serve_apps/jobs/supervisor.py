@@ -41,7 +41,7 @@ class JobSupervisor:
     def __init__(self, settings: Settings, engines: dict[str, Any] | None = None):
         self.settings = settings
         self.engines = engines or {}
-        self.db = Database(settings.database_url)
+        self.db = Database.from_settings(settings)
         self.pending: deque[uuid.UUID] = deque()
         self.running: dict[uuid.UUID, ray.ObjectRef] = {}
         self._watchers: set[asyncio.Task] = set()  # held, so the loop never drops one unfinished

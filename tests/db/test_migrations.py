@@ -32,6 +32,8 @@ TABLES = {
     "oidc_logins",
     "user_identities",
     "subscriptions",
+    "crm_outbox",
+    "crm_grants",
 }
 
 
@@ -63,11 +65,11 @@ def test_downgrade_to_nothing_and_back(database_url):
 
 
 def test_accounts_made_before_verification_count_as_verified(tmp_path):
-    """0004_auth: people who may already have rendered are not stopped by the new check."""
+    """0005_auth: people who may already have rendered are not stopped by the new check."""
     from sqlalchemy import text
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0004_storyboard")  # the revision before 0004_auth
+    upgrade(url, "0004_storyboard")  # the revision before 0005_auth
     engine = create_db_engine(url)
     try:
         with engine.begin() as connection:

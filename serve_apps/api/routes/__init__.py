@@ -8,6 +8,7 @@ from serve_apps.api.routes import (
     assets,
     auth,
     credits,
+    crm,
     generate,
     jobs,
     oidc,
@@ -32,6 +33,7 @@ for module in (
     jobs,
     credits,
     admin,
+    crm,
     activity,
     youtube,
 ):

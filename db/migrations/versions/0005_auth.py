@@ -4,7 +4,7 @@ subscriptions (plan, status, expiry).
 
 Accounts made before this revision count as verified (they may already have rendered).
 
-Revision ID: 0004_auth
+Revision ID: 0005_auth
 Revises: 0004_storyboard
 Create Date: 2026-12-05 17:10:01.126159
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 import db.base
 
-revision: str = "0004_auth"
+revision: str = "0005_auth"
 down_revision: str | None = "0004_storyboard"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
