@@ -136,6 +136,9 @@ class Studio:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.db.dispose()
 
     # --- channels -------------------------------------------------------------------------------

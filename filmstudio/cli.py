@@ -492,7 +492,7 @@ def publish(**given) -> None:
     resumes from the last byte YouTube acknowledged; run again once done, it says so (--again
     publishes another copy)."""
     from infra.settings import get_settings
-    from youtube.errors import YouTubeError
+    from youtube.metadata import MetadataError
     from youtube.options import OPTION_NAMES, make_options
 
     film: Path = given["film"]
@@ -502,10 +502,8 @@ def publish(**given) -> None:
             raise InputError("film", f"file {film} not found")
         try:
             options = make_options(**{n: given[n] for n in OPTION_NAMES if given[n] is not None})
-        except YouTubeError as exc:
-            raise InputError(
-                getattr(exc, "field", "youtube"), getattr(exc, "message", str(exc))
-            ) from None
+        except MetadataError as exc:
+            raise InputError(exc.field, exc.message) from None
         from cluster.publishing import plan_for, read_state, state_name
 
         plan = plan_for(
