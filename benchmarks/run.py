@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bench_film.py", "bench_storyboard.py", "bench_api.py", "bench_gpu.py"]
+SECTIONS = [
+    "bench_film.py",
+    "bench_storyboard.py",
+    "bench_api.py",
+    "bench_gpu.py",
+    "bench_youtube.py",
+]
 WEB_OUT = HERE.parent / "web" / "out"
 WEB_BUDGET_KB = 150
 

@@ -10,7 +10,12 @@
 3. Render the rest in parallel, one task per film (named `film:<id>` in the Ray dashboard),
    spread over the cluster; Ray Data spreads each film's frame batches further. A task whose
    node dies is retried elsewhere (`--max-retries`), and resumes from its per-film work dir.
-4. Report: a line per stage per film in the job log while it runs, then a table, and the
+4. Publish to YouTube the finished films whose row has a `youtube` column, as each finishes,
+   from this process (the driver: only it needs the database and the token keys), for the
+   studio account `--email`. A row whose channel is not connected is refused before its
+   render; a publish that fails (quota, a revoked grant) leaves the film rendered, and a
+   re-submit publishes it without rendering again, resuming an interrupted upload.
+5. Report: a line per stage per film in the job log while it runs, then a table, and the
    summary JSON at `--out/bulk-summary.json`. Exit 0 when every film is done or skipped.
 """
 
@@ -18,19 +23,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import ray
 
 from cluster import uris
-from cluster.manifest import Film, ManifestError, absolute_location, read_manifest
+from cluster.manifest import BadRow, Film, Manifest, ManifestError, absolute_location, read_manifest
 from cluster.report import FilmReport, print_table, summary, write_summary
 from infra import metrics, ray_local
 from infra.progress import ProgressLines, StageClock, Stages, tee
@@ -55,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(manifest, out, args)
 
 
-def _run(manifest, out: str | None, args: argparse.Namespace) -> int:
+def _run(manifest, out: str | None, args: argparse.Namespace, settings=None) -> int:
+    manifest, studio = youtube_preflight(manifest, settings, args.email)
     reports = [FilmReport(bad.row, bad.id, "invalid", reason=bad.reason) for bad in manifest.bad]
     for bad in manifest.bad:
         print(f"row {bad.row} invalid: {bad.reason}", flush=True)
@@ -73,16 +81,24 @@ def _run(manifest, out: str | None, args: argparse.Namespace) -> int:
         else None
     )
     started = time.time()
-    reports += [
-        *finished.values(),
-        *render_all(
-            todo,
-            parallel=args.parallel,
-            max_retries=args.max_retries,
+    rendered = render_all(
+        todo,
+        parallel=args.parallel,
+        max_retries=args.max_retries,
+        work_root=args.work_dir,
+        engines=engines,
+    )
+    try:
+        reports += publish_all(
+            [*finished.values(), *rendered],
+            {film.id: film for film in manifest.films},
+            studio,
             work_root=args.work_dir,
-            engines=engines,
-        ),
-    ]
+            parallel=args.publish_parallel,
+        )
+    finally:
+        if studio is not None:
+            studio.close()
     result = summary(
         reports, manifest=args.manifest, wall_s=round(time.time() - started, 1), nodes=_task_nodes()
     )
@@ -165,6 +181,8 @@ def render_film_task(film: Film, work_root: str, engines=None) -> FilmReport:
             node=node,
             stages={k: round(v, 3) for k, v in stages.items()},
             fingerprint=film.fingerprint,
+            title=result.plan.title or None,
+            chapters=[[round(start, 3), title] for start, title in result.chapters],
         )
         uris.write_text(uris.join(film.output, DONE_MARKER), json.dumps(asdict(report), indent=2))
     except Exception as exc:  # noqa: BLE001 — reported, not raised: the other films go on
@@ -212,6 +230,118 @@ def publish(result, folder: str) -> str:
     for path in (result.srt, result.vtt, result.thumbnail, result.video):
         uris.upload(path, uris.join(folder, path.name))
     return uris.join(folder, result.video.name)
+
+
+# --- YouTube ----------------------------------------------------------------------------------
+
+
+def youtube_preflight(manifest: Manifest, settings, email: str | None):
+    """(the manifest, a `Studio` for the publishes or None): rows whose channel the account
+    has not connected, or must reconnect, become invalid rows before any render."""
+    from cluster.publishing import RECONNECT, Studio
+    from infra.settings import get_settings
+
+    wanted = [film for film in manifest.films if film.youtube]
+    if not wanted:
+        return manifest, None
+    refused: dict[str, str] = {}
+    studio = None
+    try:
+        studio = Studio(settings or get_settings(), email or "")
+    except InputError as exc:
+        field = "--email" if exc.field == "email" else exc.field
+        refused = {film.id: f"youtube: {field}: {exc.message}" for film in wanted}
+    for film in wanted if studio is not None else ():
+        try:
+            channel = studio.channel(film.youtube["channel"])
+        except InputError as exc:
+            refused[film.id] = f"youtube.{exc.field}: {exc.message}"
+            continue
+        if channel.status != "connected":
+            refused[film.id] = f"youtube.channel: {channel.title} must be reconnected: {RECONNECT}"
+    if not refused:
+        return manifest, studio
+    bad = [BadRow(f.row, f.id, refused[f.id]) for f in manifest.films if f.id in refused]
+    films = [f for f in manifest.films if f.id not in refused]
+    return Manifest(films, sorted([*manifest.bad, *bad], key=lambda b: b.row)), studio
+
+
+def publish_all(
+    reports: Iterable[FilmReport],
+    films: dict[str, Film],
+    studio,
+    *,
+    work_root: str,
+    parallel: int = 2,
+) -> Iterator[FilmReport]:
+    """Pass each report on, publishing first (on `parallel` threads, as the renders finish)
+    each finished film whose row asks for YouTube and that is not published yet."""
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="youtube") as pool:
+        pending = []
+        for report in reports:
+            film = films.get(report.id or "")
+            if (
+                studio is None
+                or not report.ok
+                or film is None
+                or not film.youtube
+                or (report.youtube or {}).get("video_id")
+            ):
+                yield report
+                continue
+            pending.append(pool.submit(publish_film, studio, film, report, work_root))
+        for future in as_completed(pending):
+            yield future.result()
+
+
+def publish_film(studio, film: Film, report: FilmReport, work_root: str) -> FilmReport:
+    """Publish a finished film from its output folder; the report with where it went (and
+    the done-marker rewritten with it), or failed at stage `youtube` with the reason."""
+    from cluster.publishing import plan_for
+    from youtube.options import PublishOptions
+    from youtube.publish import Caption
+
+    around = Stages({"youtube": (100.0, 100.0)}, ProgressLines(film.id))
+    local = Path(work_root) / "youtube" / f"{film.id}-{film.fingerprint}"
+    try:
+        options = PublishOptions.model_validate(film.youtube)
+        channel = studio.channel(options.channel)
+        language = film.fields.get("language", "en")
+        stem = uris.join(film.output, film.id)
+        plan = plan_for(
+            options,
+            uris.download(f"{stem}.mp4", local),
+            studio.settings,
+            title=report.title or film.id,
+            language=language,
+            chapters=[(float(start), title) for start, title in report.chapters],
+            thumbnail=uris.download(f"{stem}.jpg", local),
+            captions=[Caption(language, uris.download(f"{stem}.srt", local))],
+        )
+        with around.stage("youtube", f"to {channel.title}") as step:
+            state = studio.publish(
+                channel,
+                plan,
+                local / f"state-{channel.id}.json",
+                lambda stage, percent, message: step(percent / 100, message),
+            )
+    except Exception as exc:  # noqa: BLE001 — reported, not raised: the other films go on
+        failed = replace(report, status="failed", stage="youtube", reason=_one_line(exc))
+        print(f"[{film.id}] failed (youtube: {failed.reason})", flush=True)
+        return failed
+    published = {
+        "channel": channel.channel_id,
+        "video_id": state["video_id"],
+        "url": state["url"],
+        "playlist_id": state.get("playlist_id"),
+        "steps": state["steps"],
+    }
+    report = replace(report, youtube=published)
+    marker = replace(report, status="done")
+    uris.write_text(uris.join(film.output, DONE_MARKER), json.dumps(asdict(marker), indent=2))
+    shutil.rmtree(local, ignore_errors=True)
+    print(f"[{film.id}] published {state['url']}", flush=True)
+    return report
 
 
 def finished_report(film: Film) -> FilmReport | None:
@@ -288,6 +418,18 @@ def _parser() -> argparse.ArgumentParser:
         "--serve-app",
         default="studio",
         help="the Serve app whose engine deployments render studio-tier films (default studio)",
+    )
+    parser.add_argument(
+        "--email",
+        default=os.environ.get("FILMSTUDIO_EMAIL"),
+        help="the studio account whose connected channels the `youtube` column names "
+        "(default $FILMSTUDIO_EMAIL)",
+    )
+    parser.add_argument(
+        "--publish-parallel",
+        type=int,
+        default=2,
+        help="YouTube uploads at once, from this process (default 2)",
     )
     parser.add_argument(
         "--work-dir",

@@ -12,6 +12,12 @@ music) are relative to the manifest, or absolute, or `s3://`.
 In CSV, lists are `;`-separated and voices are `NAME=voice` pairs:
 `id,script,images,voices,duration` / `intro,intro.txt,a.png;b.png,ALICE=en-us+f3;BOB=en-gb,75`.
 
+A `youtube` column publishes the finished film: the fields of `youtube.options.PublishOptions`
+(`channel`, `privacy`, `playlist`, `title`, …), an object in JSONL, `name=value` pairs in CSV:
+
+    {"id": "pier", "script": "pier.fountain", "youtube": {"channel": "Studio", "privacy": "unlisted"}}
+    pier,pier.fountain,channel=Studio;privacy=unlisted;playlist=Weekly shorts
+
 A bad row becomes a `BadRow` naming the field and the limit; it never stops the others.
 """
 
@@ -31,10 +37,12 @@ from cluster import uris
 from infra.settings import get_settings
 from pipelines.errors import InputError
 from pipelines.request import DurationLimits, FilmRequest, make_request
+from youtube import options as publish_options
+from youtube.metadata import MetadataError
 
 SCRIPT_FILES = (".fountain", ".txt", ".md", ".spmd")
 REQUEST_FIELDS = tuple(name for name in FilmRequest.model_fields)
-FIELDS = ("id", "output", *REQUEST_FIELDS)
+FIELDS = ("id", "output", *REQUEST_FIELDS, "youtube")
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -50,6 +58,7 @@ class Film:
     id: str
     output: str
     fields: dict = field(hash=False)
+    youtube: dict | None = field(default=None, hash=False)  # PublishOptions, as JSON
 
     def request(self, fetch: Callable[[str], Path] = Path) -> FilmRequest:
         """The render request, with every file reference turned into a local path by `fetch`."""
@@ -63,7 +72,8 @@ class Film:
     @property
     def fingerprint(self) -> str:
         """Changes when the row changes: a re-submit renders an edited row again."""
-        return hashlib.sha256(json.dumps(self.fields, sort_keys=True).encode()).hexdigest()[:16]
+        row = self.fields if self.youtube is None else {**self.fields, "youtube": self.youtube}
+        return hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ def _csv_rows(text: str) -> Iterator[dict]:
             cells["images"] = [p.strip() for p in cells["images"].split(";") if p.strip()]
         if "voices" in cells:
             cells["voices"] = _voices_cell(cells["voices"])
+        if "youtube" in cells:
+            cells["youtube"] = _pairs_cell(cells["youtube"], lists=("tags",))
         yield cells
 
 
@@ -152,6 +164,32 @@ def _voices_cell(cell: str) -> dict[str, str] | str:
     if not all("=" in p for p in pairs):
         return cell  # make_request names the field and the problem
     return {name.strip(): voice.strip() for name, voice in (p.split("=", 1) for p in pairs)}
+
+
+def _pairs_cell(cell: str, lists: tuple[str, ...] = ()) -> dict | str:
+    """`name=value;name=value` → a dict (a `lists` field's values are `,`-separated)."""
+    pairs = [p.strip() for p in cell.split(";") if p.strip()]
+    if not all("=" in p for p in pairs):
+        return cell  # the options model names the field and the problem
+    found = {name.strip(): value.strip() for name, value in (p.split("=", 1) for p in pairs)}
+    for name in lists:
+        if name in found:
+            found[name] = [v.strip() for v in found[name].split(",") if v.strip()]
+    return found
+
+
+def _youtube(cell, title: str) -> dict | None:
+    """The row's publish options, checked as YouTube would check them, as JSON."""
+    if cell is None or cell == {}:
+        return None
+    if not isinstance(cell, dict):
+        raise InputError("youtube", "must be an object of publish options (channel, privacy, …)")
+    try:
+        chosen = publish_options.make_options("youtube", **cell)
+        publish_options.check(chosen, title=title, prefix="youtube")
+    except MetadataError as exc:
+        raise InputError(exc.field, exc.message) from None
+    return chosen.model_dump(mode="json", exclude_defaults=True)
 
 
 def _film(number: int, raw: dict | InputError, base: str, out: str | None) -> Film:
@@ -174,7 +212,7 @@ def _film(number: int, raw: dict | InputError, base: str, out: str | None) -> Fi
         fields["music"] = _asset(fields["music"], base, "music")
     film_id = _film_id(raw.get("id"), script_file, number)
     output = _output(raw.get("output"), out, film_id)
-    film = Film(number, film_id, output, fields)
+    film = Film(number, film_id, output, fields, _youtube(raw.get("youtube"), film_id))
     _preflight(film.request())
     return film
 

@@ -32,6 +32,9 @@ class FilmReport:
     node: str | None = None  # the Ray node id that rendered it
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
     fingerprint: str | None = None  # the manifest row's hash (see Film.fingerprint)
+    title: str | None = None  # the script's title
+    chapters: list = field(default_factory=list)  # [start s, scene heading] per scene
+    youtube: dict | None = None  # where it was published: video_id, url, steps
 
     @property
     def ok(self) -> bool:
@@ -67,6 +70,8 @@ def print_table(reports: list[FilmReport], console: Console | None = None) -> No
         table.add_column(name, justify=justify, overflow="fold")
     for r in sorted(reports, key=lambda r: r.row):
         detail = r.output if r.ok else f"{r.stage + ': ' if r.stage else ''}{r.reason}"
+        if r.ok and r.youtube:
+            detail = f"{detail} → {r.youtube['url']}"
         table.add_row(
             str(r.row),
             r.id or "—",

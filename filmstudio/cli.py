@@ -8,6 +8,9 @@
     filmstudio models check DIR
     filmstudio admin backup DIR|s3://BUCKET/PREFIX
     filmstudio admin restore DIR|s3://BUCKET/PREFIX
+    filmstudio youtube connect|channels --email EMAIL
+    filmstudio publish FILM.mp4 --email EMAIL --channel CHANNEL --title TITLE [--privacy …]
+        [--playlist NAME|--playlist-id ID] [--captions [LANG=]FILE.srt ...] [--thumbnail JPG]
 
 Bad input prints one line naming the field and the limit and exits with code 2.
 """
@@ -40,6 +43,8 @@ admin_app = typer.Typer(no_args_is_help=True, help="Operating the platform: back
 app.add_typer(admin_app, name="admin")
 crm_app = typer.Typer(no_args_is_help=True, help="The Salesforce CRM sync.")
 app.add_typer(crm_app, name="crm")
+youtube_app = typer.Typer(no_args_is_help=True, help="YouTube channels of a studio account.")
+app.add_typer(youtube_app, name="youtube")
 console = Console(stderr=True)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
@@ -460,6 +465,249 @@ def crm_sync() -> None:
         f"sent {drained.sent}, dead-lettered {drained.dead}, waiting {drained.waiting}; "
         f"applied {applied} grants from Salesforce"
     )
+
+
+# --- YouTube: connect a channel (device flow), list channels, publish a film ------------------
+
+EMAIL_OPTION = typer.Option(
+    "--email",
+    envvar="FILMSTUDIO_EMAIL",
+    help="the studio account to act for (its e-mail in the configured database)",
+)
+THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024  # YouTube's long-standing limit (newer docs say 50 MB)
+
+
+def _studio(email: str):
+    from cluster.publishing import Studio
+    from infra.settings import get_settings
+
+    return Studio(get_settings(), email)
+
+
+@youtube_app.command("connect")
+def youtube_connect(email: Annotated[str, EMAIL_OPTION]) -> None:
+    """Connect a YouTube channel to the account: shows a code to enter at Google, waits for
+    your approval there, then stores the channel (its tokens encrypted) for the account."""
+
+    def show(device) -> None:
+        print(f"Open {device.verification_url} and enter the code {device.user_code}")
+        console.print(f"waiting for approval at Google (the code expires in {device.expires_in} s)")
+
+    try:
+        with _studio(email) as studio:
+            channel = studio.connect(show)
+    except InputError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        console.print("[yellow]cancelled[/yellow]: no channel was connected")
+        raise typer.Exit(130) from None
+    print(f"connected {channel.title} ({channel.channel_id}) as channel {channel.id}")
+
+
+@youtube_app.command("channels")
+def youtube_channels(email: Annotated[str, EMAIL_OPTION]) -> None:
+    """List the account's connected channels (ids for `filmstudio publish --channel`)."""
+    try:
+        with _studio(email) as studio:
+            found = studio.channels()
+    except InputError as error:
+        _fail(error)
+    if not found:
+        print("no channel connected: run `filmstudio youtube connect`")
+    for c in found:  # one line each, whole (no table wrapping the ids)
+        print(f"{c.id}  {c.channel_id}  {c.status:<15}  {c.title}")
+
+
+def _captions(given: list[str], language: str | None):
+    """Caption tracks from `LANG=FILE` or `FILE` (`film.fr.srt` is French; else --language)."""
+    from youtube.publish import Caption
+
+    tracks = []
+    for item in given:
+        code, sep, name = item.partition("=")
+        if not sep:
+            code, name = "", item
+        path = Path(name)
+        parts = path.name.split(".")
+        if not code:
+            code = parts[-2] if len(parts) > 2 and 2 <= len(parts[-2]) <= 8 else language or "en"
+        if path.suffix.lower() != ".srt":
+            raise InputError("captions", f"{name} is not an .srt file")
+        if not path.is_file():
+            raise InputError("captions", f"file {name} not found")
+        if code in {t.language for t in tracks}:
+            raise InputError("captions", f"two caption files for language {code}")
+        tracks.append(Caption(code, path))
+    return tracks
+
+
+def _chapters(given: list[str]) -> list[tuple[float, str]]:
+    chapters = []
+    for item in given:
+        stamp, _, title = item.strip().partition(" ")
+        try:
+            parts = [int(p) for p in stamp.split(":")]
+            if not 2 <= len(parts) <= 3 or any(p < 0 for p in parts):
+                raise ValueError
+        except ValueError:
+            raise InputError(
+                "chapter", f"{item!r} is not 'M:SS Title' (e.g. '1:05 The cliff')"
+            ) from None
+        seconds = 0
+        for part in parts:
+            seconds = seconds * 60 + part
+        chapters.append((float(seconds), title.strip() or "Scene"))
+    return chapters
+
+
+def _file(path: Path | None, name: str, limit: int | None = None) -> Path | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise InputError(name, f"file {path} not found")
+    if limit is not None and path.stat().st_size > limit:
+        raise InputError(
+            name, f"{path} is {path.stat().st_size} bytes; the limit is {limit} bytes (2 MiB)"
+        )
+    return path
+
+
+def publish(**given) -> None:
+    """Publish FILM (an MP4) to a connected channel: resumable upload in 8 MiB chunks, then
+    the thumbnail, caption tracks and playlist. Stopped or killed part-way, the same command
+    resumes from the last byte YouTube acknowledged; run again once done, it says so (--again
+    publishes another copy)."""
+    from infra.settings import get_settings
+    from youtube.metadata import MetadataError
+    from youtube.options import OPTION_NAMES, make_options
+
+    film: Path = given["film"]
+    settings = get_settings()
+    try:
+        if not film.is_file():
+            raise InputError("film", f"file {film} not found")
+        try:
+            options = make_options(**{n: given[n] for n in OPTION_NAMES if given[n] is not None})
+        except MetadataError as exc:
+            raise InputError(exc.field, exc.message) from None
+        from cluster.publishing import plan_for, read_state, state_name
+
+        plan = plan_for(
+            options,
+            film,
+            settings,
+            title=options.title or film.stem,
+            chapters=_chapters(given["chapter"]),
+            thumbnail=_file(given["thumbnail"], "thumbnail", THUMBNAIL_MAX_BYTES),
+            captions=_captions(given["captions"], options.language),
+        )
+        with _studio(given["email"]) as studio:
+            channel = studio.channel(options.channel)
+            state_file = settings.var_dir.resolve() / "publish" / state_name(film, channel)
+            if given["again"]:
+                state_file.unlink(missing_ok=True)
+            before = read_state(state_file)
+            if before.get("video_id") and before.get("done"):
+                print(f"already published: {before['url']} (--again publishes another copy)")
+                return
+            state = _publish_with_bar(studio, channel, plan, state_file, film.stat().st_size)
+    except InputError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        console.print("[yellow]stopped[/yellow]: run the same command again to resume the upload")
+        raise typer.Exit(130) from None
+    print(f"published: {state['url']}")
+    for step, result in state["steps"].items():
+        if step == "captions":
+            for code, track in result.items():
+                print(f"  captions {code}: {'ok' if track['ok'] else track.get('error')}")
+        elif step != "upload":
+            print(f"  {step}: {'ok' if result.get('ok') else result.get('error')}")
+
+
+def _publish_with_bar(studio, channel, plan, state_file: Path, size: int) -> dict:
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from cluster.publishing import read_state, write_state
+
+    columns = (
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+    )
+    with Bars(*columns, console=console, transient=True) as bars:
+        upload = bars.add_task("upload", total=size)
+
+        def progress(stage: str, percent: float, message: str) -> None:
+            bars.update(upload, completed=size * percent / 100)
+
+        state = studio.publish(channel, plan, state_file, progress)
+    write_state(state_file, {**read_state(state_file), **state, "done": True})
+    return state
+
+
+# The options that carry files are the CLI's own; the rest are the publish options
+# (`youtube.options.PublishOptions`), each a flag with the model's default and description.
+PUBLISH_FILE_OPTIONS = [
+    ("film", Annotated[Path, typer.Argument(help="the MP4 to publish")], ...),
+    ("email", Annotated[str, EMAIL_OPTION], ...),
+    (
+        "captions",
+        Annotated[
+            list[str],
+            typer.Option("--captions", help="[LANG=]FILE.srt, a caption track (repeatable)"),
+        ],
+        (),
+    ),
+    ("thumbnail", Annotated[Path | None, typer.Option(help="a JPEG ≤ 2 MiB (1280×720)")], None),
+    (
+        "chapter",
+        Annotated[
+            list[str], typer.Option("--chapter", help="'M:SS Title', a chapter (repeatable)")
+        ],
+        (),
+    ),
+    (
+        "again",
+        Annotated[bool, typer.Option(help="publish another copy of a published film")],
+        False,
+    ),
+]
+REQUIRED_PUBLISH_FLAGS = ("channel", "title")
+
+
+def _publish_option_parameters() -> list[inspect.Parameter]:
+    from youtube.options import PublishOptions
+
+    params = []
+    for name, info in PublishOptions.model_fields.items():
+        annotation = info.annotation
+        if annotation not in (bool, list[str]):
+            annotation = str | None  # parsed by the model (Literal choices, ISO dates)
+        default = (
+            ... if name in REQUIRED_PUBLISH_FLAGS else info.get_default(call_default_factory=True)
+        )
+        if annotation is not bool and name not in REQUIRED_PUBLISH_FLAGS:
+            default = None if annotation != list[str] else ()
+        option = typer.Option(help=info.description)
+        params.append(
+            inspect.Parameter(
+                name, KEYWORD, annotation=Annotated[annotation, option], default=default
+            )
+        )
+    return params
+
+
+publish.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter(name, KEYWORD, annotation=annotation, default=default)
+        for name, annotation, default in PUBLISH_FILE_OPTIONS
+    ]
+    + _publish_option_parameters()
+)
+app.command()(publish)
 
 
 def main() -> None:  # pragma: no cover - console entry point

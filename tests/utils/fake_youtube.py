@@ -53,7 +53,10 @@ class FakeYouTube:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.codes: dict[str, dict] = {}  # authorization code → challenge, redirect
-        self.devices: dict[str, dict] = {}  # device_code → user_code, approved
+        self.devices: dict[str, dict] = {}  # device_code → user_code, approved, denied
+        self.device_interval = 0  # the polling interval the device endpoint asks for (s)
+        self.device_slow_down = 0  # answer the next N device-token polls with slow_down
+        self.device_polls = 0
         self.refresh_tokens: set[str] = set()
         self.access_tokens: set[str] = set()
         self.revoked: list[str] = []
@@ -71,6 +74,10 @@ class FakeYouTube:
         self.fail_503 = 0  # answer the next N chunk PUTs with 503
         self.quota_reason: str | None = None  # every API call answers 403 with this reason
         self.failures: list[dict] = []  # each injected failure, with bytes received before it
+        self.stall_put: int | None = None  # hold the Nth chunk PUT (1-based) until `release`
+        self.stalled = threading.Event()  # set while a chunk PUT is held
+        self.release = threading.Event()  # then the held PUT is dropped unread
+        self.chunk_puts = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -117,6 +124,12 @@ class FakeYouTube:
             for device in self.devices.values():
                 if device["user_code"] == user_code:
                     device["approved"] = True
+
+    def deny_device(self, user_code: str) -> None:
+        with self.lock:
+            for device in self.devices.values():
+                if device["user_code"] == user_code:
+                    device["denied"] = True
 
     def video_bytes(self, video_id: str) -> bytes:
         for session in self.sessions.values():
@@ -324,8 +337,15 @@ def _handler(fake: FakeYouTube):
                     return self._send(200, fake._issue(refresh=False))
                 if grant == "urn:ietf:params:oauth:grant-type:device_code":
                     device = fake.devices.get(form.get("device_code", ""))
+                    fake.device_polls += 1
                     if device is None:
-                        return self._send(400, {"error": "invalid_grant"})
+                        return self._send(400, {"error": "expired_token"})
+                    if fake.device_slow_down > 0:  # polled faster than the interval
+                        fake.device_slow_down -= 1
+                        return self._send(403, {"error": "slow_down"})
+                    if device.get("denied"):
+                        del fake.devices[form["device_code"]]
+                        return self._send(403, {"error": "access_denied"})
                     if not device["approved"]:
                         return self._send(428, {"error": "authorization_pending"})
                     del fake.devices[form["device_code"]]
@@ -336,6 +356,8 @@ def _handler(fake: FakeYouTube):
             form = dict(urllib.parse.parse_qsl(self._body().decode()))
             if form.get("client_id") != CLIENT_ID:
                 return self._send(401, {"error": "invalid_client"})
+            if not form.get("scope"):
+                return self._send(400, {"error": "invalid_scope"})
             device_code = secrets.token_urlsafe(16)
             user_code = secrets.token_hex(4).upper()
             with fake.lock:
@@ -346,8 +368,8 @@ def _handler(fake: FakeYouTube):
                     "device_code": device_code,
                     "user_code": user_code,
                     "verification_url": fake.url + "/device",
-                    "expires_in": 60,
-                    "interval": 0,
+                    "expires_in": 1800,
+                    "interval": fake.device_interval,
                 },
             )
 
@@ -394,6 +416,15 @@ def _handler(fake: FakeYouTube):
                 drop = fake.drop_after.pop(0) if fake.drop_after else None
                 fail = fake.fail_503 > 0
                 fake.fail_503 -= 1 if fail else 0
+                fake.chunk_puts += 1
+                stall = fake.chunk_puts == fake.stall_put
+            if stall:  # the uploader hangs here (a test kills it); its bytes never arrive
+                fake.stalled.set()
+                fake.release.wait(60)
+                with fake.lock:
+                    fake.failures.append({"kind": "stall", "at": len(session.data), "read": 0})
+                self.close_connection = True
+                return None
             if drop is not None:
                 data = self.rfile.read(min(drop, length))
                 with fake.lock:

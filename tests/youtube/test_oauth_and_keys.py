@@ -59,3 +59,26 @@ def test_refresh_after_revocation_needs_reconnect(fake, oauth):
     assert oauth.revoke(tokens["refresh_token"])
     with pytest.raises(NeedsReconnect):
         oauth.refresh(tokens)
+
+
+def test_device_flow_slows_down_when_told_and_stops_when_denied(fake, oauth):
+    fake.device_interval = 5
+    fake.device_slow_down = 1  # Google: "polling too fast"
+    device = oauth.device_start()
+    assert device.interval == 5
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            fake.approve_device(device.user_code)
+
+    tokens = oauth.device_wait(device, sleep=sleep)
+    assert waits == [10, 10]  # slow_down adds 5 s to the interval, for good
+    assert tokens["refresh_token"] in fake.refresh_tokens
+
+    denied = oauth.device_start()
+    fake.deny_device(denied.user_code)
+    with pytest.raises(OAuthError) as error:
+        oauth.device_wait(denied, sleep=lambda s: None)
+    assert error.value.error == "access_denied"
