@@ -221,6 +221,13 @@ class StudioEngines:
             return self.handles["musicgen"].generate.remote(prompt, float(duration_s)).result()
         return self._engine("musicgen")(prompt, float(duration_s))
 
+    def text_model(self):
+        """The local LLM's text generator (`generate(prompts, max_new_tokens) -> texts`) for
+        other stages to prompt (translation); None without a local LLM."""
+        if "llm" not in self._ready or self.handles is not None:
+            return None
+        return FreeText(self._engine("llm").backend)
+
     # -- local engines ----------------------------------------------------------------------
 
     def _engine(self, name: str):
@@ -237,6 +244,16 @@ class StudioEngines:
             for key in [name] if name else list(self._engines):
                 self._engines.pop(key, None)
         _empty_cuda_cache()
+
+
+class FreeText:
+    """An LLM backend answering in free text (the planner's answers are JSON-constrained)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+        return self.backend.generate(prompts, max_new_tokens, constrained=False)
 
 
 class DraftEngines:
