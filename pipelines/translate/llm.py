@@ -97,7 +97,8 @@ class LLMTranslator:
             n, problem = next(iter(problems.items()))
             first, last = batches[n][0] + 1, batches[n][-1] + 1
             raise TranslationError(
-                f"the LLM's answer for lines {first}–{last} failed {self.retries + 1} times: "
+                f"the LLM's answer for lines {first}–{last} failed validation "
+                f"on all {self.retries + 1} tries: "
                 f"{problem}"
             )
         return out

@@ -243,3 +243,24 @@ def test_apertium_is_skipped_when_absent(monkeypatch):
     monkeypatch.setattr(apertium, "binary", lambda: None)
     assert "apt-get install" in Apertium().unavailable("en", "es")
     assert shutil.which is not None
+
+
+def test_studio_llm_serves_translation_and_a_random_one_falls_through(tmp_path):
+    """The tiny random-weight LLM through the studio engines: its answers fail the validator,
+    so the next backend translates; a film is never left with a half-translated track."""
+    pytest.importorskip("transformers")
+    from pipelines.engines import StudioEngines
+    from pipelines.engines.random_weights import main as tiny_main
+
+    tiny_main([str(tmp_path), "--engines", "llm"])
+    engines = StudioEngines.local(tmp_path)
+    llm = LLMTranslator.from_engines(engines)
+    assert llm.unavailable("en", "es") is None
+    llm.max_new_tokens, llm.retries = 16, 0
+    theirs = write_srt(tmp_path / "es.srt", SOURCE, SPANISH)
+    texts = translate.translate(
+        [c.text for c in SOURCE], "en", "es", [llm, UserTranslation({"es": theirs})]
+    )
+    assert texts == SPANISH
+    with pytest.raises(TranslationError, match="failed validation on all 1 tries"):
+        llm.translate([c.text for c in SOURCE], "en", "es")
