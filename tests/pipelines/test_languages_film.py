@@ -95,3 +95,29 @@ def test_spanish_dub_speaks_spanish_holds_length_and_cues_follow_speech(ray_sess
     for cue in cues:
         nearest = min(onsets, key=lambda t: abs(t - cue.start / 1000))
         assert abs(nearest - cue.start / 1000) <= 0.1, (cue.plaintext, cue.start, onsets)
+
+
+def test_burning_a_track_no_font_covers_is_refused_naming_the_font(
+    ray_session, tmp_path, monkeypatch
+):
+    from pipelines import fonts
+
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])  # no installed fonts: Pillow's covers Latin only
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    (tmp_path / "hi.txt").write_text(HINDI, encoding="utf-8")
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        music="none",
+        subtitles="hi",
+        burn_subtitles=True,
+        burn_language="hi",
+        translations={"hi": tmp_path / "hi.txt"},
+    )
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as refused:
+        render_film(request, out / "film.mp4")
+    assert refused.value.field == "burn_language"
+    assert "Devanagari" in refused.value.message
+    assert not any(out.iterdir())
