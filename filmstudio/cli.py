@@ -2,7 +2,8 @@
 
     filmstudio render SCRIPT [--image FILE ...|--images DIR] [--music FILE|generated|none]
         [--voice NAME=VOICE ...] [--language CODE] [--duration SECONDS] [--size WxH]
-        [--fps 24] [--burn-subtitles] [--seed N] [-o OUT.mp4]
+        [--fps 24] [--burn-subtitles] [--subtitles en,es,hi] [--dub es]
+        [--translation LANG=FILE ...] [--burn-language es] [--seed N] [-o OUT.mp4]
     filmstudio voices [--language CODE]
     filmstudio voices --say TEXT VOICE [-o OUT.wav]
     filmstudio models check DIR
@@ -100,6 +101,20 @@ def _parse_characters(pairs: list[str]) -> dict[str, dict]:
     return {"character_sheets": sheets, "character_mouths": mouths}
 
 
+def _parse_translations(pairs: list[str]) -> dict[str, Path]:
+    """LANG=FILE pairs → {language: file}, each file present."""
+    files = {}
+    for pair in pairs:
+        language, sep, name = pair.partition("=")
+        if not sep or not language.strip() or not name.strip():
+            raise InputError("translation", f"{pair!r} is not LANG=FILE (e.g. es=film.es.srt)")
+        path = Path(name.strip())
+        if not path.is_file():
+            raise InputError(f"translations[{language.strip()}]", f"{path} is not a file")
+        files[language.strip()] = path
+    return files
+
+
 # The options that carry files or pairs are the CLI's own; the rest are the film's options
 # (`pipelines.request.FilmOptions`), each a flag with the model's default and description.
 FILE_OPTIONS = [
@@ -127,6 +142,14 @@ FILE_OPTIONS = [
             typer.Option(
                 "--character", help="CHARACTER=SHEET.zip or CHARACTER=SHEET.zip@X,Y (repeatable)"
             ),
+        ],
+        (),
+    ),
+    (
+        "translation",
+        Annotated[
+            list[str],
+            typer.Option("--translation", help="LANG=FILE: your own SRT/VTT/script (repeatable)"),
         ],
         (),
     ),
@@ -187,6 +210,7 @@ def render(**given) -> None:
             if given["music"] in ("generated", "none")
             else Path(given["music"]),
             models_dir=given["models"],
+            translations=_parse_translations(given["translation"]),
         )
     except InputError as error:
         _fail(error)
@@ -220,6 +244,8 @@ def render(**given) -> None:
     took = time.perf_counter() - started
     print(f"film:      {result.video}")
     print(f"subtitles: {result.srt}  {result.vtt}")
+    for language, (srt, vtt) in result.tracks.items():
+        print(f"  {language + ':':<8} {srt}  {vtt}")
     print(f"thumbnail: {result.thumbnail}")
     print(f"{result.duration:g} s film in {took:.1f} s ({result.duration / took:.1f}x real time)")
 

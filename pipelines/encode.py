@@ -23,13 +23,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+from av.subtitles.subtitle import SubtitleSet
 
 SAMPLE_RATE = 48000
 # FFmpeg's native AAC encoder with its "fast" coder (a quarter of the default's CPU), with
@@ -50,6 +51,16 @@ X264_PARAMS = "open-gop=0:scenecut=0:me=dia:subme=1:partitions=none:b-adapt=0"
 # look-ahead's flush and Ray Data's pause between tasks cost little, short enough to share a
 # minute of film among workers in even parts.
 CHUNK_GOPS = 8
+# FFmpeg's subtitle encoders take ASS events; the mov_text encoder needs a style header.
+_ASS_HEADER = (
+    b"[Script Info]\r\nScriptType: v4.00+\r\n\r\n[V4+ Styles]\r\n"
+    b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+    b"BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+    b"BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\r\n"
+    b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0"
+    b"\r\n\r\n[Events]\r\n"
+    b"Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\r\n"
+)
 
 
 def pcm16(audio: np.ndarray) -> np.ndarray:
@@ -149,7 +160,17 @@ class FilmEncoder:
     for it).
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: int, audio: np.ndarray | Future):
+    def __init__(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: int,
+        audio: np.ndarray | Future,
+        subtitles: Sequence[tuple[str, Sequence[tuple[float, float, str]]]] = (),
+    ):
+        """`subtitles`: (ISO 639-2 language, [(start s, end s, text)]) per soft subtitle track,
+        each written as a `mov_text` stream with its language tag, in the order given."""
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
         self.container = av.open(
@@ -167,6 +188,9 @@ class FilmEncoder:
         self.audio_sent = 0
         self.frames = 0
         self._chunk: ChunkEncoder | None = None  # for `write`: the chunk being encoded here
+        self._subtitles = [(language, sorted(cues)) for language, cues in subtitles]
+        self._subtitle_streams: list = []
+        self._cues_sent = [0] * len(self._subtitles)
 
     # -- video -----------------------------------------------------------------------------
     def write_chunk(self, data: bytes) -> None:
@@ -190,6 +214,7 @@ class FilmEncoder:
                 self.container.mux(packet)
                 count += 1
         self.frames += count
+        self._feed_subtitles(upto=self.frames / self.fps)
         self._feed_audio(upto=round(self.frames / self.fps * SAMPLE_RATE))
 
     def write(self, yuv: np.ndarray) -> None:
@@ -211,6 +236,35 @@ class FilmEncoder:
         self.audio_stream.bit_rate = AUDIO_BITRATE
         self.audio_stream.codec_context.profile = "LC"
         self.audio_stream.options = AUDIO_OPTIONS
+        for language, _ in self._subtitles:
+            stream = self.container.add_stream("mov_text")
+            stream.codec_context.subtitle_header = _ASS_HEADER
+            stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
+            stream.metadata["language"] = language
+            self._subtitle_streams.append(stream)
+
+    # -- subtitles -------------------------------------------------------------------------
+    def _feed_subtitles(self, upto: float | None) -> None:
+        """Mux the cues that start before `upto` seconds (None: all), each stream in step with
+        the video so the muxer's interleaving queue stays short. The muxer fills the gaps
+        between cues with empty samples."""
+        for n, (stream, (_, cues)) in enumerate(zip(self._subtitle_streams, self._subtitles)):
+            while self._cues_sent[n] < len(cues) and (
+                upto is None or cues[self._cues_sent[n]][0] < upto
+            ):
+                start, end, text = cues[self._cues_sent[n]]
+                self._cues_sent[n] += 1
+                begin, finish = round(start * 1000), round(end * 1000)
+                if finish <= begin:
+                    continue
+                dialogue = "0,0,Default,,0,0,0,," + text.replace("\n", "\\N")
+                packet = stream.codec_context.encode_subtitle(
+                    SubtitleSet.create(dialogue.encode(), 0, finish - begin, pts=begin * 1000)
+                )
+                packet.stream, packet.time_base = stream, Fraction(1, 1000)
+                packet.pts = packet.dts = begin
+                packet.duration = finish - begin
+                self.container.mux(packet)
 
     # -- audio -----------------------------------------------------------------------------
     def _feed_audio(self, upto: int | None) -> None:
@@ -238,6 +292,7 @@ class FilmEncoder:
         if self.video is None:
             self.abort()
             raise ValueError("a film needs at least one frame")
+        self._feed_subtitles(upto=None)
         self._feed_audio(upto=None)
         self.container.mux(self.audio_stream.encode(None))
         self.container.close()

@@ -1,9 +1,9 @@
-"""The film, top to bottom: check inputs → analysis → voices → timeline → visuals → music and
-mix → subtitles → frames and encode → sidecars.
+"""The film, top to bottom: check inputs → analysis (and dub) → voices → timeline → visuals →
+music and mix → subtitles → languages → frames and encode → sidecars.
 
 `render_film` reads like a diffusers pipeline's `__call__`: numbered steps, each one call into
 the stage module that owns it (`script`, `voice`, `timeline`, `visuals`, `music`, `mix`,
-`subtitles`, `frames`, `encode`, `thumbnail`). Each stage announces its start, progress and end
+`subtitles`, `translate`, `frames`, `encode`, `thumbnail`). Each stage announces its start, progress and end
 to the `progress` listener (`infra.progress.StageEvent`), under the names in `STAGES`.
 
 The tier is an engines object (`pipelines.engines`): the draft tier's has no models, the
@@ -36,6 +36,7 @@ from pipelines import (
     subtitles,
     thumbnail,
     timeline,
+    translate,
     visuals,
     voice,
 )
@@ -45,6 +46,9 @@ from pipelines.fonts import load_font
 from pipelines.pictures import cover_fit, load_image, overscan_size
 from pipelines.plan import Plan
 from pipelines.request import FilmRequest
+from pipelines.translate.dub import dub_plan
+from pipelines.translate.languages import alpha3
+from pipelines.translate.tracks import subtitle_tracks
 from pipelines.workspace import Workspace
 
 # Each stage's span of the whole render's percent (start, end), in the order they run.
@@ -76,6 +80,8 @@ class FilmResult:
     plan: Plan
     # (start s, scene heading) of each scene, in order: the film's chapters
     chapters: list[tuple[float, str]] = field(default_factory=list)
+    # language → (SRT, VTT) of each extra subtitle track (`subtitles`), in the order asked
+    tracks: dict[str, tuple[Path, Path]] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,12 +104,13 @@ def render_film(
     engines = engines or engines_for(request.tier, request.models_dir)
 
     # 0. Check inputs: everything a user can get wrong is refused before any work or write.
-    inputs = check_inputs(request, workspace)
+    inputs = check_inputs(request, workspace, engines)
 
-    # 1. Analysis: script → plan of scenes, shots and spoken lines; a voice per character.
+    # 1. Analysis: script → plan of scenes, shots and spoken lines (translated for a dub); a
+    #    voice per character in the language spoken.
     with stages.stage("analysis", "reading the script") as report:
         plan = workspace.cached("plan", partial(analyze, request, engines))
-        voices = voice.cast(plan.characters, request.language, request.voices)
+        voices = voice.cast(plan.characters, request.speech_language, request.voices)
         check_subtitle_font(request, plan)
         visuals.choose(plan, image_names(request))  # every picture the plan names is given
         report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
@@ -143,18 +150,32 @@ def render_film(
     # 6. Subtitles: one cue per spoken line, timed from the speech.
     cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
 
-    # 7. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
-    spec = frame_spec(request, film_timeline, shot_pictures, cues, cast)
+    # 7. Languages: each extra subtitle track, the cues translated one for one.
+    tracks = workspace.cached("tracks", partial(languages, request, film_timeline, cues, engines))
+
+    # 8. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
+    burned = tracks.get(request.burn_language, cues)
+    spec = frame_spec(request, film_timeline, shot_pictures, burned, cast)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
     with workspace.committing():
-        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio))
+        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio, tracks))
 
-        # 8. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
+        # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
-            write_sidecars(workspace, cues, thumb)
+            write_sidecars(workspace, cues, tracks, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
     chapters = chapters_of(plan, film_timeline)
-    return FilmResult(**workspace.outputs, duration=request.duration, plan=plan, chapters=chapters)
+    outputs = workspace.outputs
+    return FilmResult(
+        video=outputs["video"],
+        srt=outputs["srt"],
+        vtt=outputs["vtt"],
+        thumbnail=outputs["thumbnail"],
+        duration=request.duration,
+        plan=plan,
+        chapters=chapters,
+        tracks={lang: (outputs[f"srt-{lang}"], outputs[f"vtt-{lang}"]) for lang in tracks},
+    )
 
 
 @dataclass
@@ -200,11 +221,18 @@ def storyboard(
 # --- the steps ------------------------------------------------------------------------------
 
 
-def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
-    """The script can fit its length, the output is writable, every picture decodes within its
-    limits, the music track reads, every character sheet is complete."""
+def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
+    """The script can fit its length, the output is writable, a translator serves every language
+    asked for, every picture decodes within its limits, the music track reads, every character
+    sheet is complete."""
     preflight.check_fits(request)
     workspace.check_writable()
+    backends = translators(request, engines)
+    if request.dub:
+        translate.check(request.language, request.dub, backends, field="dub")
+    for language in request.subtitle_languages:
+        if language != request.language or not request.dub:
+            translate.check(request.speech_language, language, backends)
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
     images = [load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]
     track = None
@@ -216,11 +244,43 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
 
 def analyze(request: FilmRequest, engines) -> Plan:
     """The plan by the script's rules, with the engines' shot prompts where they have an LLM;
-    or the request's own plan (an edited storyboard), as it is."""
+    for a dub, its lines then translated (the prompts stay in the script's language). Or the
+    request's own plan (an edited storyboard), as it is."""
     if request.plan is not None:
         return request.plan
     plan = script.analyze(request.script, narrate_action=request.narrate_action)
-    return engines.plan(request.script, fallback=plan)
+    plan = engines.plan(request.script, fallback=plan)
+    if request.dub:
+        backends = translators(request, engines)
+        plan = dub_plan(plan, request.language, request.dub, backends)
+    return plan
+
+
+def translators(request: FilmRequest, engines) -> list:
+    return translate.backends_for(request.translations, engines, request.models_dir)
+
+
+def languages(request: FilmRequest, film_timeline, cues, engines) -> dict[str, list]:
+    """{language: cues} of every extra subtitle track; a burned track's font checked."""
+    originals = None
+    if request.dub:
+        spoken = [
+            (tl.start, tl.end, tl.line.original or tl.line.text) for tl in film_timeline.lines
+        ]
+        originals = (request.language, spoken)
+    tracks = subtitle_tracks(
+        request.subtitle_languages,
+        request.speech_language,
+        cues,
+        translators(request, engines),
+        originals=originals,
+        fps=request.fps,
+        film_end=request.duration,
+    )
+    if request.burn_subtitles and request.burn_language in tracks:
+        text = " ".join(cue.text for cue in tracks[request.burn_language])
+        load_font(text, 12, field="burn_language")
+    return tracks
 
 
 def image_names(request: FilmRequest) -> list[str]:
@@ -281,16 +341,22 @@ def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> 
     timings: list = []
     with stages.stage("voices") as report:
         clips = voice.speak_to_fit(
-            plan, voices, request.language, request.duration, engines, report, timings
+            plan, voices, request.speech_language, request.duration, engines, report, timings
         )
     return clips, timings
 
 
-def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, path: Path) -> Path:
-    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio."""
+def encode_film(
+    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, path: Path
+) -> Path:
+    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio and
+    a soft subtitle stream per extra track."""
+    soft = [
+        (alpha3(lang), [(c.start, c.end, c.text) for c in cues]) for lang, cues in tracks.items()
+    ]
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
-        FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder,
+        FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft) as encoder,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
             encoder.write_chunk(chunk)
@@ -298,9 +364,12 @@ def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, pa
     return path
 
 
-def write_sidecars(workspace: Workspace, cues, thumb: Future) -> None:
+def write_sidecars(workspace: Workspace, cues, tracks: dict[str, list], thumb: Future) -> None:
     subtitles.write_srt(cues, workspace.part("srt"))
     subtitles.write_vtt(cues, workspace.part("vtt"))
+    for language, track in tracks.items():
+        subtitles.write_srt(track, workspace.part(f"srt-{language}"))
+        subtitles.write_vtt(track, workspace.part(f"vtt-{language}"))
     thumbnail.save(thumb.result(), workspace.part("thumbnail"))
 
 

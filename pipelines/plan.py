@@ -22,6 +22,7 @@ class Line:
     parenthetical: str | None = None  # "(quietly)" — a direction, never spoken
     extension: str | None = None  # "V.O.", "O.S.", "CONT'D"
     dual: bool = False  # second half of a dual-dialogue pair (Fountain "^")
+    original: str | None = None  # a dubbed line: the script's own words (`text` is spoken)
 
 
 @dataclass

@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from pipelines.errors import InputError
 from pipelines.plan import Plan
+from pipelines.translate.languages import standard
 
 SIZES: dict[str, tuple[int, int]] = {
     "1280x720": (1280, 720),
@@ -27,6 +34,7 @@ FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
 Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
+MAX_SUBTITLE_TRACKS = 20
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,17 @@ class FilmOptions(BaseModel):
     size: str = Field("1280x720", description="frame size: " + ", ".join(SIZES))
     fps: int = Field(24, description="frames per second: " + ", ".join(map(str, FPS_CHOICES)))
     burn_subtitles: bool = Field(False, description="draw the subtitles into the picture")
+    subtitles: str = Field(
+        "",
+        max_length=200,
+        description="extra subtitle tracks, comma-separated language codes (e.g. en,es,hi)",
+    )
+    dub: str = Field(
+        "", max_length=16, description="speak the film in this language (lines translated first)"
+    )
+    burn_language: str = Field(
+        "", max_length=16, description="language of burned subtitles (default: the speech's)"
+    )
     narrate_action: bool = Field(True, description="the narrator reads action lines")
     characters: bool = Field(
         True, description="show each speaking character on screen, lip-synced, while they speak"
@@ -76,6 +95,44 @@ class FilmOptions(BaseModel):
     @property
     def height(self) -> int:
         return SIZES[self.size][1]
+
+    @property
+    def speech_language(self) -> str:
+        """The language the film is spoken in: the dub's, else the script's."""
+        return self.dub or self.language
+
+    @property
+    def subtitle_languages(self) -> list[str]:
+        """The extra subtitle tracks' languages, in the order asked."""
+        return self.subtitles.split(",") if self.subtitles else []
+
+    @field_validator("subtitles")
+    @classmethod
+    def _subtitles(cls, v: str) -> str:
+        tags = [_tag(code, "subtitles") for code in v.split(",") if code.strip()]
+        if len(tags) > MAX_SUBTITLE_TRACKS:
+            raise ValueError(f"{len(tags)} subtitle tracks; the limit is {MAX_SUBTITLE_TRACKS}")
+        return ",".join(dict.fromkeys(tags))
+
+    @field_validator("dub")
+    @classmethod
+    def _dub(cls, v: str) -> str:
+        return _tag(v, "dub") if v.strip() else ""
+
+    @field_validator("burn_language")
+    @classmethod
+    def _burn_language(cls, v: str, info: ValidationInfo) -> str:
+        """One of the film's tracks: the speech's language or an extra one."""
+        if not v.strip():
+            return ""
+        tag = _tag(v, "burn_language")
+        tracks = [info.data.get("dub") or info.data.get("language", "en")]
+        tracks += [t for t in info.data.get("subtitles", "").split(",") if t]
+        if tag not in tracks:
+            raise ValueError(
+                f"{tag} is not one of the film's subtitle tracks ({', '.join(tracks)})"
+            )
+        return tag
 
     @field_validator("script")
     @classmethod
@@ -114,9 +171,23 @@ class FilmRequest(FilmOptions):
     # A plan to render as it is (an edited storyboard) instead of analysing the script; its
     # shots name their pictures by the images' file names (Shot.image).
     plan: Plan | None = None
+    # the user's own translations: language → an SRT/VTT, or a script of one line per line
+    translations: dict[str, Path] = Field(default_factory=dict, max_length=MAX_SUBTITLE_TRACKS)
+
+    @field_validator("translations")
+    @classmethod
+    def _translations(cls, v: dict[str, Path]) -> dict[str, Path]:
+        return {_tag(language, "translations"): path for language, path in v.items()}
 
 
 OPTION_NAMES = tuple(FilmOptions.model_fields)
+
+
+def _tag(code: str, field: str) -> str:
+    try:
+        return standard(code, field)
+    except InputError as error:
+        raise ValueError(error.message) from None
 
 
 def make_request(limits: DurationLimits = PRODUCT_LIMITS, **fields) -> FilmRequest:

@@ -34,6 +34,7 @@ from pipelines.fonts import load_font
 MAX_CHARS = 42  # per line
 MAX_LINES = 2
 MAX_SECONDS = 7.0
+MAX_CPS = 17.0  # reading speed for adult programmes (Netflix's timed-text guide)
 MIN_PIECE = 10  # characters: the shortest cue cut from a line only to keep cues under 7 s
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？।॥؟]+[」』”’)]*")
@@ -95,6 +96,44 @@ def _line_cues(start: float, end: float, text: str) -> list[Cue]:
         Cue(begin, min(finish, begin + MAX_SECONDS), _cue_text(text[i:j].strip()))
         for (i, j), begin, finish in zip(pieces, at, at[1:])
     ]
+
+
+def translated_cues(
+    source: list[Cue], texts: list[str], *, fps: int = 24, film_end: float | None = None
+) -> list[Cue]:
+    """Cue i with `texts[i]` in place of its text, at its own time.
+
+    Each translation is laid out like a spoken line (≤ 2 × 42, cut in time where it cannot
+    fit). One that reads faster than MAX_CPS is extended into the gap after it (up to 2 frames
+    before the next cue, at most 7 s on screen); one still too fast is merged with the next
+    cue where the two fit one. A blank translation drops its cue.
+    """
+    cues = [c for cue, text in zip(source, texts) for c in _line_cues(cue.start, cue.end, text)]
+    gap = 2 / fps
+    for i, cue in enumerate(cues):
+        if _cps(cue) <= MAX_CPS:
+            continue
+        limit = cues[i + 1].start - gap if i + 1 < len(cues) else (film_end or math.inf)
+        wanted = cue.start + _chars(cue.text) / MAX_CPS
+        cue.end = max(cue.end, min(wanted, limit, cue.start + MAX_SECONDS))
+    out: list[Cue] = []
+    for cue in cues:
+        if out and _cps(out[-1]) > MAX_CPS and cue.end - out[-1].start <= MAX_SECONDS:
+            joined = f"{' '.join(out[-1].text.split())} {' '.join(cue.text.split())}"
+            layout = _layout(joined)
+            if layout:
+                out[-1] = Cue(out[-1].start, cue.end, "\n".join(layout))
+                continue
+        out.append(cue)
+    return out
+
+
+def _chars(text: str) -> int:
+    return len(text.replace("\n", ""))
+
+
+def _cps(cue: Cue) -> float:
+    return _chars(cue.text) / max(cue.end - cue.start, 1e-3)
 
 
 def _cue_text(piece: str) -> str:

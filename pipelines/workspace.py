@@ -29,6 +29,9 @@ class Workspace:
         if video.suffix.lower() != ".mp4":
             raise InputError("output", f"{video} must end in .mp4")
         self.outputs = {key: video.with_suffix(suffix) for key, suffix in OUTPUTS.items()}
+        for language in request.subtitle_languages:  # OUT.<lang>.srt / .vtt
+            for kind in ("srt", "vtt"):
+                self.outputs[f"{kind}-{language}"] = video.with_suffix(f".{language}.{kind}")
         self.cache_dir = Path(work_dir) / cache_key(request) if work_dir else None
 
     def check_writable(self) -> None:
@@ -86,8 +89,9 @@ class Workspace:
             raise
 
     def _commit(self) -> None:
-        for key in ("srt", "vtt", "thumbnail"):
-            os.replace(self.part(key), self.outputs[key])
+        for key in self.outputs:
+            if key != "video":
+                os.replace(self.part(key), self.outputs[key])
         kept = self.cache_dir / "film.mp4" if self.cache_dir else None
         if kept:  # the kept copy stays for a resumed job
             shutil.copyfile(kept, self.part("video"))

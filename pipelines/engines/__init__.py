@@ -234,6 +234,13 @@ class StudioEngines:
             return self.handles["lipsync"].animate.remote(face, audio, sample_rate, fps).result()
         return self._engine("lipsync")(face, audio, sample_rate, fps)
 
+    def text_model(self):
+        """The local LLM's text generator (`generate(prompts, max_new_tokens) -> texts`) for
+        other stages to prompt (translation); None without a local LLM."""
+        if "llm" not in self._ready or self.handles is not None:
+            return None
+        return FreeText(self._engine("llm").backend)
+
     # -- local engines ----------------------------------------------------------------------
 
     def _engine(self, name: str):
@@ -250,6 +257,16 @@ class StudioEngines:
             for key in [name] if name else list(self._engines):
                 self._engines.pop(key, None)
         _empty_cuda_cache()
+
+
+class FreeText:
+    """An LLM backend answering in free text (the planner's answers are JSON-constrained)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+        return self.backend.generate(prompts, max_new_tokens, constrained=False)
 
 
 class DraftEngines:

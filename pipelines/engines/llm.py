@@ -77,7 +77,10 @@ class TransformersLLM:
         )
         return cls(model.to(device).eval(), tokenizer, device)
 
-    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+    def generate(
+        self, prompts: list[str], max_new_tokens: int, *, constrained: bool = True
+    ) -> list[str]:
+        """`constrained` is vLLM's (JSON-shaped output); greedy decoding here is never bound."""
         import torch
 
         texts = [_chat(self.tokenizer, p) for p in prompts]
@@ -116,16 +119,23 @@ class VLLMEngine:
         )
         return cls(llm, "cuda")
 
-    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+    def generate(
+        self, prompts: list[str], max_new_tokens: int, *, constrained: bool = True
+    ) -> list[str]:
+        """Answers in the shot notes' JSON shape, or free text with `constrained=False`."""
         tokenizer = self.llm.get_tokenizer()
-        params = _vllm_sampling(max_new_tokens, ShotNotes.model_json_schema())
+        schema = ShotNotes.model_json_schema() if constrained else None
+        params = _vllm_sampling(max_new_tokens, schema)
         outputs = self.llm.generate([_chat(tokenizer, p) for p in prompts], params, use_tqdm=False)
         return [o.outputs[0].text for o in outputs]
 
 
-def _vllm_sampling(max_tokens: int, schema: dict):
+def _vllm_sampling(max_tokens: int, schema: dict | None):
     """Greedy sampling constrained to the JSON schema, with whichever API this vLLM has."""
     from vllm import SamplingParams
+
+    if schema is None:
+        return SamplingParams(temperature=0, max_tokens=max_tokens)
 
     try:  # vLLM >= 0.10.2
         from vllm.sampling_params import StructuredOutputsParams

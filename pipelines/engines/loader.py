@@ -155,3 +155,23 @@ def load_diffusers(
     pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     return pipe, device
+
+
+def translation_dir(models_dir: Path, source: str, target: str) -> Path:
+    """Where one translation pair's model lives: `MODELS/translate/<source>-<target>/` (a
+    MarianMT / OPUS-MT directory, or any seq2seq model `AutoModelForSeq2SeqLM` reads)."""
+    return Path(models_dir) / "translate" / f"{source}-{target}"
+
+
+def load_seq2seq(
+    path: Path, device: str | None = None, memory_share: float | None = None
+) -> tuple[Any, Any, str]:
+    """(model, tokenizer, device) for a seq2seq model in `path`, offline, in eval mode."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    device = prepare(device, memory_share)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForSeq2SeqLM.from_pretrained(
+        path, dtype=torch_dtype(device), local_files_only=True
+    )
+    return model.to(device).eval(), tokenizer, device

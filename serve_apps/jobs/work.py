@@ -210,6 +210,9 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
         "vtt": ctx.upload(film.vtt, ctx.key("final", final, "film.vtt")),
         "thumbnail": ctx.upload(film.thumbnail, ctx.key("final", final, "thumbnail.jpg")),
     }
+    for language, (srt, vtt) in film.tracks.items():  # extra subtitle tracks: srt-es, vtt-es
+        outputs[f"srt-{language}"] = ctx.upload(srt, ctx.key("final", final, srt.name))
+        outputs[f"vtt-{language}"] = ctx.upload(vtt, ctx.key("final", final, vtt.name))
     return {
         "outputs": outputs,
         "duration": film.duration,

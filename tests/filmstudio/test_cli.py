@@ -64,6 +64,22 @@ def test_unknown_voice_and_language(tmp_path, script):
     )
 
 
+def test_subtitle_languages_and_translations_are_checked(tmp_path, script):
+    out = tmp_path / "out"
+    assert "subtitles: 'zz' is not a language code" in refused(
+        out, str(script), "--subtitles", "es,zz", "--duration", "5"
+    )
+    assert "translation: 'es' is not LANG=FILE" in refused(
+        out, str(script), "--translation", "es", "--duration", "5"
+    )
+    assert "translations[es]" in refused(
+        out, str(script), "--translation", f"es={tmp_path / 'none.srt'}", "--duration", "5"
+    )
+    assert "no translator for en → ta; tried user (no file for ta)" in refused(
+        out, str(script), "--subtitles", "ta", "--duration", "5"
+    )
+
+
 def test_image_that_does_not_decode_and_a_decompression_bomb(tmp_path, script):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))

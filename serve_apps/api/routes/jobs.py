@@ -40,7 +40,7 @@ from serve_apps.api.schemas.jobs import JobOut, JobStatusOut
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
-MAX_OUTPUT_NAME = 64  # output names are short: film, srt, vtt, thumbnail, shot-NNN
+MAX_OUTPUT_NAME = 64  # short: film, srt, vtt, srt-es, vtt-pt-BR, thumbnail, shot-NNN
 MAX_TOKEN = 4096  # an access token is far shorter
 MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit
 
@@ -125,7 +125,8 @@ def download_output(
     user: CurrentUser,
     platform: PlatformDep,
 ):
-    """A finished job's file: film, srt, vtt, thumbnail (video) or shot-NNN (storyboard)."""
+    """A finished job's file: film, srt, vtt, thumbnail (video), srt-LANG / vtt-LANG (each extra
+    subtitle track asked for with `subtitles`) or shot-NNN (storyboard)."""
     job = _job(session, user, job_id)
     if job.status != JobStatus.succeeded:
         raise HTTPException(status.HTTP_409_CONFLICT, f"the job is {job.status}, not succeeded")

@@ -336,3 +336,22 @@ def test_other_users_jobs_are_404(studio):
         with client.websocket_connect(f"/api/v1/jobs/{job_id}/events"):
             pass
     assert anonymous.value.status_code == 401
+
+
+def test_a_film_with_a_spanish_track_offers_it_as_outputs(studio):
+    from pipelines.translate.apertium import Apertium
+
+    if reason := Apertium().unavailable("en", "es"):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI installs apertium-eng-spa (.ci/run): {reason}")
+        pytest.skip(f"Apertium English→Spanish: {reason}")
+    client, _ = studio
+    user = register(client)
+    project = create_project(client, user)
+    job_id = submit(client, user, project, subtitles="es")
+    assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()
+    assert {"srt", "vtt", "srt-es", "vtt-es"} <= set(job["outputs"])
+    track = client.get(f"/api/v1/jobs/{job_id}/outputs/vtt-es", headers=user.headers)
+    assert track.status_code == 200 and track.headers["content-type"].startswith("text/vtt")
+    assert track.text.startswith("WEBVTT") and "mar" in track.text  # "… sobre el mar."
