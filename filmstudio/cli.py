@@ -91,6 +91,11 @@ FILE_OPTIONS = [
         "generated",
     ),
     (
+        "narration",
+        Annotated[Path | None, typer.Option(help="your recording as the voice (up to 5 min)")],
+        None,
+    ),
+    (
         "voice",
         Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")],
         (),
@@ -150,6 +155,7 @@ def render(**given) -> None:
             if given["music"] in ("generated", "none")
             else Path(given["music"]),
             models_dir=given["models"],
+            narration=given["narration"],
         )
     except InputError as error:
         _fail(error)
@@ -184,6 +190,10 @@ def render(**given) -> None:
     print(f"film:      {result.video}")
     print(f"subtitles: {result.srt}  {result.vtt}")
     print(f"thumbnail: {result.thumbnail}")
+    if result.podcast:
+        print(f"podcast:   {result.podcast.m4a}  {result.podcast.mp3}  {result.podcast.transcript}")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}")
     print(f"{result.duration:g} s film in {took:.1f} s ({result.duration / took:.1f}x real time)")
 
 

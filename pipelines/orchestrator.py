@@ -26,7 +26,19 @@ from pathlib import Path
 import numpy as np
 
 from infra.progress import Progress, Stages
-from pipelines import frames, mix, music, script, subtitles, thumbnail, timeline, visuals, voice
+from pipelines import (
+    frames,
+    mix,
+    music,
+    narration,
+    podcast,
+    script,
+    subtitles,
+    thumbnail,
+    timeline,
+    visuals,
+    voice,
+)
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
@@ -64,12 +76,16 @@ class FilmResult:
     plan: Plan
     # (start s, scene heading) of each scene, in order: the film's chapters
     chapters: list[tuple[float, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. script lines not in the recording
+    podcast: podcast.PodcastFiles | None = None  # `--podcast`: the audio-only episode
 
 
 @dataclass
 class Inputs:
     images: list  # the user's pictures, decoded
     music: np.ndarray | None  # the user's track, fitted to the film
+    narration: np.ndarray | None = None  # the user's recording, mono
+    duration: float = 0.0  # the film's length: the request's, or the recording's if longer
 
 
 def render_film(
@@ -87,6 +103,7 @@ def render_film(
 
     # 0. Check inputs: everything a user can get wrong is refused before any work or write.
     inputs = check_inputs(request, workspace)
+    request = request.model_copy(update={"duration": inputs.duration})
 
     # 1. Analysis: script → plan of scenes, shots and spoken lines; a voice per character.
     with stages.stage("analysis", "reading the script") as report:
@@ -99,10 +116,14 @@ def render_film(
     bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines)
 
     # 2. Voices: every line spoken, faster where the script is long; the audio times the film.
-    speech = workspace.cached("speech", partial(speak, stages, plan, voices, request, engines))
+    #    With a `narration` recording, it is the voice and the script is found in it.
+    speech = workspace.cached(
+        "speech", partial(speak, stages, plan, voices, request, engines, inputs.narration)
+    )
 
-    # 3. Timeline: shots and lines placed, fitted to the requested duration.
-    film_timeline = timeline.build_timeline(plan, voice.lengths(speech), request.duration)
+    # 3. Timeline: shots and lines placed, fitted to the requested duration (or the recording).
+    film_timeline = time_film(plan, speech, request)
+    warnings = speech.warnings if isinstance(speech, narration.Narration) else []
 
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
@@ -131,7 +152,17 @@ def render_film(
             write_sidecars(workspace, cues, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
     chapters = chapters_of(plan, film_timeline)
-    return FilmResult(**workspace.outputs, duration=request.duration, plan=plan, chapters=chapters)
+
+    # 9. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
+    episode = podcast.export(request, output, audio, chapters, cues) if request.podcast else None
+    return FilmResult(
+        **workspace.outputs,
+        duration=request.duration,
+        plan=plan,
+        chapters=chapters,
+        warnings=warnings,
+        podcast=episode,
+    )
 
 
 @dataclass
@@ -170,10 +201,14 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
     workspace.check_writable()
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
     images = [load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]
+    recording, duration = None, request.duration
+    if request.narration is not None:
+        recording = narration.load_recording(request.narration, SAMPLE_RATE)
+        duration = max(duration, len(recording) / SAMPLE_RATE)
     track = None
     if isinstance(request.music, Path):
-        track = music.load_track(request.music, request.duration, SAMPLE_RATE)
-    return Inputs(images, track)
+        track = music.load_track(request.music, duration, SAMPLE_RATE)
+    return Inputs(images, track, recording, duration)
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
@@ -200,10 +235,13 @@ def start_mix(request, workspace, film_timeline, speech, bed) -> np.ndarray | Fu
     to `MIX_BESIDE_FRAMES_S`, else now and held as 16-bit PCM (half a float mix's memory)."""
 
     def soundtrack() -> np.ndarray:
-        placed = [
-            (tl.start, clip)
-            for tl, clip in zip(film_timeline.lines, [c for clips in speech for c in clips])
-        ]
+        if isinstance(speech, narration.Narration):
+            placed = [(0.0, speech.recording)]
+        else:
+            placed = [
+                (tl.start, clip)
+                for tl, clip in zip(film_timeline.lines, [c for clips in speech for c in clips])
+            ]
         return mix.mix(placed, bed.result() if bed else None, request.duration, SAMPLE_RATE)
 
     if workspace.has("mix") or request.duration > MIX_BESIDE_FRAMES_S:
@@ -226,10 +264,26 @@ def frame_spec(request: FilmRequest, film_timeline, shot_pictures, cues) -> fram
     )
 
 
-def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> list:
-    """The voices stage (announced only when it runs: a resumed render keeps its speech)."""
+def speak(
+    stages: Stages, plan: Plan, voices, request: FilmRequest, engines, recording=None
+) -> list | narration.Narration:
+    """The voices stage (announced only when it runs: a resumed render keeps its speech): every
+    line synthesised, or, given the user's `recording`, the script aligned to it."""
     with stages.stage("voices") as report:
+        if recording is not None:
+            found = narration.place(
+                plan, recording, SAMPLE_RATE, request.language, request.duration
+            )
+            report(1, f"{len(found.alignment.missing)} script lines not found in the recording")
+            return found
         return voice.speak_to_fit(plan, voices, request.language, request.duration, engines, report)
+
+
+def time_film(plan: Plan, speech, request: FilmRequest) -> timeline.Timeline:
+    """The timeline the recording's alignment made, or one built from the speech's lengths."""
+    if isinstance(speech, narration.Narration):
+        return speech.timeline
+    return timeline.build_timeline(plan, voice.lengths(speech), request.duration)
 
 
 def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, path: Path) -> Path:
