@@ -187,6 +187,15 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
         "vtt": ctx.upload(film.vtt, ctx.key("final", final, "film.vtt")),
         "thumbnail": ctx.upload(film.thumbnail, ctx.key("final", final, "thumbnail.jpg")),
     }
+    if film.podcast:  # `podcast`: the audio-only episode and its transcripts
+        episode = {
+            "podcast-m4a": film.podcast.m4a,
+            "podcast-mp3": film.podcast.mp3,
+            "transcript": film.podcast.transcript,
+            "transcript-json": film.podcast.transcript_json,
+        }
+        for name, path in episode.items():
+            outputs[name] = ctx.upload(path, ctx.key("final", final, "podcast" + path.suffix))
     return {
         "outputs": outputs,
         "duration": film.duration,
