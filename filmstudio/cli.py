@@ -131,6 +131,11 @@ FILE_OPTIONS = [
         "generated",
     ),
     (
+        "narration",
+        Annotated[Path | None, typer.Option(help="your recording as the voice (up to 5 min)")],
+        None,
+    ),
+    (
         "voice",
         Annotated[list[str], typer.Option("--voice", help="CHARACTER=VOICE (repeatable)")],
         (),
@@ -211,6 +216,7 @@ def render(**given) -> None:
             else Path(given["music"]),
             models_dir=given["models"],
             translations=_parse_translations(given["translation"]),
+            narration=given["narration"],
         )
     except InputError as error:
         _fail(error)
@@ -247,6 +253,10 @@ def render(**given) -> None:
     for language, (srt, vtt) in result.tracks.items():
         print(f"  {language + ':':<8} {srt}  {vtt}")
     print(f"thumbnail: {result.thumbnail}")
+    if result.podcast:
+        print(f"podcast:   {result.podcast.m4a}  {result.podcast.mp3}  {result.podcast.transcript}")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}")
     print(f"{result.duration:g} s film in {took:.1f} s ({result.duration / took:.1f}x real time)")
 
 

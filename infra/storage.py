@@ -29,6 +29,10 @@ MEDIA_TYPES = {
     ".vtt": "text/vtt",
     ".jpg": "image/jpeg",
     ".png": "image/png",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
 }
 
 

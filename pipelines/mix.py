@@ -9,14 +9,19 @@ request → plan → assets → timeline → frames + **mix** → MP4.
 2. Music bed — set so it sits 18 dB under the speech while ducked, 6 dB under it in pauses.
 3. Ducking — the music dips by `DUCK_DB` wherever speech is active, starting `ATTACK_S` before
    each line (look-ahead) and recovering over `RELEASE_S` after it.
-4. Master — the whole mix to −14 LUFS integrated (BS.1770), with its true peak (4× oversampled
-   with BS.1770-4's interpolator) held under −1 dBTP by a smooth look-ahead limiter, and the
-   loudness the limiting takes made up (solved for, so even click-heavy audio reads −14).
+4. Master — the whole mix to −14 LUFS integrated (BS.1770): a program-dependent compressor
+   (RMS detector, soft knee, attack and a release that lengthens under sustained compression)
+   takes the loudest moments down first, so clicks, shouts and user recordings hand the
+   limiter little to do; then its true peak (4× oversampled with BS.1770-4's interpolator) is
+   held under −1 dBTP by a smooth look-ahead limiter, the loudness the limiting takes is made
+   up (solved for), and the result is read again and corrected until it lands on the target.
 
 Loudness and true peak are read by `pipelines.loudness`. The ducking
-envelope and the limiter are hand-written because no maintained library ships them: both are a
-handful of vectorised numpy/scipy.ndimage operations over gain curves, never a per-sample
-Python loop.
+envelope, the compressor and the limiter are hand-written because no maintained library ships
+them for numpy (pedalboard's compressor has no look-ahead or program-dependent release and
+would be a C++ dependency for one stage): all are vectorised numpy/scipy.ndimage operations
+over gain curves; only the compressor's attack/release follower steps once per 5 ms frame in
+Python, never per sample.
 """
 
 from __future__ import annotations
@@ -60,6 +65,23 @@ ACTIVITY_DB = -40.0  # a frame is speech when within this of the loudest speech 
 
 HIGH_PASS_HZ = 20.0  # speech and music lose what lies under hearing (DC offset, rumble)
 LIMITER_LOOKAHEAD_S = 0.005  # the limiter's gain glides down over 2× this before a peak
+
+# The compressor, reading the K-weighted mix once it is normalised to the target: moments
+# louder than the target + THRESHOLD (over its RMS window) are reduced by RATIO, with a soft
+# knee. Its gain falls over ATTACK (looking ahead by as much, so it is down at an onset) and
+# recovers over the fast release after a transient; compression held longer than the slow
+# follower's attack recovers over the slow release instead (program-dependent: no pumping after
+# a click, no sudden lift after a shouted line).
+COMPRESSOR_THRESHOLD_LU = 6.0
+COMPRESSOR_RATIO = 4.0
+COMPRESSOR_KNEE_DB = 6.0
+COMPRESSOR_RMS_MS = 10.0
+COMPRESSOR_ATTACK_MS = 5.0
+COMPRESSOR_RELEASE_MS = 80.0
+COMPRESSOR_SLOW_ATTACK_MS = 300.0
+COMPRESSOR_SLOW_RELEASE_MS = 1000.0
+COMPRESSOR_FRAME_MS = 5.0  # the follower's step; the gain is interpolated between frames
+MASTER_CORRECTIONS = 3  # re-readings of the limited mix's loudness, each correcting the make-up
 
 
 def mix(
@@ -207,51 +229,95 @@ def duck_gain(voice: np.ndarray, sr: int = SAMPLE_RATE) -> np.ndarray:
 # --- 4. Master ------------------------------------------------------------------------------
 
 
-def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> np.ndarray:
-    """`audio` at −14 LUFS integrated with its true peak at most −1 dBTP: float32 (n, 2).
+def master(
+    audio: np.ndarray,
+    sr: int = SAMPLE_RATE,
+    in_place: bool = False,
+    target_lufs: float = TARGET_LUFS,
+) -> np.ndarray:
+    """`audio` at `target_lufs` integrated (±`LOUDNESS_TOLERANCE_LU`·2) with its true peak at
+    most −1 dBTP: float32 (n, 2).
 
     1. Normalise to the target loudness.
-    2. Where the true peak then exceeds the limiter's aim, the limiting takes loudness back:
-       find the make-up gain M at which the limited mix, M · `limiter_gain`(M · peaks) · audio,
-       reads the target. Its loudness grows with M, though not at once where sharp clicks
-       hold it: M is bracketed, at least doubling, and found by Brent's method. Each try reads
-       the loudness from the K-weighted power of the normalised mix, weighted by the gain²:
-       the gain glides slower than the filters respond, so this reads what filtering the
-       limited mix again would, at a fraction of the cost.
-    3. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
-    The limiter works from one true-peak reading of the normalised mix (a smooth gain scales a
-    true peak with it), taken only where peaks may reach the aim with `MAKE_UP_ROOM_DB` of
-    make-up to spare; a larger make-up has them read again. `in_place`: `audio` (float32) is the working buffer
-    and comes back mastered, instead of a copy.
+    2. Compress (`compressor_gain`) the moments far louder than the target, read the
+       compressed mix's loudness and normalise again.
+    3. Where the true peak then exceeds the limiter's aim, the limiting takes loudness back:
+       `_make_up` finds the make-up gain at which the limited mix reads the target.
+    4. Read the limited mix's loudness again: where dense transients made the make-up's
+       estimate miss, aim the make-up off by the miss and limit again (`MASTER_CORRECTIONS`).
+    5. Guard the ceiling: a true peak still over −1 dBTP brings the whole mix down to the aim.
+    `in_place`: `audio` (float32) is the working buffer and comes back mastered, instead of a
+    copy.
     """
     out = audio if in_place and audio.dtype == np.float32 else np.array(audio, np.float32)
     out = as_channels(out)
-    step, power, peak = round(0.1 * sr), k_weighted_power(out, sr), sample_peak(out)
-    loudness = gated(sub_block_power(power, step), step, peak)
+    step, power = round(0.1 * sr), k_weighted_power(out, sr)
+    loudness = gated(sub_block_power(power, step), step, sample_peak(out))
     if not np.isfinite(loudness):
         return np.zeros_like(out)
-    normalise = np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
-    out *= normalise
-    power *= normalise**2
-    peak *= float(normalise)
+    out *= np.float32(10 ** ((target_lufs - loudness) / 20))
+    gain = compressor_gain(k_weighted_power(out, sr), sr, target_lufs)
+    if gain is not None:
+        out *= gain[:, None]
+        power = k_weighted_power(out, sr)
+        loudness = gated(sub_block_power(power, step), step, sample_peak(out))
+        normalise = np.float32(10 ** ((target_lufs - loudness) / 20))
+        out *= normalise
+        power *= normalise**2
+    else:
+        power = k_weighted_power(out, sr)
     aim = 10 ** (LIMIT_DBTP / 20)
-    read_to_db = MAKE_UP_ROOM_DB  # the largest make-up the true-peak reading covers
-    peaks = true_peaks(out, above=aim / 10 ** (read_to_db / 20))
-    if peaks.max() <= aim:
-        return out
-    tried = {}  # the last make-up tried and its gain, to apply
+    peaks = _Peaks(out, aim)
+    if peaks.read(MAKE_UP_ROOM_DB).max() > aim:
+        make_up_db = _make_up(power, peaks, sample_peak(out), sr, target_lufs)
+        tries: list[tuple[float, float]] = []  # (make-up dB, the limited mix's real miss in LU)
+        while True:
+            gain = limiter_gain(peaks.read(make_up_db), sr, make_up=10 ** (make_up_db / 20))
+            out *= gain[:, None]
+            miss = target_lufs - integrated(out, sr)
+            tries.append((make_up_db, miss))
+            if abs(miss) <= 2 * LOUDNESS_TOLERANCE_LU or len(tries) > MASTER_CORRECTIONS:
+                break
+            out /= gain[:, None]  # undo, and make up by what it missed (secant after two tries)
+            make_up_db = _next_make_up(tries)
+    true_peak = true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
+    true_peak = true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
+    if true_peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
+        out *= np.float32(aim / true_peak)
+    return out
+
+
+class _Peaks:
+    """The normalised mix's true peaks, read only where they may reach the limiter's aim with
+    a given make-up (in dB) to spare; a larger make-up reads them again."""
+
+    def __init__(self, audio: np.ndarray, aim: float):
+        self.audio, self.aim, self.read_to_db, self.peaks = audio, aim, -np.inf, None
+
+    def read(self, make_up_db: float) -> np.ndarray:
+        if make_up_db > self.read_to_db:
+            self.read_to_db = make_up_db + MAKE_UP_ROOM_DB
+            self.peaks = true_peaks(self.audio, above=self.aim / 10 ** (self.read_to_db / 20))
+        return self.peaks
+
+
+def _make_up(power: np.ndarray, peaks: _Peaks, peak: float, sr: int, target_lufs: float) -> float:
+    """The make-up M (dB) at which the limited mix,
+    M · `limiter_gain`(M · peaks) · audio, reads `target_lufs`: float32 (n,).
+
+    Its loudness grows with M, though not at once where sharp clicks hold it: M is bracketed,
+    at least doubling, and found by Brent's method. Each try reads the loudness from the
+    K-weighted power of the normalised mix, weighted by the gain² (the gain mostly glides slower
+    than the filters respond; `master` reads the result and corrects M where it missed).
+    """
+    step = round(0.1 * sr)
 
     @functools.cache
-    def short_of_target(make_up_db: float) -> float:  # LU the limited mix reads under −14
-        nonlocal peaks, read_to_db
-        if make_up_db > read_to_db:  # peaks the reading left out may now reach the aim
-            read_to_db = make_up_db + MAKE_UP_ROOM_DB
-            peaks = true_peaks(out, above=aim / 10 ** (read_to_db / 20))
+    def short_of_target(make_up_db: float) -> float:  # LU the limited mix reads under target
         make_up = 10 ** (make_up_db / 20)
-        tried.clear()
-        gain = tried[make_up_db] = limiter_gain(peaks, sr, make_up=make_up)
+        gain = limiter_gain(peaks.read(make_up_db), sr, make_up=make_up)
         # (the gate's peak: the make-up's at most, as the gain never exceeds it)
-        return TARGET_LUFS - gated(sub_block_power(power, step, gain), step, peak * make_up)
+        return target_lufs - gated(sub_block_power(power, step, gain), step, peak * make_up)
 
     low, high = 0.0, max(0.0, short_of_target(0.0))  # falls short by what the limiting took
     while short_of_target(high) > LOUDNESS_TOLERANCE_LU and high < MAX_MAKE_UP_DB:
@@ -261,13 +327,82 @@ def master(audio: np.ndarray, sr: int = SAMPLE_RATE, in_place: bool = False) -> 
     if low < high and short_of_target(high) < -LOUDNESS_TOLERANCE_LU:  # past it: it lies between
         # a dB of make-up adds at most a LU: half the tolerance in dB lands within it
         make_up_db = optimize.brentq(short_of_target, low, high, xtol=LOUDNESS_TOLERANCE_LU / 2)
-    gain = tried.get(make_up_db)
-    if gain is None:
-        gain = limiter_gain(peaks, sr, make_up=10 ** (make_up_db / 20))
-    out *= gain[:, None]
-    true_peak = true_peaks(out, above=10 ** (MAX_TRUE_PEAK_DBTP / 20)).max()
-    if true_peak > 10 ** (MAX_TRUE_PEAK_DBTP / 20):
-        out *= np.float32(aim / true_peak)
+    return float(make_up_db)
+
+
+def _next_make_up(tries: list[tuple[float, float]]) -> float:
+    """The next make-up (dB) to try from (make-up, miss) readings: the last one plus its miss
+    (a dB of make-up adds at most a LU), then the secant through the last two."""
+    (m1, e1), (m0, e0) = tries[-1], tries[-2] if len(tries) > 1 else (None, None)
+    if m0 is None or e0 == e1:
+        return min(MAX_MAKE_UP_DB, max(0.0, m1 + e1))
+    return min(MAX_MAKE_UP_DB, max(0.0, m1 - e1 * (m1 - m0) / (e1 - e0)))
+
+
+def compressor_gain(
+    power: np.ndarray, sr: int = SAMPLE_RATE, target_lufs: float = TARGET_LUFS
+) -> np.ndarray | None:
+    """The compressor's gain for a mix normalised to `target_lufs`, from its K-weighted power
+    (`k_weighted_power`): float32 (n,) at most 1, or None where nothing needs compressing.
+
+    Detector: the power's RMS over `COMPRESSOR_RMS_MS`, read per `COMPRESSOR_FRAME_MS` frame as
+    a loudness. Static curve: a soft knee (`COMPRESSOR_KNEE_DB` wide) around the threshold,
+    `COMPRESSOR_RATIO`:1 above it (Giannoulis, Massberg & Reiss, JAES 2012). Follower: in dB,
+    two one-pole followers of the gain reduction, fast (attack, release) and slow (slow
+    attack, slow release); the deeper wins, so a brief transient recovers fast and a long loud
+    passage slowly. The curve is advanced by the attack (look-ahead) and interpolated between
+    frames.
+    """
+    hop = max(1, round(COMPRESSOR_FRAME_MS / 1000 * sr))
+    frames = len(power) // hop
+    if frames == 0:
+        return None
+    per_frame = power[: frames * hop].reshape(frames, hop).mean(axis=1, dtype=np.float64)
+    rms_frames = max(1, round(COMPRESSOR_RMS_MS / COMPRESSOR_FRAME_MS))
+    rms = ndimage.uniform_filter1d(per_frame, rms_frames, mode="nearest")
+    with np.errstate(divide="ignore"):
+        level = -0.691 + 10 * np.log10(np.maximum(rms, 1e-20))
+    over = level - (target_lufs + COMPRESSOR_THRESHOLD_LU)
+    knee, slope = COMPRESSOR_KNEE_DB, 1 - 1 / COMPRESSOR_RATIO
+    reduction = np.where(
+        over > knee / 2,
+        slope * over,
+        np.where(over > -knee / 2, slope * (over + knee / 2) ** 2 / (2 * knee), 0.0),
+    )
+    if not (reduction > 0.01).any():
+        return None
+    reduction = _follow(reduction)
+    ahead = round(COMPRESSOR_ATTACK_MS / COMPRESSOR_FRAME_MS)
+    reduction = np.concatenate([reduction[ahead:], np.full(ahead, reduction[-1])])
+    level_np = (-np.log(10) / 20 * reduction).astype(np.float32)  # natural-log units
+    step = np.append(level_np[1:], level_np[-1]) - level_np
+    between = np.arange(hop, dtype=np.float32) / hop
+    gain = (level_np[:, None] + step[:, None] * between).reshape(-1)
+    gain = np.concatenate([gain, np.full(len(power) - len(gain), gain[-1], np.float32)])
+    return np.exp(gain, out=gain)
+
+
+def _follow(reduction: np.ndarray) -> np.ndarray:
+    """The gain reduction (dB per frame) through the fast and slow followers; the deeper of
+    the two. One Python step per frame (200 a second of film)."""
+
+    def coefficient(ms: float) -> float:
+        return float(np.exp(-COMPRESSOR_FRAME_MS / ms))
+
+    fast_attack, fast_release = (
+        coefficient(COMPRESSOR_ATTACK_MS),
+        coefficient(COMPRESSOR_RELEASE_MS),
+    )
+    slow_attack = coefficient(COMPRESSOR_SLOW_ATTACK_MS)
+    slow_release = coefficient(COMPRESSOR_SLOW_RELEASE_MS)
+    out = np.empty_like(reduction)
+    fast = slow = 0.0
+    for i, x in enumerate(reduction.tolist()):
+        a = fast_attack if x > fast else fast_release
+        fast = a * fast + (1 - a) * x
+        a = slow_attack if x > slow else slow_release
+        slow = a * slow + (1 - a) * x
+        out[i] = fast if fast > slow else slow
     return out
 
 

@@ -31,6 +31,8 @@ from pipelines import (
     frames,
     mix,
     music,
+    narration,
+    podcast,
     preflight,
     script,
     subtitles,
@@ -82,12 +84,16 @@ class FilmResult:
     chapters: list[tuple[float, str]] = field(default_factory=list)
     # language → (SRT, VTT) of each extra subtitle track (`subtitles`), in the order asked
     tracks: dict[str, tuple[Path, Path]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # e.g. script lines not in the recording
+    podcast: podcast.PodcastFiles | None = None  # `--podcast`: the audio-only episode
 
 
 @dataclass
 class Inputs:
     images: list  # the user's pictures, decoded
     music: np.ndarray | None  # the user's track, fitted to the film
+    narration: np.ndarray | None = None  # the user's recording, mono
+    duration: float = 0.0  # the film's length: the request's, or the recording's if longer
 
 
 def render_film(
@@ -105,6 +111,7 @@ def render_film(
 
     # 0. Check inputs: everything a user can get wrong is refused before any work or write.
     inputs = check_inputs(request, workspace, engines)
+    request = request.model_copy(update={"duration": inputs.duration})
 
     # 1. Analysis: script → plan of scenes, shots and spoken lines (translated for a dub); a
     #    voice per character in the language spoken.
@@ -119,13 +126,15 @@ def render_film(
     bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines)
 
     # 2. Voices: every line spoken, faster where the script is long; the audio times the film.
-    #    Each line's word and phoneme events come from the same synthesis (the mouths' timing).
+    #    Each line's word and phoneme events come from the same synthesis (the mouths' timing);
+    #    with a `narration` recording, it is the voice and the script is found in it.
     speech, timings = workspace.cached(
-        "speech", partial(speak, stages, plan, voices, request, engines)
+        "speech", partial(speak, stages, plan, voices, request, engines, inputs.narration)
     )
 
-    # 3. Timeline: shots and lines placed, fitted to the requested duration.
-    film_timeline = timeline.build_timeline(plan, voice.lengths(speech), request.duration)
+    # 3. Timeline: shots and lines placed, fitted to the requested duration (or the recording).
+    film_timeline = time_film(plan, speech, request)
+    warnings = speech.warnings if isinstance(speech, narration.Narration) else []
 
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
@@ -136,9 +145,7 @@ def render_film(
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
     # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
-    cast = characters.stage(
-        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
-    )
+    cast = stage_characters(request, plan, film_timeline, speech, timings, engines)
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
     #    short enough to mix beside the frames.
@@ -165,6 +172,9 @@ def render_film(
             write_sidecars(workspace, cues, tracks, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
     chapters = chapters_of(plan, film_timeline)
+
+    # 10. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
+    episode = podcast.export(request, output, audio, chapters, cues) if request.podcast else None
     outputs = workspace.outputs
     return FilmResult(
         video=outputs["video"],
@@ -175,6 +185,8 @@ def render_film(
         plan=plan,
         chapters=chapters,
         tracks={lang: (outputs[f"srt-{lang}"], outputs[f"vtt-{lang}"]) for lang in tracks},
+        warnings=warnings,
+        podcast=episode,
     )
 
 
@@ -235,11 +247,15 @@ def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
             translate.check(request.speech_language, language, backends)
     fit = overscan_size((request.width, request.height))  # the largest a picture is used
     images = [load_image(p, f"images[{i}]", fit) for i, p in enumerate(request.images)]
+    recording, duration = None, request.duration
+    if request.narration is not None:
+        recording = narration.load_recording(request.narration, SAMPLE_RATE)
+        duration = max(duration, len(recording) / SAMPLE_RATE)
     track = None
     if isinstance(request.music, Path):
-        track = music.load_track(request.music, request.duration, SAMPLE_RATE)
+        track = music.load_track(request.music, duration, SAMPLE_RATE)
     characters.check_sheet_files(request)
-    return Inputs(images, track)
+    return Inputs(images, track, recording, duration)
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
@@ -306,10 +322,13 @@ def start_mix(request, workspace, film_timeline, speech, bed) -> np.ndarray | Fu
     to `MIX_BESIDE_FRAMES_S`, else now and held as 16-bit PCM (half a float mix's memory)."""
 
     def soundtrack() -> np.ndarray:
-        placed = [
-            (tl.start, clip)
-            for tl, clip in zip(film_timeline.lines, [c for clips in speech for c in clips])
-        ]
+        if isinstance(speech, narration.Narration):
+            placed = [(0.0, speech.recording)]
+        else:
+            placed = [
+                (tl.start, clip)
+                for tl, clip in zip(film_timeline.lines, [c for clips in speech for c in clips])
+            ]
         return mix.mix(placed, bed.result() if bed else None, request.duration, SAMPLE_RATE)
 
     if workspace.has("mix") or request.duration > MIX_BESIDE_FRAMES_S:
@@ -335,15 +354,40 @@ def frame_spec(
     )
 
 
-def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> tuple:
-    """The voices stage (announced only when it runs: a resumed render keeps its speech): the
-    clips per shot, and each clip's espeak events (see `voice.speak_to_fit`)."""
+def speak(
+    stages: Stages, plan: Plan, voices, request: FilmRequest, engines, recording=None
+) -> tuple[list | narration.Narration, list | None]:
+    """The voices stage (announced only when it runs: a resumed render keeps its speech): every
+    line synthesised, with each clip's espeak events (see `voice.speak_to_fit`); or, given the
+    user's `recording`, the script aligned to it (no events: nobody is seen speaking it)."""
     timings: list = []
     with stages.stage("voices") as report:
+        if recording is not None:
+            found = narration.place(
+                plan, recording, SAMPLE_RATE, request.speech_language, request.duration
+            )
+            report(1, f"{len(found.alignment.missing)} script lines not found in the recording")
+            return found, None
         clips = voice.speak_to_fit(
             plan, voices, request.speech_language, request.duration, engines, report, timings
         )
     return clips, timings
+
+
+def time_film(plan: Plan, speech, request: FilmRequest) -> timeline.Timeline:
+    """The timeline the recording's alignment made, or one built from the speech's lengths."""
+    if isinstance(speech, narration.Narration):
+        return speech.timeline
+    return timeline.build_timeline(plan, voice.lengths(speech), request.duration)
+
+
+def stage_characters(request, plan, film_timeline, speech, timings, engines):
+    """Who is seen speaking where (`characters.stage`); nobody over the user's own recording."""
+    if isinstance(speech, narration.Narration):
+        return None
+    return characters.stage(
+        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
+    )
 
 
 def encode_film(

@@ -22,7 +22,9 @@ SYLLABIC_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 
 def check_fits(options: FilmOptions) -> None:
     """InputError on `duration` when the script (or the request's edited plan) cannot fit even
-    spoken at `timeline.MAX_RATE`."""
+    spoken at `timeline.MAX_RATE`. A film over the user's own recording takes its length."""
+    if getattr(options, "narration", None) is not None:
+        return
     plan = getattr(options, "plan", None) or script.analyze(
         options.script, narrate_action=options.narrate_action
     )

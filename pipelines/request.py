@@ -87,6 +87,9 @@ class FilmOptions(BaseModel):
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
     )
+    podcast: bool = Field(
+        False, description="also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript"
+    )
 
     @property
     def width(self) -> int:
@@ -165,6 +168,8 @@ class FilmRequest(FilmOptions):
 
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
     music: Literal["generated", "none"] | Path = "generated"
+    # the user's recording as the voice: the script is aligned to it, the film as long as it
+    narration: Path | None = None
     models_dir: Path | None = None  # studio tier: local model directory
     # CHARACTER → its character sheet (a zip, see `pipelines.characters.sheet`)
     character_sheets: dict[str, Path] = Field(default_factory=dict)

@@ -213,6 +213,15 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
     for language, (srt, vtt) in film.tracks.items():  # extra subtitle tracks: srt-es, vtt-es
         outputs[f"srt-{language}"] = ctx.upload(srt, ctx.key("final", final, srt.name))
         outputs[f"vtt-{language}"] = ctx.upload(vtt, ctx.key("final", final, vtt.name))
+    if film.podcast:  # `podcast`: the audio-only episode and its transcripts
+        episode = {
+            "podcast-m4a": film.podcast.m4a,
+            "podcast-mp3": film.podcast.mp3,
+            "transcript": film.podcast.transcript,
+            "transcript-json": film.podcast.transcript_json,
+        }
+        for name, path in episode.items():
+            outputs[name] = ctx.upload(path, ctx.key("final", final, "podcast" + path.suffix))
     return {
         "outputs": outputs,
         "duration": film.duration,

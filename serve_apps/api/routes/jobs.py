@@ -114,7 +114,15 @@ def cancel_job(
     "/{job_id}/outputs/{name}",
     response_class=Response,
     responses={
-        200: {"content": {"video/mp4": {}, "text/vtt": {}, "image/jpeg": {}}},
+        200: {
+            "content": {
+                "video/mp4": {},
+                "text/vtt": {},
+                "image/jpeg": {},
+                "audio/mp4": {},
+                "audio/mpeg": {},
+            }
+        },
         307: {"description": "S3"},
     },
 )
@@ -125,8 +133,9 @@ def download_output(
     user: CurrentUser,
     platform: PlatformDep,
 ):
-    """A finished job's file: film, srt, vtt, thumbnail (video), srt-LANG / vtt-LANG (each extra
-    subtitle track asked for with `subtitles`) or shot-NNN (storyboard)."""
+    """A finished job's file: film, srt, vtt, thumbnail, srt-LANG / vtt-LANG (each extra
+    subtitle track asked for with `subtitles`), and with `podcast` podcast-m4a, podcast-mp3,
+    transcript, transcript-json (video); or shot-NNN (storyboard)."""
     job = _job(session, user, job_id)
     if job.status != JobStatus.succeeded:
         raise HTTPException(status.HTTP_409_CONFLICT, f"the job is {job.status}, not succeeded")
