@@ -107,7 +107,9 @@ def render_film(
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
         size = (request.width, request.height)
-        shot_pictures = visuals.prepare(plan, inputs.images, size, request.seed, engines)
+        shot_pictures = visuals.prepare(
+            plan, inputs.images, size, request.seed, engines, caption=card_caption(request)
+        )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
@@ -154,7 +156,10 @@ def storyboard(
         out_dir.mkdir(parents=True, exist_ok=True)
         size = (request.width, request.height)
         paths = []
-        for i, image in enumerate(visuals.stills(plan, user_images, size, request.seed, engines)):
+        shots = visuals.stills(
+            plan, user_images, size, request.seed, engines, caption=card_caption(request)
+        )
+        for i, image in enumerate(shots):
             path = out_dir / f"shot-{i + 1:03d}.jpg"
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
@@ -180,6 +185,12 @@ def analyze(request: FilmRequest, engines) -> Plan:
     """The plan by the script's rules, with the engines' shot prompts where they have an LLM."""
     plan = script.analyze(request.script, narrate_action=request.narrate_action)
     return engines.plan(request.script, fallback=plan)
+
+
+def card_caption(request: FilmRequest) -> bool:
+    """Drawn cards carry the shot's text only when asked, and never beside burned subtitles:
+    the spoken line would be on screen twice."""
+    return request.card_text and not request.burn_subtitles
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:

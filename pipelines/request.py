@@ -52,6 +52,11 @@ class FilmOptions(BaseModel):
     size: str = Field("1280x720", description="frame size: " + ", ".join(SIZES))
     fps: int = Field(24, description="frames per second: " + ", ".join(map(str, FPS_CHOICES)))
     burn_subtitles: bool = Field(False, description="draw the subtitles into the picture")
+    card_text: bool = Field(
+        False,
+        description="drawn cards show each shot's text as a storyboard caption "
+        "(not with burned subtitles, which show the spoken line)",
+    )
     narrate_action: bool = Field(True, description="the narrator reads action lines")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
