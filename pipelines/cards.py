@@ -194,11 +194,14 @@ def draw_card(
     ink = (255, 250, 242)
     if centered:
         _draw_title(layer, text, ink, font_path)
+        drawing.texts.append(text)
     else:
         if heading:
             _draw_heading(draw, (width, height), heading, ink, font_path)
+            drawing.texts.append(heading)
         if caption and text.strip():
             _draw_block(draw, (width, height), text, ink, font_path)
+            drawing.texts.append(text)
     if layer.getbbox() is not None:
         back = Image.alpha_composite(Image.fromarray(drawing.back).convert("RGBA"), layer)
         drawing.back = np.asarray(back.convert("RGB"))

@@ -105,6 +105,7 @@ class Drawing:
     weather: str | None = None
     twinkles: list[tuple[float, float, float]] = field(default_factory=list)
     front_depth: float = FRONT_DEPTH
+    texts: list[str] = field(default_factory=list)  # the words set on the card (heading, caption)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -250,24 +251,25 @@ def _draw_thing(stage: Stage, thing: str, side: float, placed: list, reading: Sh
         return draw(stage, stage.things, x, stage.horizon - s * 0.12, size)
     # Ground, water or floor: by depth, first the subject's spot, then others.
     spots = [(side, 0.55), (1 - side, 0.35), (0.5, 0.25), (side, 0.2), (1 - side, 0.7)]
+    spots += [(1 - side, 0.1), (0.5, 0.08), (side, 0.06)]  # far off, small
     if placed:
         spots = spots[1:] + spots[:1]
     if stage.water and surface == "ground" and not stage.interior:  # on the far shore
         spots = [(1 - side, 0.03), (0.5, 0.03), (side, 0.03)]
-    for fx, depth in spots:
-        y = stage.horizon + (h - stage.horizon) * depth
-        scale_ = 0.45 + 0.8 * depth
-        size = s * SIZE[thing] * scale_
-        half = size * HALF_WIDTH.get(thing, 0.6)
-        if 2 * half > w * 0.9:
-            size *= w * 0.9 / (2 * half)
-            half = w * 0.45
-        x = _keep_in(w * fx + rng.uniform(-0.03, 0.03) * w, half, w)
-        box = (x - half, y - size * 1.1, x + half, y)
-        if box[1] < 0:
-            continue
-        if not any(_overlap(box, b) for b in placed):
-            return draw(stage, stage.things, x, y, size)
+    for shrink in (1.0, 0.6, 0.4):  # smaller, if there is no room at full size
+        for fx, depth in spots:
+            y = stage.horizon + (h - stage.horizon) * depth
+            size = s * SIZE[thing] * (0.45 + 0.8 * depth) * shrink
+            half = size * HALF_WIDTH.get(thing, 0.6)
+            if 2 * half > w * 0.9:
+                size *= w * 0.9 / (2 * half)
+                half = w * 0.45
+            x = _keep_in(w * fx + rng.uniform(-0.03, 0.03) * w, half, w)
+            box = (x - half, y - size * 1.3, x + half, y)
+            if box[1] < 0:
+                continue
+            if not any(_overlap(box, b) for b in placed):
+                return draw(stage, stage.things, x, y, size)
     return None
 
 
