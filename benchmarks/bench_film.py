@@ -12,6 +12,8 @@
    This machine's speed drifts by a third from one minute to the next, so the film and the floor
    are measured `PAIRS` times, each floor right after its film (within a pair the drift mostly
    cancels), and the pair with the median ratio is reported (every pair is printed).
+   The same again for the film without images (drawn cards in layers, with parallax), and
+   `cards_s`: the time to draw all of that film's cards one after another.
 3. What the speaking characters cost: the same film rendered again with characters off
    (`--no-characters`) in each pair; characters_ratio = film / film without characters, the
    median of the pairs (target ≤ 1.15).
@@ -104,7 +106,9 @@ def warm_up(images: list[Path]) -> None:
     render_film(request, OUT / "warm-up.mp4")
 
 
-def render_warm(images: list[Path], characters: bool = True) -> tuple[float, Path]:
+def render_warm(
+    images: list[Path], name: str = "film-60s.mp4", characters: bool = True
+) -> tuple[float, Path]:
     """One render of the benchmark's 60 s film: (wall seconds, the MP4)."""
     from pipelines.orchestrator import render_film
     from pipelines.request import make_request
@@ -120,10 +124,29 @@ def render_warm(images: list[Path], characters: bool = True) -> tuple[float, Pat
         seed=3,
         characters=characters,
     )
-    out = OUT / ("film-60s.mp4" if characters else "film-60s-no-characters.mp4")
+    out = OUT / name
     started = time.perf_counter()
     render_film(request, out)
     return time.perf_counter() - started, out
+
+
+def cards_seconds() -> float:
+    """Time to draw every card of the benchmark's 60 s film (the sample, 1280x720, no
+    images), one after another in this process: the illustrator's whole cost, which the
+    film spreads over Ray tasks."""
+    from pipelines import script, visuals
+
+    plan = script.analyze(SAMPLE.read_text())
+    calls = visuals._cards(plan, (1280, 720), seed=3, draw=False, caption=False)
+    started = time.perf_counter()
+    for draw in calls:
+        draw()
+    return time.perf_counter() - started
+
+
+def render_cards_warm() -> tuple[float, Path]:
+    """The benchmark's 60 s film without images: drawn, layered cards."""
+    return render_warm([], name="film-60s-cards.mp4")
 
 
 def encode_floor(film: Path, frames: int) -> float:
@@ -194,7 +217,7 @@ def main() -> None:
     for pair in range(PAIRS):
         wall, film = render_warm(images)
         floor = encode_floor(film, 60 * 24)
-        no_characters, _ = render_warm(images, characters=False)
+        no_characters, _ = render_warm(images, "film-60s-no-characters.mp4", characters=False)
         walls.append(wall)
         floors.append(floor)
         bare.append(no_characters)
@@ -205,6 +228,21 @@ def main() -> None:
         )
     wall, floor = sorted(zip(walls, floors), key=lambda pair: pair[0] / pair[1])[PAIRS // 2]
     characters_ratio = sorted(w / b for w, b in zip(walls, bare))[PAIRS // 2]
+    card_walls, card_floors = [], []
+    for pair in range(PAIRS):
+        card_wall, card_film = render_cards_warm()
+        card_floor = encode_floor(card_film, 60 * 24)
+        card_walls.append(card_wall)
+        card_floors.append(card_floor)
+        print(
+            f"  cards pair {pair + 1}: film {card_wall:5.2f} s, floor {card_floor:5.2f} s, "
+            f"ratio {card_wall / card_floor:.2f}",
+            flush=True,
+        )
+    card_wall, card_floor = sorted(
+        zip(card_walls, card_floors), key=lambda pair: pair[0] / pair[1]
+    )[PAIRS // 2]
+    cards_s = cards_seconds()
     import ray
 
     ray.shutdown()
@@ -244,6 +282,9 @@ def main() -> None:
         "floor_s": round(floor, 2),
         "floor_ratio": round(wall / floor, 2),
         "characters_ratio": round(characters_ratio, 3),
+        "cards_wall_s": round(card_wall, 2),
+        "cards_floor_ratio": round(card_wall / card_floor, 2),
+        "cards_s": round(cards_s, 2),
         "cli_wall_s_60s_720p": round(cold_wall, 2),
         "wall_s_300s_1080p": round(wall_300, 2),
         "peak_rss_mb_60s_720p": round(rss_60),
@@ -261,6 +302,10 @@ def main() -> None:
     print(
         f"  with characters / without:   {characters_ratio:6.3f}  (target ≤ 1.15; the median pair of {PAIRS})"
     )
+    print(
+        f"  same film without images:    {card_wall:6.1f} s  → floor ratio {card_wall / card_floor:.2f} (target ≤ 1.5; drawn, layered cards)"
+    )
+    print(f"  drawing its cards, serially: {cards_s:6.1f} s  (cards_s)")
     print(
         f"  same film via the CLI, cold: {cold_wall:6.1f} s, peak memory {rss_60:.0f} MB PSS ({rss_sum_60:.0f} MB RSS summed)"
     )

@@ -1,13 +1,15 @@
 """Storyboard cards: a drawn picture for a shot that has no image of its own.
 
-`make_card` paints a landscape (or, indoors, soft out-of-focus lights) in one of a few
-harmonious palettes chosen per scene, the scene heading in small caps and the shot's text in a
-readable block; `centered=True` makes a title card.
+`draw_card` has the illustrator (`pipelines.illustrator`) draw what the shot's words name —
+its place, time, weather and things — as depth layers, and sets the scene heading as a small
+title in small caps on the back plate; with `caption=True` the shot's text goes under it as a
+storyboard caption (never with burned subtitles, which already show the spoken line).
+`make_card` is the same card flattened to one picture; `centered=True` makes a title card.
 
-Hand-written, for want of a library that does it: the painting (gradients, discs and
-ridgelines with anti-aliased edges), small caps (Pillow has no font features for them on the
-default font), word wrapping by measured width with an ellipsis. The font is the first that
-has glyphs for the text (`fonts`); where none is installed, the card goes without its text.
+Hand-written, for want of a library that does it: small caps (Pillow has no font features for
+them on the default font), word wrapping by measured width with an ellipsis, the title card's
+ground. The font is the first that has glyphs for the text (`fonts`); where none is installed,
+the card goes without its text.
 
 Run alone: `python -m pipelines.cards --card "INT. LIGHTHOUSE - NIGHT" "Waves hit the rocks."
 -o /tmp/card.png`, or `python -m pipelines.cards photo.jpg -o /tmp/fit.png --size 1280x720`.
@@ -25,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from pipelines import fonts
 from pipelines.errors import InputError
+from pipelines.illustrator import Drawing, SceneGraph, illustrate
 from pipelines.pictures import cover_fit, load_image
 
 # Text on a card keeps this fraction of each side clear: the camera's tightest window (zoom
@@ -143,7 +146,7 @@ def palette_for(heading: str | None, scene_index: int, seed: int) -> Palette:
     return _BY_NAME[names[(start + scene_index) % len(names)]]
 
 
-def make_card(
+def draw_card(
     heading: str | None,
     text: str,
     *,
@@ -153,46 +156,65 @@ def make_card(
     seed: int,
     centered: bool = False,
     font_path: str | None = None,
-) -> Image.Image:
-    """A storyboard card for a shot with no picture, `size` = (width, height), RGB.
+    caption: bool = True,
+    scene_text: str = "",
+    language: str = "en",
+) -> Drawing:
+    """A storyboard card for a shot with no picture, `size` = (width, height), as layers.
 
-    The palette follows the scene (`palette_for`); the composition — where the sun, the
-    horizon and the hills fall, or the lights of an interior (an "INT." heading) — varies with
-    the shot. The heading is set in small caps at the top, the shot's text (wrapped, at most
-    four lines, ellipsized) in a block across the middle; all text stays inside SAFE_MARGIN so
-    the camera never crops it. `centered=True` makes a title card instead: the text alone,
-    large and centred ("THE END"). The same arguments always give the same card.
+    The illustrator draws the shot: the place and time of its scene (from the heading, else
+    `scene_text`, all the scene's words), the things its text names. The heading is set in
+    small caps at the top; with `caption`, the shot's text (wrapped, at most four lines,
+    ellipsized) in a block across the middle. All text stays inside SAFE_MARGIN on the back
+    plate, so the camera never crops it. `centered=True` makes a title card instead: the text
+    alone, large and centred ("THE END"). The same arguments always give the same card.
     """
     width, height = int(size[0]), int(size[1])
     if width < 16 or height < 16:
         raise ValueError(f"a card needs at least 16x16 pixels, not {width}x{height}")
-    palette = palette_for(heading, scene_index, seed)
-    rng = random.Random(f"card:{seed}:{scene_index}:{shot_index}")
-    interior = bool(heading) and re.match(r"\s*(INT|I/E)\b", heading.upper()) is not None
-
     if centered:
-        art = _paint_title(palette, width, height, rng)
-    elif interior:
-        art = _paint_interior(palette, width, height, rng)
+        palette = palette_for(heading, scene_index, seed)
+        rng = random.Random(f"card:{seed}:{scene_index}:{shot_index}")
+        back = _finish(_paint_title(palette, width, height, rng), (width, height), rng)
+        graph = SceneGraph(None, False, palette.name, None, [], [("back", 1.0)])
+        drawing = Drawing(np.asarray(back), None, None, graph)
     else:
-        art = _paint_landscape(palette, width, height, rng)
-    card = _finish(art, (width, height), rng)
-
-    layer = Image.new("RGBA", card.size, (0, 0, 0, 0))
+        drawing = illustrate(
+            heading,
+            text,
+            size=(width, height),
+            seed=seed,
+            scene_index=scene_index,
+            shot_index=shot_index,
+            scene_text=scene_text,
+            language=language,
+        )
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     ink = (255, 250, 242)
     if centered:
         _draw_title(layer, text, ink, font_path)
+        drawing.texts.append(text)
     else:
         if heading:
-            _draw_heading(draw, card.size, heading, ink, font_path)
-        if text.strip():
-            _draw_block(draw, card.size, text, ink, font_path)
-    return Image.alpha_composite(card.convert("RGBA"), layer).convert("RGB")
+            _draw_heading(draw, (width, height), heading, ink, font_path)
+            drawing.texts.append(heading)
+        if caption and text.strip():
+            _draw_block(draw, (width, height), text, ink, font_path)
+            drawing.texts.append(text)
+    if layer.getbbox() is not None:
+        back = Image.alpha_composite(Image.fromarray(drawing.back).convert("RGBA"), layer)
+        drawing.back = np.asarray(back.convert("RGB"))
+    return drawing
 
 
-# The painting is done at half size in float RGB (0–255) and enlarged: the shapes are soft
-# anyway, and it costs a quarter of the work.
+def make_card(heading: str | None, text: str, **options) -> Image.Image:
+    """The card of `draw_card` as one RGB picture (its layers flattened)."""
+    return draw_card(heading, text, **options).flat()
+
+
+# The title card's ground is painted at half size in float RGB (0–255) and enlarged: the
+# shapes are soft anyway, and it costs a quarter of the work.
 
 
 def _canvas(width: int, height: int) -> tuple[int, int]:
@@ -210,22 +232,6 @@ def _vertical(
     return np.repeat(col[:, None, :], w, axis=1)
 
 
-def _disc(
-    img: np.ndarray, cx: float, cy: float, r: float, color: RGB, alpha: float, soft: float = 1.0
-) -> None:
-    """Blend a disc (radius r px, edge softened over `soft` px) into img, in place."""
-    h, w = img.shape[:2]
-    x0, x1 = max(int(cx - r - soft - 1), 0), min(int(cx + r + soft + 2), w)
-    y0, y1 = max(int(cy - r - soft - 1), 0), min(int(cy + r + soft + 2), h)
-    if x0 >= x1 or y0 >= y1:
-        return
-    yy, xx = np.ogrid[y0:y1, x0:x1]
-    d = np.sqrt((xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2)
-    a = (np.clip((r - d) / soft + 0.5, 0, 1) * alpha)[..., None]
-    region = img[y0:y1, x0:x1]
-    region += (np.asarray(color, np.float32) - region) * a
-
-
 def _glow(img: np.ndarray, cx: float, cy: float, r: float, color: RGB, strength: float) -> None:
     """Add a soft Gaussian halo of light around (cx, cy), in place."""
     h, w = img.shape[:2]
@@ -234,82 +240,8 @@ def _glow(img: np.ndarray, cx: float, cy: float, r: float, color: RGB, strength:
     img += (np.asarray(color, np.float32) - img) * (fall * strength)[..., None]
 
 
-def _ridge(img: np.ndarray, base: float, color: RGB, rng: random.Random, roughness: float) -> None:
-    """A range of hills: a smooth random ridgeline at `base` (fraction of height), filled
-    below with `color`, its edge anti-aliased (coverage from the ridge's sub-pixel height).
-    Heights scale with the short side, so hills keep their shape in portrait frames."""
-    h, w = img.shape[:2]
-    x = np.arange(w, dtype=np.float32) / w
-    ridge = np.full(w, base * h, np.float32)
-    for cycles in (rng.uniform(0.6, 1.2), rng.uniform(1.5, 2.8), rng.uniform(3.5, 6.0)):
-        amp = roughness * min(w, h) / cycles
-        ridge += amp * np.sin(2 * np.pi * (cycles * x + rng.random())).astype(np.float32)
-    y = np.arange(h, dtype=np.float32)[:, None] + 0.5
-    cover = np.clip(y - ridge[None, :] + 0.5, 0, 1)[..., None]
-    img += (np.asarray(color, np.float32) - img) * cover
-
-
-def _shade(img: np.ndarray, color: RGB, start: float, strength: float) -> None:
-    """Mix toward `color` increasingly from `start` (fraction of height) to the bottom, in place."""
-    h = img.shape[0]
-    y = (np.arange(h, dtype=np.float32) + 0.5) / h
-    t = (np.clip((y - start) / max(1 - start, 1e-6), 0, 1) * strength)[:, None, None]
-    img += (np.asarray(color, np.float32) - img) * t
-
-
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
     return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
-
-
-def _paint_landscape(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:
-    """Sky, sun or moon (and stars at night), three ridges of hills in aerial perspective."""
-    w, h = _canvas(width, height)
-    horizon = rng.uniform(0.56, 0.68)
-    img = _vertical(p.sky[0], p.sky[1], h, w, curve=1.4, end=horizon)
-    short = min(w, h)
-    if p.night:
-        stars = np.random.default_rng(rng.getrandbits(64))
-        n = int(w * h / 900)
-        sx, sy = stars.random(n) * w, stars.random(n) ** 1.6 * horizon * h
-        for x, y, b in zip(sx, sy, stars.uniform(0.3, 0.9, n)):
-            _disc(img, float(x), float(y), 0.45 + 0.5 * float(b), (255, 255, 240), float(b) * 0.8)
-    # A low sun (or moon), off to one side: clear of the text block across the middle, and
-    # sometimes half set behind the far hills.
-    cx = w * (0.5 + rng.choice((-1, 1)) * rng.uniform(0.2, 0.32))
-    cy = h * horizon - short * rng.uniform(-0.02, 0.11)
-    r = short * rng.uniform(0.07, 0.1)
-    _glow(img, cx, cy, r * 3.2, p.glow, 0.45 if p.night else 0.6)
-    _disc(img, cx, cy, r, p.glow, 1.0, soft=1.2)
-    ridges = (
-        (horizon - 0.02, 0.07, 0.35),
-        (horizon + 0.07, 0.06, 0.12),
-        (horizon + 0.18, 0.07, 0.0),
-    )
-    for hill, (base, rough, haze) in zip(p.hills, ridges):
-        color = _mix(hill, p.sky[1], haze)  # farther is paler
-        _ridge(img, base + rng.uniform(-0.02, 0.02), color, rng, rough)
-    _shade(img, p.ground, start=horizon + 0.15, strength=0.7)
-    return img
-
-
-def _paint_interior(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:
-    """Indoors: a warm wall fading to a dark floor, with large out-of-focus lights (bokeh)."""
-    w, h = _canvas(width, height)
-    lamp = _mix(p.glow, (255, 168, 88), 0.55)  # indoor light is warm, whatever the hour
-    img = _vertical(_mix(p.hills[1], p.sky[0], 0.4), p.ground, h, w, curve=0.8)
-    floor = rng.uniform(0.66, 0.76)
-    img += (
-        (np.asarray(p.ground, np.float32) - img) * (np.arange(h)[:, None, None] / h > floor) * 0.6
-    )
-    short = min(w, h)
-    lamp_x = w * (0.5 + rng.choice((-1, 1)) * rng.uniform(0.15, 0.3))
-    _glow(img, lamp_x, h * rng.uniform(0.25, 0.45), short * 0.4, lamp, 0.55)
-    colors = (lamp, lamp, p.glow, p.sky[1], p.hills[0])
-    for _ in range(rng.randint(8, 12)):
-        r = short * rng.uniform(0.03, 0.13)
-        x, y = w * rng.uniform(0.04, 0.96), h * rng.uniform(0.08, floor)
-        _disc(img, x, y, r, rng.choice(colors), rng.uniform(0.15, 0.4), soft=r * 0.2)
-    return img
 
 
 def _paint_title(p: Palette, width: int, height: int, rng: random.Random) -> np.ndarray:

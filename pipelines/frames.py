@@ -39,7 +39,16 @@ from pipelines.fonts import find_font
 
 if TYPE_CHECKING:
     from pipelines.characters import Cast
-from pipelines.motion import Move, ShotRenderer, crossfade, plan_move, yuv_planes
+from pipelines.motion import (
+    LayeredPicture,
+    LayeredRenderer,
+    Move,
+    ShotRenderer,
+    crossfade,
+    layer_planes,
+    plan_move,
+    yuv_planes,
+)
 from pipelines.timeline import Timeline
 
 FADE_SECONDS = 0.6  # crossfade between scenes
@@ -182,12 +191,18 @@ class FrameRenderer:
             self.spec.characters.draw(frame, k, i)
         return frame
 
-    def _renderer(self, shot: ShotFrames) -> ShotRenderer | np.ndarray:
+    def _renderer(self, shot: ShotFrames) -> ShotRenderer | LayeredRenderer | np.ndarray:
         """A still shot's `ShotRenderer` (its picture's YUV planes made once for every shot that
-        shows it), or a clip's frames."""
+        shows it), a drawn card's `LayeredRenderer` (parallax and weather), or a clip's
+        frames."""
         picture = ray.get(self.pictures[shot.picture])
         if shot.clip:
             return picture
+        if isinstance(picture, LayeredPicture):
+            planes = _recent(self.planes, shot.picture, lambda: layer_planes(picture))
+            size = (self.spec.width, self.spec.height)
+            seconds = (shot.end - shot.start) / self.spec.fps
+            return LayeredRenderer(picture, shot.move, size, planes, seconds)
         planes = _recent(self.planes, shot.picture, lambda: yuv_planes(picture))
         return ShotRenderer(picture, shot.move, (self.spec.width, self.spec.height), planes)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -210,6 +211,277 @@ def yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     u = flat[eh * ew : eh * ew + chroma].reshape(eh // 2, ew // 2)
     v = flat[eh * ew + chroma :].reshape(eh // 2, ew // 2)
     return np.ascontiguousarray(luma), u, v
+
+
+# --- layered pictures: parallax and weather ---------------------------------------------------
+
+
+@dataclass
+class LayeredPicture:
+    """A drawn card prepared for the camera: an opaque back plate and a front layer (straight
+    RGBA, the same size) that the camera moves `front_depth` times as far (parallax), with the
+    weather to animate and the stars that twinkle (x, y, radius on the back plate)."""
+
+    back: np.ndarray  # HxWx3 uint8
+    front: np.ndarray | None = None  # HxWx4 uint8
+    front_box: tuple[int, int, int, int] | None = None  # where the front layer has anything
+    front_depth: float = 1.6
+    weather: str | None = None  # rain, storm, snow, fog: animated; others still
+    twinkles: list[tuple[float, float, float]] | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.back.ndim != 3 or self.back.shape[2] != 3 or self.back.dtype != np.uint8:
+            raise ValueError(f"back must be HxWx3 uint8, not {self.back.shape} {self.back.dtype}")
+        if self.front is not None and self.front.shape[:2] != self.back.shape[:2]:
+            raise ValueError(f"front {self.front.shape} and back {self.back.shape} differ")
+
+
+def layer_planes(picture: LayeredPicture):
+    """What a `LayeredRenderer` resamples, made once per picture: the back plate's Y, U, V
+    (`yuv_planes`) and the front layer's premultiplied Y, U, V with its alpha at full and half
+    size (BT.601 tv range, as `yuv_planes`), all uint8."""
+    back = yuv_planes(picture.back)
+    if picture.front is None or picture.front_box is None:
+        return back, None
+    h, w = picture.back.shape[:2]
+    rgba = cv2.copyMakeBorder(picture.front, 0, h % 2, 0, w % 2, cv2.BORDER_REPLICATE)
+    rgb = rgba[..., :3].astype(np.float32)
+    a = rgba[..., 3].astype(np.float32) / 255.0
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    luma = (16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255) * a
+    u = (128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255) * a
+    v = (128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255) * a
+
+    def half(p: np.ndarray) -> np.ndarray:
+        return cv2.resize(p, (p.shape[1] // 2, p.shape[0] // 2), interpolation=cv2.INTER_AREA)
+
+    def u8(p: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(cv2.convertScaleAbs(p))
+
+    front = (
+        u8(luma)[:h, :w],
+        u8(half(u)),
+        u8(half(v)),
+        u8(a * 255)[:h, :w],
+        u8(half(a) * 255),
+    )
+    return back, tuple(np.ascontiguousarray(p) for p in front)
+
+
+class LayeredRenderer:
+    """Renders the frames of a drawn shot: the back plate moves with the shot's Ken Burns move
+    (a `ShotRenderer`), the front layer `front_depth` times as far from where the move starts
+    (nearer things travel farther: parallax), then the weather (rain falls, snow drifts, fog
+    slides) and twinkling stars.
+
+    Per frame the front layer is resampled and blended only over its box, with OpenCV's
+    saturating uint8 arithmetic; weather textures are made once and slid a whole pixel at a
+    time. `seconds`: the shot's length, for the weather's speed."""
+
+    def __init__(
+        self,
+        picture: LayeredPicture,
+        move: Move,
+        size: tuple[int, int],
+        planes=None,
+        seconds: float = 4.0,
+    ):
+        self.picture = picture
+        self.size = (int(size[0]), int(size[1]))
+        self.seconds = max(seconds, 1e-3)
+        back_planes, self._front = planes if planes is not None else layer_planes(picture)
+        self.base = ShotRenderer(picture.back, move, self.size, back_planes)
+        self._start = self.base.window(0.0)
+        self._weather = _weather_textures(picture, self.size) if picture.weather else None
+        self._scratch: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
+
+    def window(self, t: float) -> tuple[float, float, float, float]:
+        return self.base.window(t)
+
+    def front_window(self, t: float) -> tuple[float, float, float, float]:
+        """The front layer's crop box at t: the back's, with its travel since the start of the
+        move (centre and zoom) multiplied by the depth."""
+        k = self.picture.front_depth
+        l0, t0, r0, b0 = self._start
+        left, top, right, bottom = self.base.window(t)
+        w0, w1 = r0 - l0, right - left
+        ratio = (w1 / w0) ** (k - 1)  # zoom travels geometrically
+        ww, wh = w1 * ratio, (bottom - top) * ratio
+        cx = (l0 + r0) / 2 + ((left + right) / 2 - (l0 + r0) / 2) * k
+        cy = (t0 + b0) / 2 + ((top + bottom) / 2 - (t0 + b0) / 2) * k
+        return cx - ww / 2, cy - wh / 2, cx + ww / 2, cy + wh / 2
+
+    def frame(self, t: float) -> np.ndarray:
+        """The RGB frame at t (HxWx3 uint8), from the yuv420p frame."""
+        from pipelines.encode import yuv420_to_rgb
+
+        return yuv420_to_rgb(self.frame_yuv420(t), *self.size)
+
+    def frame_yuv420(self, t: float, out: np.ndarray | None = None) -> np.ndarray:
+        out = self.base.frame_yuv420(t, out)
+        width, height = self.size
+        y_plane = out[: width * height].reshape(height, width)
+        if self._front is not None:
+            self._blend_front(t, out)
+        if self.picture.twinkles:
+            self._twinkle(t, y_plane)
+        if self._weather is not None:
+            self._animate_weather(t, y_plane)
+        return out
+
+    def _blend_front(self, t: float, out: np.ndarray) -> None:
+        width, height = self.size
+        left, top, right, bottom = self.front_window(t)
+        sx, sy = (right - left) / width, (bottom - top) / height
+        ph, pw = self.picture.back.shape[:2]
+        bx0, by0, bx1, by1 = self.picture.front_box  # type: ignore[misc]
+        # The box in frame pixels; a box touching the picture's edge runs on past it (the
+        # layer's edge is replicated there, as the back plate's is).
+        x0 = 0 if bx0 <= 0 else math.floor((bx0 - left) / sx) - 2
+        y0 = 0 if by0 <= 0 else math.floor((by0 - top) / sy) - 2
+        x1 = width if bx1 >= pw else math.ceil((bx1 - left) / sx) + 2
+        y1 = height if by1 >= ph else math.ceil((by1 - top) / sy) + 2
+        x0, y0 = max(x0, 0) & ~1, max(y0, 0) & ~1
+        x1, y1 = min(x1 + (x1 & 1), width), min(y1 + (y1 & 1), height)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
+        luma_p, u_p, v_p, alpha, alpha_half = self._front  # type: ignore[misc]
+        offsets = (0, width * height, width * height + (width // 2) * (height // 2))
+        chroma = (width // 2, height // 2)
+        for (plane_w, plane_h), offset, (premul, a), div in (
+            ((width, height), offsets[0], (luma_p, alpha), 1),
+            (chroma, offsets[1], (u_p, alpha_half), 2),
+            (chroma, offsets[2], (v_p, alpha_half), 2),
+        ):
+            plane = out[offset : offset + plane_w * plane_h].reshape(plane_h, plane_w)
+            rx0, ry0, rx1, ry1 = x0 // div, y0 // div, x1 // div, y1 // div
+            inverse = np.array(
+                [
+                    [sx, 0.0, left / div + (rx0 + 0.5) * sx - 0.5],
+                    [0.0, sy, top / div + (ry0 + 0.5) * sy - 0.5],
+                ]
+            )
+            region = plane[ry0:ry1, rx0:rx1]
+            shape = (ry1 - ry0, rx1 - rx0)
+            p_buf, a_buf, t_buf = self._buffers(shape)
+            flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+            dsize = (shape[1], shape[0])
+            cv2.warpAffine(
+                premul, inverse, dsize, dst=p_buf, flags=flags, borderMode=cv2.BORDER_REPLICATE
+            )
+            cv2.warpAffine(
+                a, inverse, dsize, dst=a_buf, flags=flags, borderMode=cv2.BORDER_REPLICATE
+            )
+            cv2.multiply(region, a_buf, dst=t_buf, scale=1 / 255)
+            cv2.subtract(region, t_buf, dst=region)
+            cv2.add(region, p_buf, dst=region)
+
+    def _buffers(self, shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        bufs = self._scratch.get(shape)
+        if bufs is None:
+            if len(self._scratch) > 8:
+                self._scratch.clear()
+            bufs = self._scratch[shape] = tuple(np.empty(shape, np.uint8) for _ in range(3))
+        return bufs
+
+    def _twinkle(self, t: float, y_plane: np.ndarray) -> None:
+        """Each bright star's light swells and fades on its own slow beat (luma only)."""
+        width, height = self.size
+        left, top, right, bottom = self.base.window(t)
+        sx, sy = (right - left) / width, (bottom - top) / height
+        now = t * self.seconds
+        for i, (x, y, r) in enumerate(self.picture.twinkles or ()):
+            beat = 0.5 + 0.5 * math.sin(2 * math.pi * (now * (0.4 + 0.07 * (i % 7)) + i * 0.37))
+            gain = int(110 * beat * beat)
+            if gain < 4:
+                continue
+            fx, fy = (x - left) / sx, (y - top) / sy
+            sprite = _star_sprite(max(1, round(r / sx)))
+            n = sprite.shape[0] // 2
+            cx, cy = round(fx), round(fy)
+            if not (n <= cx < width - n and n <= cy < height - n):
+                continue
+            region = y_plane[cy - n : cy + n + 1, cx - n : cx + n + 1]
+            cv2.add(region, cv2.convertScaleAbs(sprite, alpha=gain / 255), dst=region)
+
+    def _animate_weather(self, t: float, y_plane: np.ndarray) -> None:
+        kind, texture, alpha, period, speed = self._weather  # type: ignore[misc]
+        width, height = self.size
+        now = t * self.seconds
+        dy = int(now * speed[1]) % period[0]
+        dx = int(now * speed[0]) % period[1]
+        if kind == "fog":
+            top = int(height * 0.35)
+            rows = slice(top, top + texture.shape[0] - period[0])
+            region = y_plane[rows]
+            premul = texture[dy : dy + region.shape[0], dx : dx + width]
+            a = alpha[dy : dy + region.shape[0], dx : dx + width]
+            keep = cv2.multiply(region, a, scale=1 / 255)
+            cv2.subtract(region, keep, dst=region)
+            cv2.add(region, premul, dst=region)
+            return
+        view = texture[period[0] - dy : period[0] - dy + height, dx : dx + width]
+        cv2.add(y_plane, view, dst=y_plane)
+
+
+@lru_cache(maxsize=16)
+def _star_sprite(radius: int) -> np.ndarray:
+    """A soft round point of light, (2n+1)² float32 peaking at 255."""
+    n = radius * 2
+    yy, xx = np.mgrid[-n : n + 1, -n : n + 1]
+    return (255 * np.exp(-(xx**2 + yy**2) / (2 * (radius * 0.6) ** 2))).astype(np.float32)
+
+
+def _weather_textures(picture: LayeredPicture, size: tuple[int, int]):
+    """(kind, texture, alpha, period (rows, cols), speed (px/s x, y)): a tile that repeats
+    every `period`, laid out large enough to slide over the frame without a seam. Rain and
+    snow are added to the luma; fog is blended over a band across the middle."""
+    width, height = size
+    rng = np.random.default_rng(picture.seed)
+    short = min(width, height)
+    kind = picture.weather
+    if kind in ("rain", "storm"):
+        ph, pw = 256, 128
+        tile = np.zeros((ph, pw), np.uint8)
+        drops = 26 if kind == "rain" else 44
+        for _ in range(drops):
+            x, y = rng.integers(0, pw), rng.integers(0, ph)
+            length = int(rng.integers(short // 40, short // 18))
+            for k in range(length):  # a streak leaning with the wind, wrapping round the tile
+                tile[(y + k) % ph, (x + k // 6) % pw] = max(
+                    tile[(y + k) % ph, (x + k // 6) % pw], 40 + k * 30 // length
+                )
+        speed = (height * 0.15, height * 1.4)
+    elif kind == "snow":
+        ph, pw = 256, 256
+        tile = np.zeros((ph, pw), np.uint8)
+        for _ in range(40):
+            x, y = int(rng.integers(0, pw)), int(rng.integers(0, ph))
+            r = max(1, int(short / 720 * rng.uniform(1.2, 3.0)))
+            cv2.circle(tile, (x, y), r, int(rng.integers(90, 170)), -1, lineType=cv2.LINE_AA)
+        speed = (height * 0.02, height * 0.09)
+    elif kind == "fog":
+        ph, pw = 1, width
+        band = int(height * 0.4)
+        x = np.arange(pw + width, dtype=np.float32) / pw
+        wave = sum(np.sin(2 * np.pi * (c * x + rng.random())) / c for c in (1, 2, 3, 5))
+        rows = np.exp(-(((np.arange(band) - band * 0.55) / (band * 0.3)) ** 2))
+        a = np.clip(0.22 + 0.12 * wave[None, :], 0, 1) * rows[:, None]
+        fog = 220 * a
+        alpha = cv2.convertScaleAbs(a.astype(np.float32), alpha=255.0)
+        texture = cv2.convertScaleAbs(fog.astype(np.float32))
+        return (
+            "fog",
+            np.vstack([texture, texture[:1]]),
+            np.vstack([alpha, alpha[:1]]),
+            (1, pw),
+            (width * 0.015, 0.0),
+        )
+    else:
+        return None
+    texture = np.tile(tile, (height // ph + 2, width // pw + 2))
+    return kind, texture, None, (ph, pw), speed
 
 
 def render_frame(picture: np.ndarray, move: Move, t: float, size: tuple[int, int]) -> np.ndarray:

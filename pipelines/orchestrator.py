@@ -45,6 +45,7 @@ from pipelines import (
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
+from pipelines.illustrator import Drawing
 from pipelines.pictures import cover_fit, load_image, overscan_size
 from pipelines.plan import Plan
 from pipelines.request import FilmRequest
@@ -140,7 +141,13 @@ def render_film(
     with stages.stage("visuals", "pictures for every shot") as report:
         size = (request.width, request.height)
         shot_pictures = visuals.prepare(
-            plan, inputs.images, size, request.seed, engines, image_names(request)
+            plan,
+            inputs.images,
+            size,
+            request.seed,
+            engines,
+            image_names(request),
+            caption=card_caption(request),
         )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
@@ -218,10 +225,13 @@ def storyboard(
         size = (request.width, request.height)
         paths = []
         names = image_names(request)
-        shot_stills = visuals.stills(plan, user_images, size, request.seed, engines, False, names)
+        shot_stills = visuals.stills(
+            plan, user_images, size, request.seed, engines, False, names, card_caption(request)
+        )
         wanted = range(len(shot_stills)) if shots is None else shots
         for done, i in enumerate(wanted, 1):
             image = shot_stills[i]() if callable(shot_stills[i]) else shot_stills[i]  # a card
+            image = image.flat() if isinstance(image, Drawing) else image
             path = out_dir / f"shot-{i + 1:03d}.jpg"
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
@@ -302,6 +312,12 @@ def languages(request: FilmRequest, film_timeline, cues, engines) -> dict[str, l
 def image_names(request: FilmRequest) -> list[str]:
     """The user's pictures by file name, as `[[image: NAME]]` notes and plans name them."""
     return [Path(path).name for path in request.images]
+
+
+def card_caption(request: FilmRequest) -> bool:
+    """Drawn cards carry the shot's text only when asked, and never beside burned subtitles:
+    the spoken line would be on screen twice."""
+    return request.card_text and not request.burn_subtitles
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:

@@ -73,6 +73,11 @@ class FilmOptions(BaseModel):
     burn_language: str = Field(
         "", max_length=16, description="language of burned subtitles (default: the speech's)"
     )
+    card_text: bool = Field(
+        False,
+        description="drawn cards show each shot's text as a storyboard caption "
+        "(not with burned subtitles, which show the spoken line)",
+    )
     narrate_action: bool = Field(True, description="the narrator reads action lines")
     characters: bool = Field(
         True, description="show each speaking character on screen, lip-synced, while they speak"

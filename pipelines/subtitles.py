@@ -35,6 +35,7 @@ MAX_CHARS = 42  # per line
 MAX_LINES = 2
 MAX_SECONDS = 7.0
 MAX_CPS = 17.0  # reading speed for adult programmes (Netflix's timed-text guide)
+PHONE_CHARS = 30  # a line's letters in portrait and square frames, which are sized to the width
 MIN_PIECE = 10  # characters: the shortest cue cut from a line only to keep cues under 7 s
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？।॥؟]+[」』”’)]*")
@@ -245,8 +246,10 @@ def _subtitle_file(cues: list[Cue]) -> pysubs2.SSAFile:
 class SubtitleBurner:
     """Draws cue text onto film frames, bottom-centred, white with a dark outline.
 
-    The font is ~1/18 of the frame height, smaller where 42 characters would not fit the width
-    (portrait frames), which also keep a wider bottom margin. Each distinct text is rendered
+    Landscape: the font is ~1/18 of the frame height (smaller where 42 characters would not
+    fit the width), near the bottom. Portrait and square: sized so that PHONE_CHARS letters
+    fill 90 % of the width (readable on a phone), cues re-wrapped to fit, the text kept above
+    the lower third, where characters stand. Each distinct text is rendered
     once; burn() blends the cached patch (well under 1 ms for a 720p frame).
     """
 
@@ -258,16 +261,24 @@ class SubtitleBurner:
         def font_of(size: int) -> ImageFont.FreeTypeFont:
             return load_font(sample_text, size, font_path=font_file, field="burn_subtitles")
 
-        size = round(height / 18)
-        font = font_of(size)
-        line_width = font.getlength("n" * MAX_CHARS)  # roughly a full 42-character line
-        if line_width > 0.9 * width:
+        if width > height:  # landscape: ~1/18 of the height, smaller if 42 letters overflow
+            size = round(height / 18)
+            font = font_of(size)
+            line_width = font.getlength("n" * MAX_CHARS)  # roughly a full 42-character line
+            if line_width > 0.9 * width:
+                size = max(10, int(size * 0.9 * width / line_width))
+                font = font_of(size)
+            self.bottom_margin = round(height * 0.06)
+        else:  # portrait and square: sized to the width, for a phone; lines re-wrapped
+            size = round(width / 18)
+            font = font_of(size)
+            line_width = font.getlength("n" * PHONE_CHARS)
             size = max(10, int(size * 0.9 * width / line_width))
             font = font_of(size)
+            # Clear of the lower third, where characters stand.
+            self.bottom_margin = round(height / 3 + height * 0.02)
         self.font = font
         self.outline = max(2, round(size / 14))
-        # Portrait films end up on phones, where the player's own buttons cover the bottom.
-        self.bottom_margin = round(height * (0.12 if height > width else 0.06))
         self._patch = lru_cache(maxsize=64)(self._render)
         self._patch_yuv = lru_cache(maxsize=64)(self._render_yuv)
 
@@ -341,7 +352,10 @@ class SubtitleBurner:
 
     def _render(self, text: str) -> tuple[int, int, np.ndarray, np.ndarray] | None:
         """(top, left, ink, keep): ink = colour × alpha and keep = 256 − alpha, both uint16."""
-        text = "\n".join(self._wrap(line) for line in text.split("\n"))
+        lines = text.split("\n")
+        if any(self.font.getlength(line) > 0.9 * self.width for line in lines):
+            lines = [" ".join(lines)] if " " in text else lines  # re-wrap the cue as a whole
+        text = "\n".join(self._wrap(line) for line in lines)
         spacing = round(self.font.size * 0.25)
         x0, y0, x1, y1 = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
             (0, 0), text, font=self.font, spacing=spacing, align="center", stroke_width=self.outline

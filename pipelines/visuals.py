@@ -2,7 +2,9 @@
 
 A shot's picture is the user's image it names (a Fountain `[[image: NAME]]` note or a storyboard
 edit: `Shot.image`, else its scene's `Scene.image`), else the user's images dealt by scene, else
-the studio tier's still, else a drawn storyboard card (`pipelines.cards`). Ray tasks draw the cards and
+the studio tier's still, else a drawn storyboard card (`pipelines.cards`), which comes as depth
+layers (`motion.LayeredPicture`) that the camera moves with parallax; the user's pictures and the
+studio's stills keep one layer. Ray tasks draw the cards and
 prepare the pictures on whichever cores are free while the driver goes on to the frames (a
 chunk task takes its pictures when they are ready), so the driver never holds them.
 """
@@ -11,15 +13,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import ray
-from PIL import Image
 
 from infra import ray_local
 from pipelines import cards, fonts
 from pipelines.errors import InputError
+from pipelines.illustrator import Drawing
+from pipelines.motion import LayeredPicture
 from pipelines.pictures import overscan_size, prepare_picture
 from pipelines.plan import DRAWN, Plan
 
@@ -43,10 +48,12 @@ def stills(
     engines,
     draw: bool = True,
     names: list[str] | None = None,
+    caption: bool = False,
 ) -> list:
     """One picture per shot: the user's image the shot names (`names[i]` is `user_images[i]`'s
-    file name), else theirs dealt by scene, else the engines' stills, else drawn cards. With
-    `draw=False` a card comes as the call that draws it, for a Ray task to make."""
+    file name), else theirs dealt by scene, else the engines' stills, else drawn cards (with the
+    shot's text as a caption when `caption`). With `draw=False` a card comes as the call that
+    draws its layers, for a Ray task to make; drawn here, it is one flat picture."""
     if names is None:
         names = [f"images[{i}]" for i in range(len(user_images))]
     chosen = choose(plan, names)
@@ -59,8 +66,8 @@ def stills(
         if generated:
             own = dict(zip(need, generated))
         else:
-            calls = _cards(plan, size, seed, draw=False)
-            own = {k: calls[k]() if draw else calls[k] for k in need}
+            drawn = _cards(plan, size, seed, draw, caption)
+            own = {k: drawn[k] for k in need}
     return [own[shot] if i is None else user_images[i] for shot, i in enumerate(chosen)]
 
 
@@ -124,13 +131,17 @@ def prepare(
     seed: int,
     engines,
     names: list[str] | None = None,
+    caption: bool = False,
 ) -> ShotPictures:
     """Every shot's picture prepared for Ken Burns by Ray tasks, and the clips the engines make
-    of generated pictures."""
+    of generated pictures. `caption`: cards show the shot's text (`FilmOptions.card_text`,
+    never with burned subtitles)."""
     ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
     can_animate = not user_images and engines.animates
     # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
-    shot_stills = stills(plan, user_images, size, seed, engines, draw=can_animate, names=names)
+    shot_stills = stills(
+        plan, user_images, size, seed, engines, draw=can_animate, names=names, caption=caption
+    )
     out = ShotPictures([], [])
     seen: dict[int, int] = {}
     for still in shot_stills:
@@ -148,18 +159,21 @@ def prepare(
     return out
 
 
-def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool) -> list:
+def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool, caption: bool) -> list:
     card_size = overscan_size(size)  # drawn at the Ken Burns source size: sharp text
     text = " ".join(
-        f"{scene.heading or ''} {shot.description}" for scene in plan.scenes for shot in scene.shots
+        f"{scene.heading or ''} {shot.description if caption else ''}"
+        for scene in plan.scenes
+        for shot in scene.shots
     )
-    if fonts.find_font(text, pillow_first=True) is None:
+    if text.strip() and fonts.find_font(text, pillow_first=True) is None:
         log.warning("cards without their text: %s", fonts.no_font_message(text))
     out = []
     for scene_index, scene in enumerate(plan.scenes):
+        scene_text = " ".join(shot.description for shot in scene.shots)
         for shot in scene.shots:
             card = functools.partial(
-                cards.make_card,
+                cards.make_card if draw else cards.draw_card,
                 scene.heading,
                 shot.description,
                 scene_index=scene_index,
@@ -167,13 +181,52 @@ def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool) -> list:
                 size=card_size,
                 seed=seed,
                 centered=shot.centered,
+                caption=caption or shot.centered,
+                scene_text=scene_text,
             )
             out.append(card() if draw else card)
     return out
 
 
 @ray.remote(num_cpus=1)
-def _prepared_picture(still, size: tuple[int, int]) -> np.ndarray:
-    """A shot's picture (a PIL image, or the call that draws its card) ready for Ken Burns."""
-    picture: Image.Image = still() if callable(still) else still
+def _prepared_picture(still, size: tuple[int, int]):
+    """A shot's picture (a PIL image, or the call that draws its card) ready for Ken Burns: an
+    HxWx3 array, or a drawn card's layers."""
+    picture = still() if callable(still) else still
+    if isinstance(picture, Drawing):
+        return layered_picture(picture, size)
     return prepare_picture(picture, size)
+
+
+def layered_picture(drawing: Drawing, size: tuple[int, int], seed: int = 0) -> LayeredPicture:
+    """A drawn card's layers for the camera, at the prepared picture's size."""
+    want = overscan_size(size)
+    if drawing.size != want:  # drawn at another size: scale every layer alike
+        sx, sy = want[0] / drawing.size[0], want[1] / drawing.size[1]
+        back = cv2.resize(drawing.back, want, interpolation=cv2.INTER_AREA)
+        front = (
+            None
+            if drawing.front is None
+            else cv2.resize(drawing.front, want, interpolation=cv2.INTER_AREA)
+        )
+        box = None
+        if drawing.front_box is not None:
+            x0, y0, x1, y1 = drawing.front_box
+            box = (int(x0 * sx), int(y0 * sy), math.ceil(x1 * sx), math.ceil(y1 * sy))
+        twinkles = [(x * sx, y * sy, r * sx) for x, y, r in drawing.twinkles]
+    else:
+        back, front, box, twinkles = (
+            drawing.back,
+            drawing.front,
+            drawing.front_box,
+            drawing.twinkles,
+        )
+    return LayeredPicture(
+        np.ascontiguousarray(back),
+        front,
+        box,
+        drawing.front_depth,
+        drawing.weather,
+        twinkles,
+        seed,
+    )

@@ -34,10 +34,14 @@ def mean_colour(img: Image.Image) -> np.ndarray:
     return np.asarray(img, dtype=np.float32).reshape(-1, 3).mean(axis=0)
 
 
-@pytest.mark.parametrize("heading", [None, "EXT. ROAD", "EXT. ROAD - NIGHT"])
-def test_neighbouring_scenes_get_different_palettes(heading):
+@pytest.mark.parametrize("heading", [None, "EXT. ROAD - NIGHT"])
+def test_neighbouring_title_cards_get_different_palettes(heading):
     palettes = [palette_for(heading, scene, seed=3) for scene in range(4)]
     assert all(a != b for a, b in zip(palettes, palettes[1:]))
+
+
+@pytest.mark.parametrize("heading", [None, "EXT. ROAD"])
+def test_neighbouring_scenes_with_no_time_named_get_different_light(heading):
     cards = [
         make_card(heading, "A car passes.", **{**CARD, "scene_index": s, "shot_index": s})
         for s in range(3)
@@ -83,7 +87,7 @@ def test_long_text_stays_inside_the_safe_area(text, size):
         pytest.skip(f"cards leave this text off here: {fonts.no_font_message(text)}")
     opts = {**CARD, "size": size}
     card = make_card("EXT. LIGHTHOUSE - NIGHT", text, **opts)
-    blank = make_card("EXT. LIGHTHOUSE - NIGHT", " ", **opts)
+    blank = make_card("EXT. LIGHTHOUSE - NIGHT", text, caption=False, **opts)
     left, top, right, bottom = text_box(card, blank)
     w, h = size
     assert left >= SAFE_MARGIN * w - 1 and right <= (1 - SAFE_MARGIN) * w + 1

@@ -110,7 +110,7 @@ def test_subtitle_files_parse_back_with_the_same_times(tmp_path, write):
         assert path.read_text(encoding="utf-8").startswith("WEBVTT")
 
 
-@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1080, 1920)])
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1080, 1920), (1080, 1080)])
 def test_burner_draws_in_the_bottom_area_only(width, height):
     frame = np.full((height, width, 3), 60, np.uint8)
     burner = SubtitleBurner(width, height, LONG)
@@ -120,6 +120,8 @@ def test_burner_draws_in_the_bottom_area_only(width, height):
     assert len(changed)
     assert changed[:, 0].min() > height // 2  # top half untouched
     assert changed[:, 0].max() < height - 0.05 * height  # above the bottom margin
+    if height >= width:  # portrait and square: clear of the lower third, where people stand
+        assert changed[:, 0].max() < height * 2 / 3
     left, right = changed[:, 1].min(), changed[:, 1].max()
     assert left > 0 and right < width - 1
     assert abs((left + right) / 2 - width / 2) < width * 0.05  # centred
@@ -134,6 +136,20 @@ def test_burning_again_gives_the_same_frame_and_empty_text_nothing():
     assert np.array_equal(first, second)
     burner.burn(second, "  ")
     assert np.array_equal(first, second)
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1080, 1080)])
+def test_portrait_and_square_subtitles_are_sized_to_the_width(size):
+    """Read on a phone: ~30 letters a line (not 42), a long cue re-wrapped inside the width."""
+    width, height = size
+    burner = SubtitleBurner(width, height, LONG)
+    assert burner.font.getlength("n" * 34) > 0.9 * width
+    frame = np.zeros((height, width, 3), np.uint8)
+    burner.burn(
+        frame, "Forty years I have kept this light. Tonight\nthe harbour board switches it off."
+    )
+    cols = np.nonzero(frame.any(axis=(0, 2)))[0]
+    assert cols.min() >= width * 0.04 and cols.max() <= width * 0.96
 
 
 def test_font_grows_with_the_frame():
