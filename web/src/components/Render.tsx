@@ -1,11 +1,11 @@
-'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'next/navigation';
+import { useQueryParam } from '@/lib/route';
 import { useEffect, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { jobsCancel, jobsGet, jobsStatus } from '@/client';
 import { ApiError, data } from '@/lib/api';
 import { authorizedFetch, useAuth } from '@/lib/auth';
+import { useBlobUrl } from '@/lib/media';
 
 // The film pipeline's stages and their share of the job's progress (pipelines/orchestrator.py).
 const STAGES: [string, number, number][] = [
@@ -36,6 +36,7 @@ interface Live {
 function useLive(jobId: string): Live | null {
   const [live, setLive] = useState<Live | null>(null);
   useEffect(() => {
+    if (!jobId) return;
     let closed = false;
     let after = 0;
     let failures = 0;
@@ -87,27 +88,12 @@ function useLive(jobId: string): Live | null {
   return live;
 }
 
-function useBlob(url: string | null): string | null {
-  const [blobUrl, setBlobUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!url) return;
-    let objectUrl: string | null = null;
-    void authorizedFetch(url).then(async (response) => {
-      if (response.ok) setBlobUrl((objectUrl = URL.createObjectURL(await response.blob())));
-    });
-    return () => {
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-  }, [url]);
-  return blobUrl;
-}
-
 function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
   const { t } = useTranslation();
   const base = `/api/v1/jobs/${jobId}/outputs`;
-  const film = useBlob(`${base}/film`);
-  const vtt = useBlob(outputs.includes('vtt') ? `${base}/vtt` : null);
-  const thumbnail = useBlob(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
+  const film = useBlobUrl(`${base}/film`);
+  const vtt = useBlobUrl(outputs.includes('vtt') ? `${base}/vtt` : null);
+  const thumbnail = useBlobUrl(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
   const video = useRef<HTMLVideoElement>(null);
   const download = async (name: string, extension: string) => {
     const response = await authorizedFetch(`${base}/${name}`);
@@ -142,7 +128,7 @@ function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
 
 export function Render() {
   const { t } = useTranslation();
-  const jobId = useSearchParams().get('job') ?? '';
+  const jobId = useQueryParam('job') ?? '';
   const queryClient = useQueryClient();
   const live = useLive(jobId);
   const finished = live !== null && FINISHED.has(live.status);
