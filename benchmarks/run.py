@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ["bench_film.py", "bench_api.py", "bench_gpu.py"]
+SECTIONS = ["bench_film.py", "bench_storyboard.py", "bench_api.py", "bench_gpu.py"]
 WEB_OUT = HERE.parent / "web" / "out"
 WEB_BUDGET_KB = 150
 

@@ -4,6 +4,7 @@ users ─┬─ credit_accounts (one row: the balance, locked on every change)
        ├─ ledger_entries  (every change to a balance, with the balance after it)
        ├─ refresh_tokens  (rotated; a family is revoked as one)
        └─ projects ─┬─ assets
+                    ├─ storyboards (one: the current plan with a still per shot, versioned)
                     └─ jobs ── job_events (progress, in order)
 youtube_channels (per user: encrypted tokens) ── publications (one per publish job)
 youtube_quota: units and uploads spent per Google project and quota day.
@@ -177,6 +178,10 @@ class Project(Base):
     )
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    script: Mapped[str] = mapped_column(Text, default="")  # Fountain or prose
+    # The film's options besides the script (FilmOptions' fields; music: generated, none or an
+    # audio asset's id), every one present, checked by the film request's own rules.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _created()
 
@@ -212,6 +217,26 @@ class Asset(Base):
     created_at: Mapped[datetime] = _created()
 
     project: Mapped[Project] = relationship(back_populates="assets")
+
+
+class Storyboard(Base):
+    """A project's current plan: scenes → shots → lines, each shot's picture and still.
+
+    `document` is the plan as the API shows and edits it (serve_apps/jobs/storyboard.py);
+    `version` goes up by one on every change, and an edit names the version it was made on.
+    """
+
+    __tablename__ = "storyboards"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what it was made with
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the job that made it
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
 
 
 class Job(Base):

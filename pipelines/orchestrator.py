@@ -93,6 +93,7 @@ def render_film(
         plan = workspace.cached("plan", partial(analyze, request, engines))
         voices = voice.cast(plan.characters, request.language, request.voices)
         check_subtitle_font(request, plan)
+        visuals.choose(plan, image_names(request))  # every picture the plan names is given
         report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # Background: the music bed needs only the mood and the length.
@@ -107,7 +108,9 @@ def render_film(
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
         size = (request.width, request.height)
-        shot_pictures = visuals.prepare(plan, inputs.images, size, request.seed, engines)
+        shot_pictures = visuals.prepare(
+            plan, inputs.images, size, request.seed, engines, image_names(request)
+        )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
@@ -137,13 +140,20 @@ def render_film(
 @dataclass
 class Storyboard:
     plan: Plan
-    stills: list[Path]  # one JPEG per shot, in order
+    stills: list[Path]  # one JPEG per shot, in order (only `shots`' when asked for some)
+    pictures: list[str | None]  # per shot: the user's picture by file name; None: the studio's
 
 
 def storyboard(
-    request: FilmRequest, out_dir: Path, *, progress: Progress | None = None, engines=None
+    request: FilmRequest,
+    out_dir: Path,
+    *,
+    progress: Progress | None = None,
+    engines=None,
+    shots: list[int] | None = None,
 ) -> Storyboard:
-    """The plan and one still per shot (JPEG), without rendering the film."""
+    """The plan and one still per shot (JPEG), without rendering the film; with `shots`
+    (indexes), the stills of those shots only (a redraw)."""
     stages = Stages(STAGES, progress)
     engines = engines or engines_for(request.tier, request.models_dir)
     user_images = [load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
@@ -154,12 +164,17 @@ def storyboard(
         out_dir.mkdir(parents=True, exist_ok=True)
         size = (request.width, request.height)
         paths = []
-        for i, image in enumerate(visuals.stills(plan, user_images, size, request.seed, engines)):
+        names = image_names(request)
+        shot_stills = visuals.stills(plan, user_images, size, request.seed, engines, False, names)
+        wanted = range(len(shot_stills)) if shots is None else shots
+        for done, i in enumerate(wanted, 1):
+            image = shot_stills[i]() if callable(shot_stills[i]) else shot_stills[i]  # a card
             path = out_dir / f"shot-{i + 1:03d}.jpg"
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
-            report((i + 1) / len(plan.shots), path.name)
-    return Storyboard(plan, paths)
+            report(done / len(wanted), path.name)
+    pictures = [None if i is None else names[i] for i in visuals.choose(plan, names)]
+    return Storyboard(plan, paths, pictures)
 
 
 # --- the steps ------------------------------------------------------------------------------
@@ -177,9 +192,17 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
-    """The plan by the script's rules, with the engines' shot prompts where they have an LLM."""
+    """The plan by the script's rules, with the engines' shot prompts where they have an LLM;
+    or the request's own plan (an edited storyboard), as it is."""
+    if request.plan is not None:
+        return request.plan
     plan = script.analyze(request.script, narrate_action=request.narrate_action)
     return engines.plan(request.script, fallback=plan)
+
+
+def image_names(request: FilmRequest) -> list[str]:
+    """The user's pictures by file name, as `[[image: NAME]]` notes and plans name them."""
+    return [Path(path).name for path in request.images]
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 NARRATOR = "NARRATOR"
+# A shot's or scene's `image` that asks for the studio's own picture (a drawn card, or the studio
+# tier's still) rather than one of the user's; a "/" is never part of a file name.
+DRAWN = "/drawn"
 
 
 @dataclass
@@ -30,6 +33,9 @@ class Shot:
     centered: bool = False  # Fountain centered text (>TEXT<): drawn as a title card
     prompt: str | None = None  # studio tier: the visual prompt the LLM wrote for this shot
     camera: str | None = None  # studio tier: camera / mood note ("slow push-in, warm light")
+    # The user's picture this shot shows, by file name (a Fountain `[[image: NAME]]` note or a
+    # storyboard edit), or DRAWN; None: the scene's, else dealt by scene (pipelines.visuals).
+    image: str | None = None
 
 
 @dataclass
@@ -38,6 +44,7 @@ class Scene:
     shots: list[Shot] = field(default_factory=list)
     transition: str | None = None  # transition out of the scene ("CUT TO:")
     number: str | None = None  # scene number "#12#" when the script gives one
+    image: str | None = None  # the picture of every shot that names none (see Shot.image)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from pipelines.errors import InputError
+from pipelines.plan import Plan
 
 SIZES: dict[str, tuple[int, int]] = {
     "1280x720": (1280, 720),
@@ -98,6 +99,9 @@ class FilmRequest(FilmOptions):
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
     music: Literal["generated", "none"] | Path = "generated"
     models_dir: Path | None = None  # studio tier: local model directory
+    # A plan to render as it is (an edited storyboard) instead of analysing the script; its
+    # shots name their pictures by the images' file names (Shot.image).
+    plan: Plan | None = None
 
 
 OPTION_NAMES = tuple(FilmOptions.model_fields)

@@ -8,6 +8,10 @@ each line is, given its neighbours and whether a dialogue block is open; a build
 elements into scenes, shots and spoken lines. Each action paragraph starts a shot (narrated when
 `narrate_action`); dialogue is spoken over the current shot.
 
+A note `[[image: NAME]]` picks the user's picture by file name: before any shot of a scene it
+is the whole scene's (`Scene.image`), else the next shot's (`Shot.image`); inside or right after
+a paragraph (no blank line between) it is that paragraph's shot's. Prose takes them the same way.
+
 A text with any Fountain markup (a title page, heading, cue, transition, centered text, lyric,
 section, synopsis or forced action) is Fountain; only text with none is prose.
 
@@ -50,6 +54,10 @@ _COMMENTS = [
         r"\[\[(?:(?!\]\]|\n(?!  \n)[ \t]*\n).)*\]\]",
     )
 ]
+# An [[image: NAME]] note becomes a line of its own, _IMAGE + NAME, after the line that held it:
+# like _CUT it is no text and no break, and the builders read it as the picture's name.
+_IMAGE = "\x03"
+_IMAGE_NOTE = re.compile(r"\[\[[ \t]*image[ \t]*:[ \t]*([^\]\n]*?)[ \t]*\]\]", re.I)
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z ]*):(.*)")
 _TITLE_KEYS = {
     "title",
@@ -184,9 +192,30 @@ def analyze(text: str, *, narrate_action: bool = True) -> Plan:
 
 
 def _without_comments(text: str) -> str:
-    for pattern in _COMMENTS:
-        text = pattern.sub(lambda m: _CUT if m["own"] else "", text)
-    return text
+    boneyard, notes = _COMMENTS
+    text = boneyard.sub(lambda m: _CUT if m["own"] else "", text)
+    text = "\n".join(_image_notes(line) for line in text.split("\n"))
+    return notes.sub(lambda m: _CUT if m["own"] else "", text)
+
+
+def _image_notes(line: str) -> str:
+    """The line without its [[image: NAME]] notes, each then on a line of its own (_IMAGE)."""
+    names = _IMAGE_NOTE.findall(line)
+    if not names:
+        return line
+    rest = _IMAGE_NOTE.sub("", line)
+    return "\n".join([*([rest.rstrip()] if rest.strip() else []), *(_IMAGE + n for n in names)])
+
+
+def _hidden(line: str) -> bool:
+    """A line left by a note or boneyard: no text, no break."""
+    return line == _CUT or line.startswith(_IMAGE)
+
+
+def _image_name(name: str) -> str:
+    if not name:
+        raise InputError("script", "a [[image: ]] note names no file; write [[image: NAME.png]]")
+    return name
 
 
 def _plain(text: str) -> str:
@@ -210,7 +239,7 @@ def _split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     key = None
     for i in range(start, len(lines)):
         line = lines[i]
-        if line == _CUT:
+        if _hidden(line):
             continue
         match = _TITLE_KEY.fullmatch(line.rstrip())
         if match and not line[0].isspace() and not _is_transition(line.strip()):
@@ -219,12 +248,12 @@ def _split_title_page(lines: list[str]) -> tuple[dict[str, str], list[str]]:
         elif key and line.strip() and line[0].isspace():
             page[key] = "\n".join(filter(None, [page[key], line.strip()]))
         else:
-            return page, lines[i:]
+            return (page, lines[i:]) if page else ({}, lines)
     return page, []
 
 
 def _blank(line: str) -> bool:
-    return not line.strip() or line == _CUT
+    return not line.strip() or _hidden(line)
 
 
 def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
@@ -237,7 +266,9 @@ def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
     in_dialogue = False
     for i, raw in enumerate(lines):
         line = raw.strip()
-        if raw == _CUT:
+        if _hidden(raw):
+            if raw != _CUT:
+                yield "image", raw.removeprefix(_IMAGE)
             continue
         if not line:
             if not (in_dialogue and raw == "  "):
@@ -248,7 +279,7 @@ def _classify(lines: list[str]) -> Iterator[tuple[str, str]]:
         else:
             prev_blank = i == 0 or _blank(lines[i - 1])
             next_blank = i + 1 == len(lines) or _blank(lines[i + 1])
-            next_text = next((after for after in lines[i + 1 :] if after != _CUT), "")
+            next_text = next((after for after in lines[i + 1 :] if not _hidden(after)), "")
             kind, text = _other_line(raw, prev_blank, next_blank, speaks=bool(next_text.strip()))
             in_dialogue = kind == "cue"
             yield kind, text
@@ -302,19 +333,31 @@ def _is_cue(line: str) -> bool:
 
 
 def _elements(classified: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """Classified lines with each paragraph merged: action, dialogue, lyrics, centered text."""
+    """Classified lines with each paragraph merged: action, dialogue, lyrics, centered text.
+
+    An image note inside (or right after) a paragraph comes just before that paragraph.
+    """
     joiners = {"action": " ", "dialogue": " ", "lyric": " ", "centered": "\n"}
-    last_kind, pending = "blank", None
+    last_kind, pending, images = "blank", None, []
     for kind, text in classified:
+        if kind == "image":
+            if pending:
+                images.append((kind, text))
+            else:
+                yield kind, text
+            continue
         kind = "action" if kind == "forced action" else kind
         if pending and kind == last_kind and kind in joiners:
             pending = (kind, pending[1] + joiners[kind] + text)
         else:
             if pending:
+                yield from images
                 yield pending
+                images = []
             pending = (kind, text) if kind != "blank" else None
         last_kind = kind
     if pending:
+        yield from images
         yield pending
 
 
@@ -325,6 +368,7 @@ def _is_fountain(classified: list[tuple[str, str]]) -> bool:
     """
     marks = {"heading", "transition", "centered", "lyric", "section", "forced action"}
     spoken = ("dialogue", "parenthetical", "lyric")
+    classified = [element for element in classified if element[0] != "image"]
     return any(
         kind in marks
         or kind == "synopsis"
@@ -345,10 +389,19 @@ class _Draft:
     narrate: bool
     scenes: list[Scene] = field(default_factory=list)
     open: bool = False  # False before the first scene and after a transition
+    image: str | None = None  # an image note waiting for the next shot (or scene)
 
     def start_scene(self, heading: str | None, number: str | None = None) -> None:
-        self.scenes.append(Scene(heading=heading, number=number))
+        self.scenes.append(Scene(heading=heading, number=number, image=self.image))
+        self.image = None
         self.open = True
+
+    def picture(self, name: str) -> None:
+        """An image note: the open scene's while it has no shot yet, else the next shot's."""
+        if self.open and not self.scenes[-1].shots:
+            self.scenes[-1].image = _image_name(name)
+        else:
+            self.image = _image_name(name)
 
     def scene(self) -> Scene:
         if not self.open:
@@ -358,10 +411,12 @@ class _Draft:
     def show(self, description: str, *, centered: bool = False) -> None:
         if not description:
             return
-        shot = Shot(description=description, centered=centered)
+        scene = self.scene()
+        shot = Shot(description=description, centered=centered, image=self.image)
+        self.image = None
         if self.narrate and not centered:
             shot.lines.append(Line(NARRATOR, description))
-        self.scene().shots.append(shot)
+        scene.shots.append(shot)
 
     def speak(self, line: Line) -> None:
         if not line.text:
@@ -390,6 +445,8 @@ def _fountain_scenes(elements: Iterable[tuple[str, str]], narrate: bool) -> list
     for kind, text in elements:
         if kind == "heading":
             draft.start_scene(*_heading(text))
+        elif kind == "image":
+            draft.picture(text)
         elif kind in ("action", "centered"):
             draft.show(
                 _plain(text) if kind == "action" else _centered(text), centered=kind == "centered"
@@ -436,26 +493,44 @@ def _cue(text: str) -> tuple[str, str | None, bool]:
 
 def _prose_scenes(lines: list[str], narrate: bool) -> list[Scene]:
     scenes = [Scene(heading=None)]
+    image = None  # an image note waiting for the next paragraph (or scene)
     for paragraph in _paragraphs(lines):
-        if paragraph is None:
+        if isinstance(paragraph, tuple):  # ("image", NAME): as in Fountain (_Draft.picture)
             if scenes[-1].shots:
-                scenes.append(Scene(heading=None))
+                image = _image_name(paragraph[1])
+            else:
+                scenes[-1].image = _image_name(paragraph[1])
+        elif paragraph is None:
+            if scenes[-1].shots:
+                scenes.append(Scene(heading=None, image=image))
+                image = None
         else:
             spoken = _prose_lines(paragraph, narrate)
-            scenes[-1].shots.append(Shot(description=paragraph, lines=spoken))
+            scenes[-1].shots.append(Shot(description=paragraph, lines=spoken, image=image))
+            image = None
     return [scene for scene in scenes if scene.shots]
 
 
-def _paragraphs(lines: list[str]) -> Iterator[str | None]:
-    """Blank-line separated paragraphs, one line each; None where a section break stands."""
+def _paragraphs(lines: list[str]) -> Iterator[str | None | tuple[str, str]]:
+    """Blank-line separated paragraphs, one line each; None where a section break stands;
+    ("image", NAME) for an image note, just before the paragraph it is in or touches."""
     paragraph: list[str] = []
+    images: list[tuple[str, str]] = []
     for line in [*lines, ""]:
+        if line.startswith(_IMAGE):
+            images.append(("image", line.removeprefix(_IMAGE)))
+            if not paragraph:
+                yield from images
+                images = []
+            continue
         if line == _CUT:
             continue
         is_break = bool(line.strip()) and _is_section_break(line)
         if line.strip() and not is_break:
             paragraph.append(line.strip())
             continue
+        yield from images
+        images = []
         if text := _plain(" ".join(paragraph)):
             yield text
         paragraph = []
@@ -578,9 +653,11 @@ def describe(plan: Plan) -> str:
     ]
     for n, scene in enumerate(plan.scenes, 1):
         number = f" #{scene.number}" if scene.number else ""
-        out.append(f"\nScene {n}{number}: {scene.heading or '(untitled)'}")
+        picture = f"  [image: {scene.image}]" if scene.image else ""
+        out.append(f"\nScene {n}{number}: {scene.heading or '(untitled)'}{picture}")
         for m, shot in enumerate(scene.shots, 1):
             card = " [centered card]" if shot.centered else ""
+            card += f" [image: {shot.image}]" if shot.image else ""
             out.append(f"  Shot {m}{card}: {shot.description}")
             for line in shot.lines:
                 who = line.speaker + (f" ({line.extension})" if line.extension else "")

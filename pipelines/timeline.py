@@ -23,6 +23,17 @@ MIN_SHOT = 2.5  # no shot is shorter than this (a card needs time to be read)
 CARD_SHOT = 3.0  # a centered title card (>THE END<) with no speech
 END_HOLD = 1.5  # the last picture holds while the music fades
 MAX_RATE = 1.2  # fastest speaking rate the fitter may ask for
+WORDS_PER_S = 2.6  # a storyboard's estimate of speech before any is made (espeak-ng's pace)
+
+
+def estimate_shot(shot: Shot) -> float:
+    """Seconds a shot would take at natural pace, from its words (a storyboard's estimate: the
+    film's timeline is made from the real speech)."""
+    if not shot.lines:
+        return CARD_SHOT if shot.centered else MIN_SHOT
+    words = sum(len(line.text.split()) for line in shot.lines)
+    speech = LEAD_IN + words / WORDS_PER_S + GAP * (len(shot.lines) - 1) + TAIL
+    return max(MIN_SHOT, speech)
 
 
 @dataclass

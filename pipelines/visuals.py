@@ -1,7 +1,8 @@
 """The visuals stage: a picture (or a clip) for every shot, prepared for the camera.
 
-A shot's picture is the user's image (in order, reused when there are fewer), else the studio
-tier's still, else a drawn storyboard card (`pipelines.cards`). Ray tasks draw the cards and
+A shot's picture is the user's image it names (a Fountain `[[image: NAME]]` note or a storyboard
+edit: `Shot.image`, else its scene's `Scene.image`), else the user's images dealt by scene, else
+the studio tier's still, else a drawn storyboard card (`pipelines.cards`). Ray tasks draw the cards and
 prepare the pictures on whichever cores are free while the driver goes on to the frames (a
 chunk task takes its pictures when they are ready), so the driver never holds them.
 """
@@ -18,8 +19,9 @@ from PIL import Image
 
 from infra import ray_local
 from pipelines import cards, fonts
+from pipelines.errors import InputError
 from pipelines.pictures import overscan_size, prepare_picture
-from pipelines.plan import Plan
+from pipelines.plan import DRAWN, Plan
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,58 @@ class ShotPictures:
 
 
 def stills(
-    plan: Plan, user_images: list, size: tuple[int, int], seed: int, engines, draw: bool = True
+    plan: Plan,
+    user_images: list,
+    size: tuple[int, int],
+    seed: int,
+    engines,
+    draw: bool = True,
+    names: list[str] | None = None,
 ) -> list:
-    """One picture per shot: the user's images in order (reused), else the engines' stills,
-    else drawn cards. With `draw=False` a card comes as the call that draws it, for a Ray task
-    to make."""
-    if user_images:
-        return [user_images[i] for i in deal_by_scene(plan, len(user_images))]
-    prompts = [shot.prompt or shot.description for shot in plan.shots]
-    generated = engines.pictures(prompts, size, seed)
-    if generated:
-        return generated
-    return _cards(plan, size, seed, draw)
+    """One picture per shot: the user's image the shot names (`names[i]` is `user_images[i]`'s
+    file name), else theirs dealt by scene, else the engines' stills, else drawn cards. With
+    `draw=False` a card comes as the call that draws it, for a Ray task to make."""
+    if names is None:
+        names = [f"images[{i}]" for i in range(len(user_images))]
+    chosen = choose(plan, names)
+    need = [shot for shot, i in enumerate(chosen) if i is None]  # shots of the studio's own
+    own = {}
+    if need:
+        shots = plan.shots
+        prompts = [shots[k].prompt or shots[k].description for k in need]
+        generated = engines.pictures(prompts, size, seed)
+        if generated:
+            own = dict(zip(need, generated))
+        else:
+            calls = _cards(plan, size, seed, draw=False)
+            own = {k: calls[k]() if draw else calls[k] for k in need}
+    return [own[shot] if i is None else user_images[i] for shot, i in enumerate(chosen)]
+
+
+def choose(plan: Plan, names: list[str]) -> list[int | None]:
+    """Which of the user's pictures (by index into `names`, their file names) each shot shows;
+    None for the studio's own. A shot's `image` first, then its scene's, then dealt by scene.
+    A name that is none of `names` is refused naming the note and the names there are."""
+    where = {}
+    for i, name in enumerate(names):
+        where.setdefault(name, i)
+    dealt = deal_by_scene(plan, len(names)) if names else None
+    out: list[int | None] = []
+    for scene in plan.scenes:
+        for shot in scene.shots:
+            name = shot.image if shot.image is not None else scene.image
+            if name is None:
+                out.append(dealt[len(out)] if dealt else None)
+            elif name == DRAWN:
+                out.append(None)
+            elif name in where:
+                out.append(where[name])
+            else:
+                known = ", ".join(sorted(where)) if where else "none were given"
+                raise InputError(
+                    "script", f"[[image: {name}]] names no image; the images are: {known}"
+                )
+    return out
 
 
 def deal_by_scene(plan: Plan, images: int) -> list[int]:
@@ -76,14 +118,19 @@ def deal_by_scene(plan: Plan, images: int) -> list[int]:
 
 
 def prepare(
-    plan: Plan, user_images: list, size: tuple[int, int], seed: int, engines
+    plan: Plan,
+    user_images: list,
+    size: tuple[int, int],
+    seed: int,
+    engines,
+    names: list[str] | None = None,
 ) -> ShotPictures:
     """Every shot's picture prepared for Ken Burns by Ray tasks, and the clips the engines make
     of generated pictures."""
     ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
     can_animate = not user_images and engines.animates
     # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
-    shot_stills = stills(plan, user_images, size, seed, engines, draw=can_animate)
+    shot_stills = stills(plan, user_images, size, seed, engines, draw=can_animate, names=names)
     out = ShotPictures([], [])
     seen: dict[int, int] = {}
     for still in shot_stills:

@@ -102,5 +102,6 @@ def cache_key(request: FilmRequest) -> str:
     digest.update(request.model_dump_json(exclude={"images", "music"}).encode())
     digest.update(str("file" if music_file else request.music).encode())
     for path in [*request.images, *([request.music] if music_file else [])]:
+        digest.update(Path(path).name.encode())  # plans and notes name pictures by file name
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
     return digest.hexdigest()[:16]

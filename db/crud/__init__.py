@@ -1,6 +1,17 @@
 """Reads and writes of the platform's tables, one module per area. Callers own the transaction."""
 
-from db.crud import activity, assets, credits, idempotency, jobs, projects, tokens, users, youtube
+from db.crud import (
+    activity,
+    assets,
+    credits,
+    idempotency,
+    jobs,
+    projects,
+    storyboards,
+    tokens,
+    users,
+    youtube,
+)
 
 __all__ = [
     "activity",
@@ -9,6 +20,7 @@ __all__ = [
     "idempotency",
     "jobs",
     "projects",
+    "storyboards",
     "tokens",
     "users",
     "youtube",

@@ -31,6 +31,18 @@ def list_page(
     return list(page), total or 0
 
 
+def list_owned(
+    session: Session, owner_id: uuid.UUID, *, project_id: uuid.UUID | None, offset: int, limit: int
+) -> tuple[list[Asset], int]:
+    """A user's assets across their projects (or in one), oldest first."""
+    query = select(Asset).where(Asset.owner_id == owner_id)
+    if project_id is not None:
+        query = query.where(Asset.project_id == project_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = session.scalars(query.order_by(Asset.created_at, Asset.id).offset(offset).limit(limit))
+    return list(page), total or 0
+
+
 def ready_in(
     session: Session, project: Project, asset_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Asset]:

@@ -123,10 +123,14 @@ class Routes:
     """Which request is which, by method and path under the API prefix."""
 
     def __init__(self, prefix: str):
-        self.upload = re.compile(rf"^{re.escape(prefix)}/projects/[^/]+/assets/?$")
-        self.generate = re.compile(rf"^{re.escape(prefix)}/generate/")
+        self.upload = re.compile(rf"^{re.escape(prefix)}/(projects/[^/]+/assets|assets/upload)/?$")
+        # bodies that carry a script: generate, and a project or its storyboard as a document
+        self.generate = re.compile(
+            rf"^{re.escape(prefix)}/(generate/|projects(/[^/]+(/storyboard)?)?/?$)"
+        )
         self.download = re.compile(
-            rf"^{re.escape(prefix)}/(jobs/[^/]+/outputs/[^/]+|projects/[^/]+/assets/[^/]+/content)$"
+            rf"^{re.escape(prefix)}/(jobs/[^/]+/outputs/[^/]+|projects/[^/]+/assets/[^/]+/content"
+            r"|projects/[^/]+/storyboard/shots/[^/]+/still)$"
         )
 
     def is_upload(self, scope: Scope) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import Settings
+from pipelines import script, visuals
 from pipelines.errors import InputError
 from pipelines.request import OPTION_NAMES, DurationLimits, FilmRequest, make_request
 
@@ -27,14 +28,23 @@ def film_request(
     music: str | Path,
     settings: Settings,
 ) -> FilmRequest:
-    """The FilmRequest for these parameters, within the server's duration limits; InputError
-    names the API's field."""
+    """The FilmRequest for these parameters, within the server's duration limits, every picture
+    its plan or its script's `[[image: NAME]]` notes name among `images` (by file name); with
+    `params["plan"]`, a plan to render as it is. InputError names the API's field."""
     fields = {name: params[name] for name in FILM_FIELDS if name in params}
     limits = DurationLimits(settings.min_duration, settings.max_duration)
     try:
-        return make_request(
-            limits, **fields, images=images, music=music, models_dir=settings.models_dir
+        request = make_request(
+            limits,
+            **fields,
+            images=images,
+            music=music,
+            models_dir=settings.models_dir,
+            plan=params.get("plan"),
         )
+        plan = request.plan or script.analyze(request.script, narrate_action=request.narrate_action)
+        visuals.choose(plan, [path.name for path in images])
+        return request
     except InputError as exc:
         head, dot, rest = exc.field.partition(".")
         raise InputError(API_FIELDS.get(head, head) + dot + rest, exc.message) from None

@@ -1,7 +1,10 @@
 """What each kind of job does, given its context: inputs in, outputs to storage, a result out.
 
 * script     — the plan of a script (scenes, shots, lines, characters, mood).
-* storyboard — the plan and one still per shot, kept under generated/{job}/storyboard/.
+* storyboard — the plan and one still per shot, kept under generated/{job}/storyboard/; for a
+               project (`params["storyboard"]`), its storyboard document too, or one shot's
+               redrawn still, which the job's success keeps as the project's
+               (db.crud.storyboards).
 * video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/.
 * publish    — a finished film to a YouTube channel (serve_apps/jobs/publish.py).
 
@@ -29,6 +32,7 @@ from pipelines.orchestrator import STAGES, Cancelled, render_film, storyboard
 from pipelines.request import FilmRequest
 from pipelines.script import analyze
 from serve_apps.jobs import spec
+from serve_apps.jobs.storyboard import document_of
 
 __all__ = ["WORK", "Cancelled", "JobContext"]
 
@@ -63,11 +67,16 @@ class JobContext:
         """Download the job's images and music next to it, then build the request.
 
         Files land at fixed names in the workspace, so every attempt builds the same request
-        and the orchestrator finds the stage outputs it keyed by it.
+        and the orchestrator finds the stage outputs it keyed by it. An image keeps its name
+        (`name`, else the asset's file name): notes and plans name pictures by it.
         """
         inputs = self.workspace / "inputs"
         images = [
-            self._fetch(item, inputs / f"image-{i:03d}", f"image_ids[{i}]")
+            self._fetch(
+                item,
+                inputs / f"image-{i:03d}" / PurePosixPath(item.get("name") or item["filename"]),
+                f"image_ids[{i}]",
+            )
             for i, item in enumerate(self.params.get("images", []))
         ]
         music = self.params.get("music", "generated")
@@ -76,7 +85,8 @@ class JobContext:
         return spec.film_request(self.params, images=images, music=music, settings=self.settings)
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:
-        path = stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())
+        path = stem if stem.suffix else stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             if not self.storage.exists(item["key"]):
                 raise InputError(field_name, f"asset {item['asset_id']} was deleted")
@@ -156,17 +166,30 @@ def run_script(ctx: JobContext) -> dict[str, Any]:
 
 def run_storyboard(ctx: JobContext) -> dict[str, Any]:
     request = ctx.film_request()
+    project = ctx.params.get("storyboard") or {}  # a project's storyboard, or one shot's redraw
+    redraw = project.get("redraw")
     board = storyboard(
         request,
         ctx.workspace / "stills",
         progress=ctx.progress,
         engines=ctx.studio_engines(request),
+        shots=[redraw["index"]] if redraw else None,
     )
     outputs = {
         path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))
         for path in board.stills
     }
-    return {"outputs": outputs, "plan": asdict(board.plan)}  # the plan the stills were drawn from
+    result = {"outputs": outputs, "plan": asdict(board.plan)}  # the plan the stills came from
+    if redraw:
+        result["still"] = {"shot_id": redraw["shot_id"], "key": next(iter(outputs.values()))}
+    elif project:
+        asset_of = {
+            image.get("name") or image["filename"]: image["asset_id"]
+            for image in reversed(ctx.params.get("images", []))  # the first of a name wins
+        }
+        pictures = [asset_of[name] if name else None for name in board.pictures]
+        result["storyboard"] = document_of(result["plan"], pictures, list(outputs.values()))
+    return result
 
 
 def run_video(ctx: JobContext) -> dict[str, Any]:

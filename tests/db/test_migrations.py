@@ -19,6 +19,7 @@ TABLES = {
     "refresh_tokens",
     "projects",
     "assets",
+    "storyboards",
     "jobs",
     "job_events",
     "idempotency_keys",

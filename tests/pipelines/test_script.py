@@ -390,3 +390,57 @@ def test_a_transition_followed_by_spaces_is_action():
 def test_indented_transition_is_a_transition():
     plan = analyze("EXT. SEA - DAY\n\nWaves.\n\n\t\tCUT TO:\n\nEXT. SHORE - DAY\n\nSand.\n")
     assert plan.scenes[0].transition == "CUT TO:"
+
+
+# ── [[image: NAME]] notes ──────────────────────────────────────────────────────────────────────
+
+IMAGE_NOTES = """Title: Notes
+
+EXT. LIGHTHOUSE - DUSK
+
+[[image: lighthouse.png]]
+
+The sun sinks.
+
+IRIS
+Forty years.
+
+[[image: lantern.png]]
+Iris climbs with a lantern.
+
+She reaches the top. [[image: Top Room.jpg]]
+
+INT. LAMP ROOM - NIGHT
+
+The lamp turns.
+
+[[image: sea.png]]
+
+EXT. SEA - NIGHT
+
+Waves.
+"""
+
+
+def test_an_image_note_before_any_shot_is_the_scenes_and_before_a_shot_that_shots():
+    plan = analyze(IMAGE_NOTES)
+    assert [scene.image for scene in plan.scenes] == ["lighthouse.png", None, "sea.png"]
+    assert [shot.image for shot in plan.scenes[0].shots] == [None, "lantern.png", "Top Room.jpg"]
+    assert plan.scenes[1].shots[0].image is None
+    # the notes are neither spoken nor shown
+    assert "image" not in " ".join(
+        [*(s.description for s in plan.shots), *(t for _, t in spoken(plan))]
+    )
+    assert spoken(plan)[1] == ("IRIS", "Forty years.")
+
+
+def test_image_notes_in_prose():
+    plan = analyze("[[image: boat.png]]\n\nA boat.\n\n[[image: sea.png]]\nThe sea.\n\n***\n\nHome.")
+    assert plan.format == "prose"
+    assert plan.scenes[0].image == "boat.png"
+    assert [shot.image for shot in plan.shots] == [None, "sea.png", None]
+
+
+def test_an_image_note_without_a_name_is_refused():
+    with pytest.raises(InputError, match=r"\[\[image: \]\] note names no file"):
+        analyze("EXT. SEA - DAY\n\n[[image: ]]\n\nWaves.\n")

@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines.orchestrator import render_film
-from pipelines.plan import Plan, Scene, Shot
+from pipelines.errors import InputError
+from pipelines.orchestrator import render_film, storyboard
+from pipelines.plan import DRAWN, Plan, Scene, Shot
 from pipelines.request import make_request
-from pipelines.visuals import deal_by_scene
+from pipelines.visuals import choose, deal_by_scene
+from tests.utils.film import SHORT_FILMS
 from tests.utils.probe import decode_frames
 
 SAMPLES = Path(__file__).parents[2] / "samples"
+SHORT = {"limits": SHORT_FILMS, "music": "none"}
 
 
 def plan_of(*shots_per_scene: int) -> Plan:
@@ -85,3 +88,48 @@ def test_the_sample_shows_each_scene_its_own_picture(sample_film):
     ]
     runs = [n for i, n in enumerate(nearest) if i == 0 or n != nearest[i - 1]]
     assert runs == [0, 1, 2, 3], nearest
+
+
+def test_a_note_overrides_the_dealing_for_its_scene_or_shot():
+    plan = plan_of(2, 2, 1)
+    plan.scenes[0].image = "c.png"  # the whole first scene
+    plan.scenes[1].shots[1].image = "a.png"  # one shot of the second
+    plan.scenes[2].shots[0].image = DRAWN  # the studio's own picture
+    assert choose(plan, ["a.png", "b.png", "c.png"]) == [2, 2, 1, 0, None]
+
+
+def test_a_note_naming_no_image_is_refused_with_the_names_there_are():
+    plan = plan_of(1)
+    plan.scenes[0].image = "lighthouse.png"
+    with pytest.raises(InputError, match=r"\[\[image: lighthouse.png\]\] .*: a.png, b.png"):
+        choose(plan, ["b.png", "a.png"])
+    with pytest.raises(InputError, match="none were given"):
+        choose(plan, [])
+
+
+def test_a_storyboard_shows_the_picture_a_note_names(tmp_path):
+    """Three images, two scenes: dealt, scene 1 would show the first; its note picks the blue."""
+    colours = {"red.png": (220, 30, 30), "green.png": (30, 200, 30), "blue.png": (30, 30, 220)}
+    for name, colour in colours.items():
+        Image.new("RGB", (320, 180), colour).save(tmp_path / name)
+    script = "EXT. SEA - DAY\n\n[[image: blue.png]]\n\nWaves.\n\nEXT. PORT - DAY\n\nA quay.\n"
+    request = make_request(
+        script=script, images=[tmp_path / n for n in colours], duration=4, **SHORT
+    )
+    board = storyboard(request, tmp_path / "stills")
+    mean = [np.asarray(Image.open(p).convert("RGB"), np.float32).mean((0, 1)) for p in board.stills]
+    assert np.argmax(mean[0]) == 2  # blue
+    assert np.argmax(mean[1]) != 2
+
+
+def test_an_unknown_image_note_is_refused_before_the_render(tmp_path):
+    Image.new("RGB", (64, 64)).save(tmp_path / "sea.png")
+    request = make_request(
+        script="EXT. SEA - DAY\n\n[[image: lighthouse.png]]\n\nWaves.\n",
+        images=[tmp_path / "sea.png"],
+        duration=4,
+        **SHORT,
+    )
+    with pytest.raises(InputError, match=r"lighthouse.png\]\] names no image; the images are: sea"):
+        render_film(request, tmp_path / "film.mp4")
+    assert not list(tmp_path.glob("film*"))

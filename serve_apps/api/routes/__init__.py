@@ -11,11 +11,14 @@ from serve_apps.api.routes import (
     generate,
     jobs,
     projects,
+    storyboard,
     users,
     youtube,
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity, youtube):
+for module in (auth, users, projects, assets, storyboard, generate, jobs, credits, admin, activity):
     api_router.include_router(module.router)
+api_router.include_router(youtube.router)
 api_router.include_router(youtube.renders)
+api_router.include_router(assets.files)

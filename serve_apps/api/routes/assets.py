@@ -2,6 +2,10 @@
 
 Whatever the route, a file becomes an asset only after its content was read in full: an image
 must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode (see media.py).
+
+The design document's flat paths sit beside the nested ones (`files`): `GET /assets` (the
+user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipart with
+`project_id`) and `DELETE /assets/{id}`.
 """
 
 from __future__ import annotations
@@ -12,14 +16,22 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
 
 from db import crud
 from db.models import Asset, AssetStatus, Project
 from infra.storage import object_key
 from pipelines.errors import InputError
 from serve_apps.api import media
-from serve_apps.api.deps import IdempotencyDep, OwnedProject, PageDep, PlatformDep, SessionDep
+from serve_apps.api.deps import (
+    CurrentUser,
+    IdempotencyDep,
+    OwnedProject,
+    PageDep,
+    PlatformDep,
+    SessionDep,
+    get_project,
+)
 from serve_apps.api.downloads import stream_or_redirect
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.platform import Platform
@@ -27,6 +39,7 @@ from serve_apps.api.schemas.assets import AssetOut, UploadRequest, UploadTicket
 from serve_apps.api.schemas.common import Page
 
 router = APIRouter(prefix="/projects/{project_id}/assets", tags=["assets"])
+files = APIRouter(prefix="/assets", tags=["assets"])
 
 CHUNK = 1024 * 1024
 
@@ -231,6 +244,59 @@ def delete_asset(
     asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
 ) -> Response:
     asset = _found(session, project, asset_id)
+    key = asset.storage_key
+    crud.assets.delete(session, asset)
+    session.commit()
+    platform.storage.delete(key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- the design document's flat paths ---------------------------------------------------------
+
+
+@files.get("", response_model=Page[AssetOut])
+def list_mine(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    project_id: uuid.UUID | None = Query(None, description="only this project's assets"),
+) -> Page[AssetOut]:
+    """Your assets across your projects, oldest first (or one project's)."""
+    items, total = crud.assets.list_owned(
+        session, user.id, project_id=project_id, offset=page.offset, limit=page.limit
+    )
+    return Page(
+        items=[AssetOut.model_validate(a) for a in items],
+        total=total,
+        offset=page.offset,
+        limit=page.limit,
+    )
+
+
+@files.post(
+    "/upload", status_code=status.HTTP_201_CREATED, response_model=AssetOut, responses=IDEMPOTENT
+)
+def upload_to_project(
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
+    project_id: uuid.UUID = Form(description="the project the file belongs to"),
+    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+):
+    """Upload a file into a project (as POST /projects/{id}/assets)."""
+    project = get_project(project_id, session, user)
+    return upload_asset(project, session, platform, idempotency, file)
+
+
+@files.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_by_id(
+    asset_id: uuid.UUID, session: SessionDep, user: CurrentUser, platform: PlatformDep
+) -> Response:
+    """Delete one of your assets, its file with it."""
+    asset = crud.users.visible_to(session, user, Asset, asset_id)
+    if asset is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "asset not found")
     key = asset.storage_key
     crud.assets.delete(session, asset)
     session.commit()

@@ -2,7 +2,8 @@
 
 Everything a user can get wrong is checked before anything is written: the body's types, the
 tier their subscription allows, that the images and music are ready assets of the project, and
-the film request itself (the pipeline's own rules: duration range, size, fps…). Then, in one
+the film request itself (the pipeline's own rules: duration range, size, fps…). A film may
+also be the project's storyboard, rendered exactly as edited (`"from": "storyboard"`). Then, in one
 transaction, the job row and its credit hold (402 with the balance when short), and the
 Idempotency-Key's answer. Only after that commits is the job handed to the supervisor.
 """
@@ -13,19 +14,21 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Header, HTTPException, status
 from sqlalchemy.orm import Session
 
 from db import crud
 from db.crud.credits import InsufficientCredits
 from db.models import AssetKind, JobKind, Project, User
 from pipelines.errors import InputError
+from serve_apps.api import films
 from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
+from serve_apps.api.errors import field_error
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.idempotency import Idempotency
 from serve_apps.api.platform import Platform
 from serve_apps.api.pricing import price
-from serve_apps.api.schemas.jobs import FilmJobIn, JobAccepted, ScriptJobIn
+from serve_apps.api.schemas.jobs import FilmJobIn, JobAccepted, ScriptJobIn, VideoJobIn
 from serve_apps.jobs import spec
 
 router = APIRouter(prefix="/generate", tags=["generate"])
@@ -46,21 +49,11 @@ def _own_project(session: Session, user: User, project_id: uuid.UUID) -> Project
     return project
 
 
-def _asset_ref(asset) -> dict[str, str]:
-    return {"asset_id": str(asset.id), "key": asset.storage_key, "filename": asset.filename}
-
-
 def _film_params(
     session: Session, platform: Platform, user: User, project: Project, body: FilmJobIn
 ) -> dict[str, Any]:
     """The job's stored parameters, checked as the worker will build them."""
-    if body.tier == "studio":
-        if user.tier != "pro":
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription"
-            )
-        if platform.settings.models_dir is None and not platform.engines:
-            raise InputError("tier", "the studio tier is not available on this server (no models)")
+    films.check_tier(user, platform, body.tier)
     wanted = [*body.image_ids, *([body.music] if isinstance(body.music, uuid.UUID) else [])]
     assets = crud.assets.ready_in(session, project, wanted)
     images = []
@@ -68,13 +61,13 @@ def _film_params(
         asset = assets.get(asset_id)
         if asset is None or asset.kind != AssetKind.image:
             raise InputError(f"image_ids.{i}", f"{asset_id} is not a ready image of this project")
-        images.append(_asset_ref(asset))
+        images.append(films.asset_ref(asset))
     music: str | dict[str, str] = body.music if isinstance(body.music, str) else {}
     if isinstance(body.music, uuid.UUID):
         track = assets.get(body.music)
         if track is None or track.kind != AssetKind.audio:
             raise InputError("music", f"{body.music} is not a ready audio track of this project")
-        music = _asset_ref(track)
+        music = films.asset_ref(track)
     params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
     params |= {"images": images, "music": music}
     spec.film_request(  # the pipeline's own checks, with the keys standing in for the files
@@ -86,7 +79,7 @@ def _film_params(
     return params
 
 
-def _submit(
+def submit(
     session: Session,
     platform: Platform,
     user: User,
@@ -135,7 +128,7 @@ def generate_script(
     if not body.script.strip():
         raise InputError("script", "script is empty")
     params = {"script": body.script, "narrate_action": body.narrate_action}
-    return _submit(session, platform, user, idempotency, project, JobKind.script, params)
+    return submit(session, platform, user, idempotency, project, JobKind.script, params)
 
 
 @router.post(
@@ -159,14 +152,61 @@ def generate_storyboard(
     "/video", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted, responses=ACCEPTED
 )
 def generate_video(
-    body: FilmJobIn,
+    body: VideoJobIn,
     session: SessionDep,
     user: CurrentUser,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
+    if_match: str | None = Header(
+        None,
+        max_length=200,
+        description='with "from": "storyboard": render only this storyboard version (ETag)',
+    ),
 ):
-    """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail)."""
-    return _film_job(JobKind.video, body, session, user, platform, idempotency)
+    """The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail).
+
+    With `"from": "storyboard"`, the project's storyboard exactly as edited (its lines spoken
+    and subtitled, its pictures), with the project's settings; any film option in the body
+    overrides its setting for this render. 409 when the project has no storyboard yet, 412
+    when `If-Match` names another version than the current one."""
+    if body.from_ == "request":
+        if body.script is None:
+            raise InputError("script", 'Field required (or "from": "storyboard")')
+        film = FilmJobIn.model_validate(body.model_dump(exclude={"from_"}))
+        return _film_job(JobKind.video, film, session, user, platform, idempotency)
+    if (first := idempotency.claim(session)) is not None:
+        return first
+    project = _own_project(session, user, body.project_id)
+    board = crud.storyboards.get(session, project)
+    if board is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            field_error("from", "the project has no storyboard yet; POST its storyboard first"),
+        )
+    if if_match is not None and not etag_matches(if_match, board.version):
+        raise HTTPException(
+            status.HTTP_412_PRECONDITION_FAILED,
+            field_error("If-Match", f"the storyboard is at version {board.version}", "header"),
+            headers={"ETag": etag(board.version)},
+        )
+    chosen = body.model_dump(
+        mode="json", include=body.model_fields_set - {"project_id", "from_", "script", "image_ids"}
+    )
+    settings = (project.settings or {}) | chosen
+    params = films.plan_params(session, platform, user, project, board, settings)
+    return submit(
+        session, platform, user, idempotency, project, JobKind.video, params, tier=params["tier"]
+    )
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def etag_matches(if_match: str, version: int) -> bool:
+    """`If-Match`: one of its tags is the version's (weak or strong), or `*`."""
+    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    return "*" in tags or etag(version) in tags
 
 
 def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempotency):
@@ -175,7 +215,7 @@ def _film_job(kind: JobKind, body: FilmJobIn, session, user, platform, idempoten
         return first
     project = _own_project(session, user, body.project_id)
     params = _film_params(session, platform, user, project, body)
-    return _submit(session, platform, user, idempotency, project, kind, params, tier=body.tier)
+    return submit(session, platform, user, idempotency, project, kind, params, tier=body.tier)
 
 
 def accept(session, platform: Platform, idempotency: Idempotency, user, job, cost: int):

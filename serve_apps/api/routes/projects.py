@@ -1,12 +1,18 @@
-"""Projects: only their owner (or an admin) ever sees or touches one."""
+"""Projects: only their owner (or an admin) ever sees or touches one.
+
+A project is a document: its name, script and film settings (GET, PUT replaces, PATCH merges;
+settings checked by the film request's own rules), and the films made from it (`/renders`).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import func, select
 
 from db import crud
-from db.models import ActivityKind, Role, User
+from db.models import ActivityKind, Job, JobKind, Project, Role, User
 from infra.storage import project_prefix
+from serve_apps.api import films
 from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import (
     CurrentUser,
@@ -18,7 +24,14 @@ from serve_apps.api.deps import (
 )
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.schemas.common import Page
-from serve_apps.api.schemas.projects import ProjectCreate, ProjectOut, ProjectUpdate
+from serve_apps.api.schemas.projects import (
+    ProjectCreate,
+    ProjectDetail,
+    ProjectOut,
+    ProjectReplace,
+    ProjectUpdate,
+    RenderOut,
+)
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -45,30 +58,106 @@ def list_projects(
     )
 
 
+def _detail(session, project: Project) -> ProjectDetail:
+    detail = ProjectDetail.model_validate(project)
+    detail.has_storyboard = crud.storyboards.get(session, project) is not None
+    return detail
+
+
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=ProjectOut, responses=IDEMPOTENT
+    "", status_code=status.HTTP_201_CREATED, response_model=ProjectDetail, responses=IDEMPOTENT
 )
 def create_project(
-    body: ProjectCreate, session: SessionDep, user: CurrentUser, idempotency: IdempotencyDep
+    body: ProjectCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    platform: PlatformDep,
+    idempotency: IdempotencyDep,
 ):
     if (first := idempotency.claim(session)) is not None:
         return first
     project = crud.projects.create(
         session, owner=user, name=body.name, description=body.description
     )
-    return idempotency.commit(session, ProjectOut.model_validate(project))
+    settings = films.check_settings(session, platform, project, body.settings.model_dump())
+    crud.projects.update(session, project, script=body.script, settings=settings)
+    return idempotency.commit(session, _detail(session, project))
 
 
-@router.get("/{project_id}", response_model=ProjectOut)
-def get_project(project: OwnedProject) -> ProjectOut:
-    return ProjectOut.model_validate(project)
+@router.get("/{project_id}", response_model=ProjectDetail)
+def get_project(project: OwnedProject, session: SessionDep) -> ProjectDetail:
+    """The project with its script and film settings."""
+    return _detail(session, project)
 
 
-@router.patch("/{project_id}", response_model=ProjectOut)
-def update_project(body: ProjectUpdate, project: OwnedProject, session: SessionDep) -> ProjectOut:
-    crud.projects.update(session, project, **body.model_dump(exclude_unset=True, exclude_none=True))
+@router.put("/{project_id}", response_model=ProjectDetail)
+def replace_project(
+    body: ProjectReplace, project: OwnedProject, session: SessionDep, platform: PlatformDep
+) -> ProjectDetail:
+    """Replace the project's name, description, script and settings (what is left out takes
+    its default)."""
+    settings = films.check_settings(session, platform, project, body.settings.model_dump())
+    crud.projects.update(
+        session,
+        project,
+        name=body.name,
+        description=body.description,
+        script=body.script,
+        settings=settings,
+    )
     session.commit()
-    return ProjectOut.model_validate(project)
+    return _detail(session, project)
+
+
+@router.patch("/{project_id}", response_model=ProjectDetail)
+def update_project(
+    body: ProjectUpdate, project: OwnedProject, session: SessionDep, platform: PlatformDep
+) -> ProjectDetail:
+    """Change what is given; `settings` are merged into the project's."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "settings" in changes:
+        merged = (project.settings or {}) | changes["settings"]
+        changes["settings"] = films.check_settings(session, platform, project, merged)
+    crud.projects.update(session, project, **changes)
+    session.commit()
+    return _detail(session, project)
+
+
+@router.get("/{project_id}/renders", response_model=Page[RenderOut])
+def list_renders(project: OwnedProject, session: SessionDep, page: PageDep) -> Page[RenderOut]:
+    """Every film made from the project, newest first: what it was made from (settings, plan,
+    the storyboard's version) and its outputs once it succeeded."""
+    query = select(Job).where(Job.project_id == project.id, Job.kind == JobKind.video)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    jobs = session.scalars(
+        query.order_by(Job.created_at.desc(), Job.id.desc()).offset(page.offset).limit(page.limit)
+    )
+    return Page(
+        items=[_render(job) for job in jobs], total=total, offset=page.offset, limit=page.limit
+    )
+
+
+def _render(job: Job) -> RenderOut:
+    params, result = job.params, job.result or {}
+    settings = params.get("settings") or {
+        name: params[name] for name in films.SETTING_NAMES if name in params
+    }
+    if isinstance(settings.get("music"), dict):  # an audio asset's ref: its id
+        settings = settings | {"music": settings["music"]["asset_id"]}
+    return RenderOut(
+        job_id=job.id,
+        status=job.status.value,
+        source="storyboard" if params.get("from") == "storyboard" else "request",
+        storyboard_version=params.get("storyboard_version"),
+        settings=settings,
+        plan=result.get("plan") or params.get("plan"),
+        outputs={
+            name: f"/api/v1/jobs/{job.id}/outputs/{name}" for name in result.get("outputs", {})
+        },
+        duration=result.get("duration"),
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
 
 
 @router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from pipelines.request import MAX_IMAGES, FilmOptions
+from pipelines.request import MAX_IMAGES, MAX_SCRIPT_CHARS, FilmOptions
 from serve_apps.api.schemas.common import Out
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
@@ -33,6 +33,31 @@ FilmJobIn = create_model(
     **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(Literal["generated", "none"] | uuid.UUID, "generated"),
+)
+
+
+# The film's body: a film request as above, or `"from": "storyboard"` to render the project's
+# storyboard exactly as edited, with the project's settings (any option given here overrides
+# its setting for this render).
+VideoJobIn = create_model(
+    "VideoJobIn",
+    __base__=FilmJobIn,
+    script=(
+        str | None,
+        Field(
+            None,
+            max_length=MAX_SCRIPT_CHARS,
+            description="Fountain screenplay or plain prose (not with from=storyboard)",
+        ),
+    ),
+    from_=(
+        Literal["request", "storyboard"],
+        Field(
+            "request",
+            alias="from",
+            description="request: the film of this body; storyboard: the project's storyboard",
+        ),
+    ),
 )
 
 

@@ -1,23 +1,55 @@
-"""Projects."""
+"""Projects: a name, a script, the film's settings; a storyboard and renders beside them."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from pipelines.request import MAX_SCRIPT_CHARS, FilmOptions
 from serve_apps.api.schemas.common import Out
+
+# The film's settings as a project keeps them: every film option but the script (declared once,
+# in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
+# the film request's own rules when stored, so a project refuses what the CLI refuses.
+FilmSettings = create_model(
+    "FilmSettings",
+    **{
+        name: (info.annotation, info)
+        for name, info in FilmOptions.model_fields.items()
+        if name != "script"
+    },
+    music=(
+        Literal["generated", "none"] | uuid.UUID,
+        Field("generated", description="generated, none, or an audio asset of the project"),
+    ),
+)
+
+SCRIPT = Field("", max_length=MAX_SCRIPT_CHARS, description="Fountain screenplay or plain prose")
 
 
 class ProjectCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
+    script: str = SCRIPT
+    settings: FilmSettings = Field(default_factory=FilmSettings)  # type: ignore[valid-type]
+
+
+class ProjectReplace(ProjectCreate):
+    """PUT: the whole project document (what is left out takes its default)."""
 
 
 class ProjectUpdate(BaseModel):
+    """PATCH: only what is given changes; `settings` are merged into the project's."""
+
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
+    script: str | None = Field(None, max_length=MAX_SCRIPT_CHARS)
+    settings: dict[str, Any] | None = Field(
+        None, description="film settings to change (see FilmSettings); the rest are kept"
+    )
 
 
 class ProjectOut(Out):
@@ -27,3 +59,26 @@ class ProjectOut(Out):
     description: str
     created_at: datetime
     updated_at: datetime
+
+
+class ProjectDetail(ProjectOut):
+    """One project with its script and film settings."""
+
+    script: str
+    settings: dict[str, Any]
+    has_storyboard: bool = False
+
+
+class RenderOut(BaseModel):
+    """A film made from the project: what it was made from and what came out."""
+
+    job_id: uuid.UUID
+    status: str
+    source: Literal["request", "storyboard"]
+    storyboard_version: int | None
+    settings: dict[str, Any]
+    plan: dict[str, Any] | None
+    outputs: dict[str, str]  # name → download URL
+    duration: float | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -93,16 +93,17 @@ def test_body_caps_per_route(tmp_path, sqlite_url, keys_dir):
     ) as client:
         user = register(client)
         project = create_project(client, user)
-        big_name = {"name": "x" * 5000}
-        refused = client.post(PROJECTS, json=big_name, headers=user.headers)
+        uploads = f"{PROJECTS}/{project['id']}/assets/uploads"  # a plain JSON route
+        big_name = {"filename": "x" * 5000, "size_bytes": 1}
+        refused = client.post(uploads, json=big_name, headers=user.headers)
         assert refused.status_code == 413
         assert refused.json()["detail"] == (
             "request body is larger than 4096 bytes, the limit for this route"
         )
         # A chunked body (no Content-Length) is counted as it arrives.
         chunked = client.post(
-            PROJECTS,
-            content=iter([b'{"name": "', b"y" * 5000, b'"}']),
+            uploads,
+            content=iter([b'{"filename": "', b"y" * 5000, b'", "size_bytes": 1}']),
             headers={**user.headers, "Content-Type": "application/json"},
         )
         assert chunked.status_code == 413 and "4096 bytes" in chunked.json()["detail"]
@@ -113,6 +114,11 @@ def test_body_caps_per_route(tmp_path, sqlite_url, keys_dir):
         script["script"] = "The sea. " * 8000
         too_long = client.post("/api/v1/generate/script", json=script, headers=user.headers)
         assert too_long.status_code == 413 and "65536 bytes" in too_long.json()["detail"]
+        # A project holds its script: its document routes take the script's cap too.
+        patched = client.patch(
+            f"{PROJECTS}/{project['id']}", json={"script": "The sea. " * 1000}, headers=user.headers
+        )
+        assert patched.status_code == 200, patched.text
         # Nothing was created by the refused requests.
         listed = client.get(PROJECTS, headers=user.headers).json()
         assert listed["total"] == 1

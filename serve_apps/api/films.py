@@ -1,0 +1,182 @@
+"""A project's film: its settings checked by the film request's own rules, and the parameters
+of the jobs made from the project (its script, settings, images and storyboard).
+
+Every check runs before anything is written, and names the field as the caller sent it
+(`settings.duration`, `storyboard.scenes.0.shots.1.asset_id`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from fastapi import HTTPException, status
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import crud
+from db.models import Asset, AssetKind, AssetStatus, Project, Storyboard, User
+from pipelines.errors import InputError
+from serve_apps.api.platform import Platform
+from serve_apps.api.schemas.projects import FilmSettings
+from serve_apps.jobs import spec
+from serve_apps.jobs.storyboard import plan_of, shots
+
+
+def asset_ref(asset: Asset, name: str | None = None) -> dict[str, str]:
+    """How a job finds an asset; `name`: the file name it is rendered under (else its own)."""
+    ref = {"asset_id": str(asset.id), "key": asset.storage_key, "filename": asset.filename}
+    return ref | ({"name": name} if name else {})
+
+
+def ref_path(ref: dict[str, str]) -> Path:
+    """The path standing in for a ref's file at submit: its name is the one the job uses."""
+    return Path(ref.get("name") or PurePosixPath(ref["key"]).name)
+
+
+def check_tier(user: User, platform: Platform, tier: str) -> None:
+    if tier != "studio":
+        return
+    if user.tier != "pro":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "tier: the studio tier needs a pro subscription"
+        )
+    if platform.settings.models_dir is None and not platform.engines:
+        raise InputError("tier", "the studio tier is not available on this server (no models)")
+
+
+def music_ref(
+    session: Session, project: Project, music: str | uuid.UUID, field: str = "music"
+) -> str | dict[str, str]:
+    """ "generated", "none", or the ref of a ready audio asset of the project."""
+    if not isinstance(music, uuid.UUID):
+        try:
+            music = uuid.UUID(str(music)) if music not in ("generated", "none") else music
+        except ValueError:
+            raise InputError(field, f"{music!r} is not generated, none or an asset id") from None
+    if isinstance(music, str):
+        return music
+    track = crud.assets.ready_in(session, project, [music]).get(music)
+    if track is None or track.kind != AssetKind.audio:
+        raise InputError(field, f"{music} is not a ready audio track of this project")
+    return asset_ref(track)
+
+
+def check_settings(
+    session: Session, platform: Platform, project: Project, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The settings, every one present, as the project keeps them; checked as a film request
+    (the CLI's rules and words), with `settings.` before the field."""
+    try:
+        values = FilmSettings.model_validate(settings).model_dump(mode="json")
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"settings.{where}", err["msg"]) from None
+    music = music_ref(session, project, values["music"], "settings.music")
+    try:
+        spec.film_request(
+            {**values, "script": "."},  # the settings alone: the script is checked on its own
+            images=[],
+            music=ref_path(music) if isinstance(music, dict) else music,
+            settings=platform.settings,
+        )
+    except InputError as exc:
+        raise InputError(f"settings.{exc.field}", exc.message) from None
+    return values
+
+
+SETTING_NAMES = tuple(FilmSettings.model_fields)
+
+
+def _film_fields(settings: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in settings.items() if name != "music"}
+
+
+def project_images(session: Session, project: Project) -> list[dict[str, str]]:
+    """Every ready image of the project, oldest first: the pictures a storyboard deals."""
+    rows = session.scalars(
+        select(Asset)
+        .where(
+            Asset.project_id == project.id,
+            Asset.status == AssetStatus.ready,
+            Asset.kind == AssetKind.image,
+        )
+        .order_by(Asset.created_at, Asset.id)
+    )
+    return [asset_ref(asset) for asset in rows]
+
+
+def storyboard_params(
+    session: Session, platform: Platform, user: User, project: Project
+) -> dict[str, Any]:
+    """A storyboard job for the project: its script and settings, its images dealt by scene
+    (or named by `[[image: NAME]]` notes)."""
+    if not project.script.strip():
+        raise InputError("script", "the project has no script yet; PUT or PATCH it first")
+    settings = check_settings(session, platform, project, project.settings or {})
+    check_tier(user, platform, settings["tier"])
+    images = project_images(session, project)
+    music = music_ref(session, project, settings["music"], "settings.music")
+    params = {
+        **_film_fields(settings),
+        "script": project.script,
+        "images": images,
+        "music": music,
+        "settings": settings,
+        "storyboard": {"make": "all"},
+    }
+    _check(params, platform, images, music)
+    return params
+
+
+def plan_params(
+    session: Session,
+    platform: Platform,
+    user: User,
+    project: Project,
+    board: Storyboard,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """A job that renders (or redraws a still of) the storyboard exactly as it is: its plan,
+    each shot's picture named by its asset, the project's settings."""
+    settings = check_settings(session, platform, project, settings)
+    check_tier(user, platform, settings["tier"])
+    wanted = {uuid.UUID(s["asset_id"]) for s in shots(board.document) if s.get("asset_id")}
+    assets = crud.assets.ready_in(session, project, list(wanted))
+    for s, scene in enumerate(board.document["scenes"]):
+        for k, shot in enumerate(scene["shots"]):
+            asset = assets.get(uuid.UUID(shot["asset_id"])) if shot.get("asset_id") else None
+            if shot.get("asset_id") and (asset is None or asset.kind != AssetKind.image):
+                raise InputError(
+                    f"storyboard.scenes.{s}.shots.{k}.asset_id",
+                    f"{shot['asset_id']} is no longer a ready image of this project",
+                )
+    names = {str(a.id): f"{a.id}{PurePosixPath(a.storage_key).suffix}" for a in assets.values()}
+    images = [asset_ref(asset, names[str(asset.id)]) for asset in assets.values()]
+    music = music_ref(session, project, settings["music"], "settings.music")
+    params = {
+        **_film_fields(settings),
+        # the plan is rendered, not the script; a request still carries one
+        "script": project.script if project.script.strip() else board.document["title"],
+        "images": images,
+        "music": music,
+        "settings": settings,
+        "plan": plan_of(board.document, names.__getitem__),
+        "from": "storyboard",
+        "storyboard_version": board.version,
+    }
+    _check(params, platform, images, music)
+    return params
+
+
+def _check(params, platform: Platform, images, music) -> None:
+    """The pipeline's own checks, with the refs standing in for the files."""
+    spec.film_request(
+        params,
+        images=[ref_path(image) for image in images],
+        music=ref_path(music) if isinstance(music, dict) else music,
+        settings=platform.settings,
+    )
