@@ -67,6 +67,11 @@ test('a new user renders a film, watches it, downloads it and sees the charge', 
   const painted = page.getByTestId('script-editor');
   await expect(painted.locator('[data-kind="heading"]')).toHaveText('INT. LIGHTHOUSE - NIGHT');
   await expect(painted.locator('[data-kind="cue"]')).toHaveCount(2);
+  // The project keeps the script: a reload brings it back.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByLabel('Script (Fountain)')).toHaveValue(SCRIPT, { timeout: 3_000 });
+  }).toPass({ timeout: 20_000 });
   await page.getByTestId('asset-input').setInputFiles(
     ['01_lighthouse_dusk.png', '02_open_sea.png', '03_night_sky.jpg'].map((f) => join(IMAGES, f)),
   );

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
-import { useEffect, useMemo, useState } from 'react';
-import { jobsList, projectsGet } from '@/client';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { jobsList, projectsGet, projectsUpdate } from '@/client';
 import { ScriptEditor } from '@/components/ScriptEditor';
 import { ApiError, data } from '@/lib/api';
 import { characters } from '@/lib/fountain';
@@ -22,23 +22,34 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-// The API keeps no script on a project yet: this browser remembers it per project.
-const scriptKey = (id: string) => `filmstudio.script.${id}`;
-
 export function Project() {
   const { t, i18n } = useTranslation();
   const id = useQueryParam('id') ?? '';
   const project = useQuery({ queryKey: ['project', id], queryFn: () => data(projectsGet({ path: { project_id: id } })), enabled: !!id });
   const renders = useQuery({ queryKey: ['renders', id], queryFn: () => data(jobsList({ query: { project_id: id, limit: 10 } })), enabled: project.isSuccess });
-  // null until this project's saved script is read, so nothing is saved over it before.
+  // The script as the project keeps it: null until the project is read, so nothing is saved
+  // over it before; then saved (PATCH) a moment after the typing stops.
   const [script, setScript] = useState<string | null>(null);
+  const stored = useRef<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const loaded = project.data?.id;
   useEffect(() => {
-    if (id) setScript(localStorage.getItem(scriptKey(id)) ?? '');
-  }, [id]);
+    if (!project.data) return;
+    stored.current = project.data.script ?? '';
+    setScript(stored.current);
+    // once per project opened, not on every refetch
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded]);
   const debounced = useDebounced(script, 300);
   const cast = useMemo(() => characters(debounced ?? ''), [debounced]);
   useEffect(() => {
-    if (id && debounced !== null) localStorage.setItem(scriptKey(id), debounced);
+    if (!id || debounced === null || debounced === stored.current) return;
+    data(projectsUpdate({ path: { project_id: id }, body: { script: debounced } }))
+      .then(() => {
+        stored.current = debounced;
+        setSaveError(null);
+      })
+      .catch((error: Error) => setSaveError(error.message));
   }, [id, debounced]);
   if (project.isPending) return <p role="status">{t('common.loading')}</p>;
   if (project.error) {
@@ -56,6 +67,11 @@ export function Project() {
         <div className="flex flex-col md:col-span-2">
           <label htmlFor="script">{t('project.script')}</label>
           <ScriptEditor id="script" value={script ?? ''} onChange={setScript} placeholder={t('project.scriptPlaceholder')} />
+          {saveError && (
+            <p role="alert" className="text-red-800">
+              {saveError}
+            </p>
+          )}
         </div>
         <section aria-labelledby="cast-title">
           <h2 id="cast-title" className="font-bold">
@@ -72,7 +88,7 @@ export function Project() {
           )}
         </section>
       </div>
-      <Settings projectId={id} script={script ?? ''} cast={cast} />
+      <Settings projectId={id} script={script ?? ''} cast={cast} saved={project.data.settings ?? {}} />
       <Assets projectId={id} />
       {renders.data && renders.data.items.length > 0 && (
         <section aria-labelledby="renders-title" className="mt-6">

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/router';
 import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
-import { assetsList, generateVideo } from '@/client';
+import { assetsList, generateVideo, projectsUpdate } from '@/client';
 import { data } from '@/lib/api';
 import { useTranslation } from '@/lib/i18n';
 
@@ -20,26 +20,27 @@ interface FilmSettings {
 
 const DEFAULTS: FilmSettings = { language: 'en', music: 'generated', duration: 60, size: '1280x720', burn_subtitles: false, voices: {} };
 
-// The API keeps no settings on a project yet: this browser remembers them per project.
-const settingsKey = (id: string) => `filmstudio.settings.${id}`;
 
-/** The film's settings and the "Render film" button: renders the script with the project's
+/** The film's settings and the "Render film" button: keeps the settings on the project (the
+ *  API checks them as it checks a film request), renders the script with the project's
  *  pictures, then opens the render's page. Loaded after the script editor (its form kit is
  *  not part of the page's first load). */
-export function Settings({ projectId, script, cast }: { projectId: string; script: string; cast: string[] }) {
+export function Settings({ projectId, script, cast, saved }: { projectId: string; script: string; cast: string[]; saved: Record<string, unknown> }) {
   const { t, i18n } = useTranslation();
   const router = useRouter();
   const assets = useQuery({ queryKey: ['assets', projectId], queryFn: () => data(assetsList({ path: { project_id: projectId }, query: { limit: 100 } })) });
   const { register, handleSubmit, reset } = useForm<FilmSettings>({ defaultValues: DEFAULTS });
   useEffect(() => {
-    const saved = localStorage.getItem(settingsKey(projectId));
-    if (saved) reset({ ...DEFAULTS, ...JSON.parse(saved) });
+    reset({ ...DEFAULTS, ...saved });
+    // the project's saved settings when the project opens, not on every refetch
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [projectId, reset]);
   const render = useMutation({
-    mutationFn: (settings: FilmSettings) => {
-      localStorage.setItem(settingsKey(projectId), JSON.stringify(settings));
+    mutationFn: async (settings: FilmSettings) => {
       const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image').map((a) => a.id);
       const voices = Object.fromEntries(Object.entries(settings.voices ?? {}).filter(([name, voice]) => voice && cast.includes(name)));
+      const kept = { music: settings.music, voices, language: settings.language, duration: Number(settings.duration), size: settings.size, burn_subtitles: settings.burn_subtitles };
+      await data(projectsUpdate({ path: { project_id: projectId }, body: { settings: kept } }));
       return data(
         generateVideo({
           body: {
