@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivityAllData, ActivityAllErrors, ActivityAllResponses, ActivityMyData, ActivityMyErrors, ActivityMyResponses, AdminGrantCreditsData, AdminGrantCreditsErrors, AdminGrantCreditsResponses, AdminListAllJobsData, AdminListAllJobsErrors, AdminListAllJobsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AssetsConfirmUploadData, AssetsConfirmUploadErrors, AssetsConfirmUploadResponses, AssetsDeleteData, AssetsDeleteErrors, AssetsDeleteResponses, AssetsDownloadData, AssetsDownloadErrors, AssetsDownloadResponses, AssetsGetData, AssetsGetErrors, AssetsGetResponses, AssetsListData, AssetsListErrors, AssetsListResponses, AssetsRequestUploadData, AssetsRequestUploadErrors, AssetsRequestUploadResponses, AssetsUploadData, AssetsUploadErrors, AssetsUploadResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, CreditsBalanceData, CreditsBalanceResponses, CreditsLedgerData, CreditsLedgerErrors, CreditsLedgerResponses, GenerateScriptData, GenerateScriptErrors, GenerateScriptResponses, GenerateStoryboardData, GenerateStoryboardErrors, GenerateStoryboardResponses, GenerateVideoData, GenerateVideoErrors, GenerateVideoResponses, HealthData, HealthResponses, JobsCancelData, JobsCancelErrors, JobsCancelResponses, JobsDownloadOutputData, JobsDownloadOutputErrors, JobsDownloadOutputResponses, JobsGetData, JobsGetErrors, JobsGetResponses, JobsListData, JobsListErrors, JobsListResponses, JobsStatusData, JobsStatusErrors, JobsStatusResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsDeleteData, ProjectsDeleteErrors, ProjectsDeleteResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, UsersMeData, UsersMeResponses, VoicesListData, VoicesListErrors, VoicesListResponses, VoicesPreviewData, VoicesPreviewErrors, VoicesPreviewResponses, YoutubeCallbackData, YoutubeCallbackErrors, YoutubeCallbackResponses, YoutubeConnectData, YoutubeDisconnectData, YoutubeDisconnectErrors, YoutubeDisconnectResponses, YoutubeListChannelsData, YoutubeListChannelsResponses, YoutubePublishData, YoutubePublishErrors, YoutubePublishResponses } from './types.gen';
+import type { ActivityAllData, ActivityAllErrors, ActivityAllResponses, ActivityMyData, ActivityMyErrors, ActivityMyResponses, AdminGrantCreditsData, AdminGrantCreditsErrors, AdminGrantCreditsResponses, AdminListAllJobsData, AdminListAllJobsErrors, AdminListAllJobsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AssetsConfirmUploadData, AssetsConfirmUploadErrors, AssetsConfirmUploadResponses, AssetsDeleteByIdData, AssetsDeleteByIdErrors, AssetsDeleteByIdResponses, AssetsDeleteData, AssetsDeleteErrors, AssetsDeleteResponses, AssetsDownloadData, AssetsDownloadErrors, AssetsDownloadResponses, AssetsGetData, AssetsGetErrors, AssetsGetResponses, AssetsListData, AssetsListErrors, AssetsListMineData, AssetsListMineErrors, AssetsListMineResponses, AssetsListResponses, AssetsRequestUploadData, AssetsRequestUploadErrors, AssetsRequestUploadResponses, AssetsUploadData, AssetsUploadErrors, AssetsUploadResponses, AssetsUploadToProjectData, AssetsUploadToProjectErrors, AssetsUploadToProjectResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, CreditsBalanceData, CreditsBalanceResponses, CreditsLedgerData, CreditsLedgerErrors, CreditsLedgerResponses, GenerateScriptData, GenerateScriptErrors, GenerateScriptResponses, GenerateStoryboardData, GenerateStoryboardErrors, GenerateStoryboardResponses, GenerateVideoData, GenerateVideoErrors, GenerateVideoResponses, HealthData, HealthResponses, JobsCancelData, JobsCancelErrors, JobsCancelResponses, JobsDownloadOutputData, JobsDownloadOutputErrors, JobsDownloadOutputResponses, JobsGetData, JobsGetErrors, JobsGetResponses, JobsListData, JobsListErrors, JobsListResponses, JobsStatusData, JobsStatusErrors, JobsStatusResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsDeleteData, ProjectsDeleteErrors, ProjectsDeleteResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListRendersData, ProjectsListRendersErrors, ProjectsListRendersResponses, ProjectsListResponses, ProjectsReplaceData, ProjectsReplaceErrors, ProjectsReplaceResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StoryboardCreateData, StoryboardCreateErrors, StoryboardCreateResponses, StoryboardGetData, StoryboardGetErrors, StoryboardGetResponses, StoryboardGetStillData, StoryboardGetStillErrors, StoryboardGetStillResponses, StoryboardRedrawStillData, StoryboardRedrawStillErrors, StoryboardRedrawStillResponses, StoryboardUpdateData, StoryboardUpdateErrors, StoryboardUpdateResponses, UsersMeData, UsersMeResponses, VoicesListData, VoicesListErrors, VoicesListResponses, VoicesPreviewData, VoicesPreviewErrors, VoicesPreviewResponses, YoutubeCallbackData, YoutubeCallbackErrors, YoutubeCallbackResponses, YoutubeConnectData, YoutubeDisconnectData, YoutubeDisconnectErrors, YoutubeDisconnectResponses, YoutubeListChannelsData, YoutubeListChannelsResponses, YoutubePublishData, YoutubePublishErrors, YoutubePublishResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -114,6 +114,8 @@ export const projectsDelete = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * Get Project
+ *
+ * The project with its script and film settings.
  */
 export const projectsGet = <ThrowOnError extends boolean = false>(options: Options<ProjectsGetData, ThrowOnError>) => (options.client ?? client).get<ProjectsGetResponses, ProjectsGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -123,6 +125,8 @@ export const projectsGet = <ThrowOnError extends boolean = false>(options: Optio
 
 /**
  * Update Project
+ *
+ * Change what is given; `settings` are merged into the project's.
  */
 export const projectsUpdate = <ThrowOnError extends boolean = false>(options: Options<ProjectsUpdateData, ThrowOnError>) => (options.client ?? client).patch<ProjectsUpdateResponses, ProjectsUpdateErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -132,6 +136,34 @@ export const projectsUpdate = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Replace Project
+ *
+ * Replace the project's name, description, script and settings (what is left out takes
+ * its default).
+ */
+export const projectsReplace = <ThrowOnError extends boolean = false>(options: Options<ProjectsReplaceData, ThrowOnError>) => (options.client ?? client).put<ProjectsReplaceResponses, ProjectsReplaceErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Renders
+ *
+ * Every film made from the project, newest first: what it was made from (settings, plan,
+ * the storyboard's version) and its outputs once it succeeded.
+ */
+export const projectsListRenders = <ThrowOnError extends boolean = false>(options: Options<ProjectsListRendersData, ThrowOnError>) => (options.client ?? client).get<ProjectsListRendersResponses, ProjectsListRendersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/renders',
+    ...options
 });
 
 /**
@@ -213,6 +245,75 @@ export const assetsDownload = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
+ * Get Storyboard
+ *
+ * Scenes → shots → lines (speaker, text), each shot's picture (an asset or the studio's
+ * drawn one), its still's URL and a timing estimate. The ETag is the version.
+ */
+export const storyboardGet = <ThrowOnError extends boolean = false>(options: Options<StoryboardGetData, ThrowOnError>) => (options.client ?? client).get<StoryboardGetResponses, StoryboardGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/storyboard',
+    ...options
+});
+
+/**
+ * Create Storyboard
+ *
+ * Make the project's storyboard from its script, settings and images: a job whose success
+ * replaces the storyboard (its outputs are the stills, shot-001, shot-002, …).
+ */
+export const storyboardCreate = <ThrowOnError extends boolean = false>(options: Options<StoryboardCreateData, ThrowOnError>) => (options.client ?? client).post<StoryboardCreateResponses, StoryboardCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/storyboard',
+    ...options
+});
+
+/**
+ * Update Storyboard
+ *
+ * Replace the storyboard with its edited copy: lines' text and speakers, shots' pictures
+ * (an image asset of the project, or none for the studio's own), shots moved, deleted
+ * (left out) or added (no id). A shot whose picture or description changed loses its still
+ * until it is redrawn.
+ */
+export const storyboardUpdate = <ThrowOnError extends boolean = false>(options: Options<StoryboardUpdateData, ThrowOnError>) => (options.client ?? client).put<StoryboardUpdateResponses, StoryboardUpdateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/storyboard',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Still
+ *
+ * Shot n's still (JPEG): streamed, or a redirect to a presigned S3 URL.
+ */
+export const storyboardGetStill = <ThrowOnError extends boolean = false>(options: Options<StoryboardGetStillData, ThrowOnError>) => (options.client ?? client).get<StoryboardGetStillResponses, StoryboardGetStillErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/storyboard/shots/{n}/still',
+    ...options
+});
+
+/**
+ * Redraw Still
+ *
+ * Draw shot n's still again (its picture as chosen; another seed if given): a job whose
+ * success puts the still on the shot, wherever it has moved since.
+ */
+export const storyboardRedrawStill = <ThrowOnError extends boolean = false>(options: Options<StoryboardRedrawStillData, ThrowOnError>) => (options.client ?? client).post<StoryboardRedrawStillResponses, StoryboardRedrawStillErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/projects/{project_id}/storyboard/shots/{n}/still',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Generate Script
  *
  * Analyse a script: scenes, shots, spoken lines, characters and mood (the job's result).
@@ -246,6 +347,11 @@ export const generateStoryboard = <ThrowOnError extends boolean = false>(options
  * Generate Video
  *
  * The film: MP4 with subtitles (SRT, VTT) and a thumbnail (outputs film, srt, vtt, thumbnail).
+ *
+ * With `"from": "storyboard"`, the project's storyboard exactly as edited (its lines spoken
+ * and subtitled, its pictures), with the project's settings; any film option in the body
+ * overrides its setting for this render. 409 when the project has no storyboard yet, 412
+ * when `If-Match` names another version than the current one.
  */
 export const generateVideo = <ThrowOnError extends boolean = false>(options: Options<GenerateVideoData, ThrowOnError>) => (options.client ?? client).post<GenerateVideoResponses, GenerateVideoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -451,6 +557,44 @@ export const youtubePublish = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Mine
+ *
+ * Your assets across your projects, oldest first (or one project's).
+ */
+export const assetsListMine = <ThrowOnError extends boolean = false>(options?: Options<AssetsListMineData, ThrowOnError>) => (options?.client ?? client).get<AssetsListMineResponses, AssetsListMineErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/assets',
+    ...options
+});
+
+/**
+ * Upload To Project
+ *
+ * Upload a file into a project (as POST /projects/{id}/assets).
+ */
+export const assetsUploadToProject = <ThrowOnError extends boolean = false>(options: Options<AssetsUploadToProjectData, ThrowOnError>) => (options.client ?? client).post<AssetsUploadToProjectResponses, AssetsUploadToProjectErrors, ThrowOnError>({
+    ...formDataBodySerializer,
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/assets/upload',
+    ...options,
+    headers: {
+        'Content-Type': null,
+        ...options.headers
+    }
+});
+
+/**
+ * Delete By Id
+ *
+ * Delete one of your assets, its file with it.
+ */
+export const assetsDeleteById = <ThrowOnError extends boolean = false>(options: Options<AssetsDeleteByIdData, ThrowOnError>) => (options.client ?? client).delete<AssetsDeleteByIdResponses, AssetsDeleteByIdErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/assets/{asset_id}',
+    ...options
 });
 
 /**

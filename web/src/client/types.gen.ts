@@ -162,6 +162,24 @@ export type BodyAssetsUpload = {
 };
 
 /**
+ * Body_assets_upload_to_project
+ */
+export type BodyAssetsUploadToProject = {
+    /**
+     * Project Id
+     *
+     * the project the file belongs to
+     */
+    project_id: string;
+    /**
+     * File
+     *
+     * an image (JPEG, PNG, WebP) or an audio track
+     */
+    file: Blob | File;
+};
+
+/**
  * ChannelOut
  */
 export type ChannelOut = {
@@ -267,6 +285,74 @@ export type FilmJobIn = {
     image_ids?: Array<string>;
     /**
      * Music
+     */
+    music?: 'generated' | 'none' | string;
+};
+
+/**
+ * FilmSettings
+ */
+export type FilmSettings = {
+    /**
+     * Voices
+     *
+     * CHARACTER → voice name (see `filmstudio voices`)
+     */
+    voices?: {
+        [key: string]: string;
+    };
+    /**
+     * Language
+     *
+     * language code of the speech
+     */
+    language?: string;
+    /**
+     * Duration
+     *
+     * film length in seconds
+     */
+    duration?: number;
+    /**
+     * Size
+     *
+     * frame size: 1280x720, 1920x1080, 1080x1920, 1080x1080
+     */
+    size?: string;
+    /**
+     * Fps
+     *
+     * frames per second: 24, 25, 30
+     */
+    fps?: number;
+    /**
+     * Burn Subtitles
+     *
+     * draw the subtitles into the picture
+     */
+    burn_subtitles?: boolean;
+    /**
+     * Narrate Action
+     *
+     * the narrator reads action lines
+     */
+    narrate_action?: boolean;
+    /**
+     * Seed
+     *
+     * seed for pictures, motion and music
+     */
+    seed?: number;
+    /**
+     * Tier
+     *
+     * draft (CPU, no weights) or studio (models)
+     */
+    tier?: 'draft' | 'studio';
+    /**
+     * Music
+     *
+     * generated, none, or an audio asset of the project
      */
     music?: 'generated' | 'none' | string;
 };
@@ -491,6 +577,36 @@ export type LedgerEntryOut = {
 };
 
 /**
+ * LineIn
+ */
+export type LineIn = {
+    /**
+     * Speaker
+     *
+     * NARRATOR or a character
+     */
+    speaker: string;
+    /**
+     * Text
+     *
+     * what is spoken and subtitled
+     */
+    text: string;
+    /**
+     * Parenthetical
+     */
+    parenthetical?: string | null;
+    /**
+     * Extension
+     */
+    extension?: string | null;
+    /**
+     * Dual
+     */
+    dual?: boolean;
+};
+
+/**
  * Login
  */
 export type Login = {
@@ -637,6 +753,42 @@ export type PageProjectOut = {
 };
 
 /**
+ * Page[RenderOut]
+ */
+export type PageRenderOut = {
+    /**
+     * Items
+     */
+    items: Array<RenderOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Offset
+     */
+    offset: number;
+    /**
+     * Limit
+     */
+    limit: number;
+};
+
+/**
+ * PictureOut
+ */
+export type PictureOut = {
+    /**
+     * Kind
+     */
+    kind: 'asset' | 'drawn';
+    /**
+     * Asset Id
+     */
+    asset_id: string | null;
+};
+
+/**
  * ProjectCreate
  */
 export type ProjectCreate = {
@@ -648,6 +800,59 @@ export type ProjectCreate = {
      * Description
      */
     description?: string;
+    /**
+     * Script
+     *
+     * Fountain screenplay or plain prose
+     */
+    script?: string;
+    settings?: FilmSettings;
+};
+
+/**
+ * ProjectDetail
+ *
+ * One project with its script and film settings.
+ */
+export type ProjectDetail = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Owner Id
+     */
+    owner_id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Script
+     */
+    script: string;
+    /**
+     * Settings
+     */
+    settings: {
+        [key: string]: unknown;
+    };
+    /**
+     * Has Storyboard
+     */
+    has_storyboard?: boolean;
 };
 
 /**
@@ -681,7 +886,32 @@ export type ProjectOut = {
 };
 
 /**
+ * ProjectReplace
+ *
+ * PUT: the whole project document (what is left out takes its default).
+ */
+export type ProjectReplace = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Script
+     *
+     * Fountain screenplay or plain prose
+     */
+    script?: string;
+    settings?: FilmSettings;
+};
+
+/**
  * ProjectUpdate
+ *
+ * PATCH: only what is given changes; `settings` are merged into the project's.
  */
 export type ProjectUpdate = {
     /**
@@ -692,6 +922,18 @@ export type ProjectUpdate = {
      * Description
      */
     description?: string | null;
+    /**
+     * Script
+     */
+    script?: string | null;
+    /**
+     * Settings
+     *
+     * film settings to change (see FilmSettings); the rest are kept
+     */
+    settings?: {
+        [key: string]: unknown;
+    } | null;
 };
 
 /**
@@ -786,9 +1028,111 @@ export type Register = {
 };
 
 /**
+ * RenderOut
+ *
+ * A film made from the project: what it was made from and what came out.
+ */
+export type RenderOut = {
+    /**
+     * Job Id
+     */
+    job_id: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Source
+     */
+    source: 'request' | 'storyboard';
+    /**
+     * Storyboard Version
+     */
+    storyboard_version: number | null;
+    /**
+     * Settings
+     */
+    settings: {
+        [key: string]: unknown;
+    };
+    /**
+     * Plan
+     */
+    plan: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Outputs
+     */
+    outputs: {
+        [key: string]: string;
+    };
+    /**
+     * Duration
+     */
+    duration: number | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+};
+
+/**
  * Role
  */
 export type Role = 'free_user' | 'pro_user' | 'admin';
+
+/**
+ * SceneIn
+ */
+export type SceneIn = {
+    /**
+     * Heading
+     */
+    heading?: string | null;
+    /**
+     * Number
+     */
+    number?: string | null;
+    /**
+     * Transition
+     */
+    transition?: string | null;
+    /**
+     * Shots
+     */
+    shots: Array<ShotIn>;
+};
+
+/**
+ * SceneOut
+ */
+export type SceneOut = {
+    /**
+     * Heading
+     */
+    heading: string | null;
+    /**
+     * Number
+     */
+    number: string | null;
+    /**
+     * Transition
+     */
+    transition: string | null;
+    /**
+     * Estimate S
+     */
+    estimate_s: number;
+    /**
+     * Shots
+     */
+    shots: Array<ShotOut>;
+};
 
 /**
  * ScriptJobIn
@@ -810,6 +1154,155 @@ export type ScriptJobIn = {
      * the narrator reads action lines
      */
     narrate_action?: boolean;
+};
+
+/**
+ * ShotIn
+ */
+export type ShotIn = {
+    /**
+     * Id
+     *
+     * the shot's id; none for a new shot
+     */
+    id?: string | null;
+    /**
+     * Description
+     *
+     * what the shot shows
+     */
+    description?: string;
+    /**
+     * Centered
+     */
+    centered?: boolean;
+    /**
+     * Asset Id
+     *
+     * an image asset of the project; none: the studio's own picture
+     */
+    asset_id?: string | null;
+    /**
+     * Lines
+     */
+    lines?: Array<LineIn>;
+};
+
+/**
+ * ShotOut
+ */
+export type ShotOut = {
+    /**
+     * N
+     */
+    n: number;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Centered
+     */
+    centered: boolean;
+    /**
+     * Asset Id
+     */
+    asset_id: string | null;
+    picture: PictureOut;
+    /**
+     * Still Url
+     */
+    still_url: string | null;
+    /**
+     * Estimate S
+     */
+    estimate_s: number;
+    /**
+     * Lines
+     */
+    lines: Array<LineIn>;
+};
+
+/**
+ * StillRequest
+ */
+export type StillRequest = {
+    /**
+     * Seed
+     *
+     * another seed for this still (default: the project's)
+     */
+    seed?: number | null;
+};
+
+/**
+ * StoryboardIn
+ */
+export type StoryboardIn = {
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Scenes
+     */
+    scenes: Array<SceneIn>;
+};
+
+/**
+ * StoryboardOut
+ */
+export type StoryboardOut = {
+    /**
+     * Project Id
+     */
+    project_id: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Mood
+     */
+    mood: string;
+    /**
+     * Format
+     */
+    format: string;
+    /**
+     * Characters
+     */
+    characters: Array<string>;
+    /**
+     * Settings
+     */
+    settings: {
+        [key: string]: unknown;
+    };
+    /**
+     * Estimate S
+     */
+    estimate_s: number;
+    /**
+     * Job Id
+     */
+    job_id: string | null;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Scenes
+     */
+    scenes: Array<SceneOut>;
 };
 
 /**
@@ -946,6 +1439,92 @@ export type ValidationError = {
     ctx?: {
         [key: string]: unknown;
     };
+};
+
+/**
+ * VideoJobIn
+ */
+export type VideoJobIn = {
+    /**
+     * Project Id
+     */
+    project_id: string;
+    /**
+     * Script
+     *
+     * Fountain screenplay or plain prose (not with from=storyboard)
+     */
+    script?: string | null;
+    /**
+     * Voices
+     *
+     * CHARACTER → voice name (see `filmstudio voices`)
+     */
+    voices?: {
+        [key: string]: string;
+    };
+    /**
+     * Language
+     *
+     * language code of the speech
+     */
+    language?: string;
+    /**
+     * Duration
+     *
+     * film length in seconds
+     */
+    duration?: number;
+    /**
+     * Size
+     *
+     * frame size: 1280x720, 1920x1080, 1080x1920, 1080x1080
+     */
+    size?: string;
+    /**
+     * Fps
+     *
+     * frames per second: 24, 25, 30
+     */
+    fps?: number;
+    /**
+     * Burn Subtitles
+     *
+     * draw the subtitles into the picture
+     */
+    burn_subtitles?: boolean;
+    /**
+     * Narrate Action
+     *
+     * the narrator reads action lines
+     */
+    narrate_action?: boolean;
+    /**
+     * Seed
+     *
+     * seed for pictures, motion and music
+     */
+    seed?: number;
+    /**
+     * Tier
+     *
+     * draft (CPU, no weights) or studio (models)
+     */
+    tier?: 'draft' | 'studio';
+    /**
+     * Image Ids
+     */
+    image_ids?: Array<string>;
+    /**
+     * Music
+     */
+    music?: 'generated' | 'none' | string;
+    /**
+     * From
+     *
+     * request: the film of this body; storyboard: the project's storyboard
+     */
+    from?: 'request' | 'storyboard';
 };
 
 /**
@@ -1240,7 +1819,7 @@ export type ProjectsCreateResponses = {
     /**
      * Successful Response
      */
-    201: ProjectOut;
+    201: ProjectDetail;
 };
 
 export type ProjectsCreateResponse = ProjectsCreateResponses[keyof ProjectsCreateResponses];
@@ -1300,7 +1879,7 @@ export type ProjectsGetResponses = {
     /**
      * Successful Response
      */
-    200: ProjectOut;
+    200: ProjectDetail;
 };
 
 export type ProjectsGetResponse = ProjectsGetResponses[keyof ProjectsGetResponses];
@@ -1330,10 +1909,83 @@ export type ProjectsUpdateResponses = {
     /**
      * Successful Response
      */
-    200: ProjectOut;
+    200: ProjectDetail;
 };
 
 export type ProjectsUpdateResponse = ProjectsUpdateResponses[keyof ProjectsUpdateResponses];
+
+export type ProjectsReplaceData = {
+    body: ProjectReplace;
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}';
+};
+
+export type ProjectsReplaceErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProjectsReplaceError = ProjectsReplaceErrors[keyof ProjectsReplaceErrors];
+
+export type ProjectsReplaceResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProjectDetail;
+};
+
+export type ProjectsReplaceResponse = ProjectsReplaceResponses[keyof ProjectsReplaceResponses];
+
+export type ProjectsListRendersData = {
+    body?: never;
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: {
+        /**
+         * Offset
+         *
+         * how many items to skip
+         */
+        offset?: number;
+        /**
+         * Limit
+         *
+         * how many items to return
+         */
+        limit?: number;
+    };
+    url: '/api/v1/projects/{project_id}/renders';
+};
+
+export type ProjectsListRendersErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProjectsListRendersError = ProjectsListRendersErrors[keyof ProjectsListRendersErrors];
+
+export type ProjectsListRendersResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageRenderOut;
+};
+
+export type ProjectsListRendersResponse = ProjectsListRendersResponses[keyof ProjectsListRendersResponses];
 
 export type AssetsListData = {
     body?: never;
@@ -1594,6 +2246,213 @@ export type AssetsDownloadResponses = {
 
 export type AssetsDownloadResponse = AssetsDownloadResponses[keyof AssetsDownloadResponses];
 
+export type StoryboardGetData = {
+    body?: never;
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/storyboard';
+};
+
+export type StoryboardGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StoryboardGetError = StoryboardGetErrors[keyof StoryboardGetErrors];
+
+export type StoryboardGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: StoryboardOut;
+};
+
+export type StoryboardGetResponse = StoryboardGetResponses[keyof StoryboardGetResponses];
+
+export type StoryboardCreateData = {
+    body?: never;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Repeat a POST with the same key to get the first answer instead of a second creation. While the first request with a key is in flight, a repeat waits for its answer (up to 10 s, then 409 with Retry-After); after it, a repeat gets the stored answer with `Idempotent-Replayed: true`. Error answers are not kept (nothing was made), so a repeat of a refused request runs again. A key reused with another path or body is refused with 422.
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/storyboard';
+};
+
+export type StoryboardCreateErrors = {
+    /**
+     * not enough credits (the balance is in the body)
+     */
+    402: unknown;
+    /**
+     * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
+     */
+    409: unknown;
+    /**
+     * invalid body or parameters, or an Idempotency-Key used for another request
+     */
+    422: unknown;
+};
+
+export type StoryboardCreateResponses = {
+    /**
+     * Successful Response
+     */
+    202: JobAccepted;
+};
+
+export type StoryboardCreateResponse = StoryboardCreateResponses[keyof StoryboardCreateResponses];
+
+export type StoryboardUpdateData = {
+    body: StoryboardIn;
+    headers?: {
+        /**
+         * If-Match
+         *
+         * the version edited, as its ETag: "3"
+         */
+        'if-match'?: string | null;
+    };
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/storyboard';
+};
+
+export type StoryboardUpdateErrors = {
+    /**
+     * If-Match names an older version
+     */
+    412: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * If-Match is missing
+     */
+    428: unknown;
+};
+
+export type StoryboardUpdateError = StoryboardUpdateErrors[keyof StoryboardUpdateErrors];
+
+export type StoryboardUpdateResponses = {
+    /**
+     * Successful Response
+     */
+    200: StoryboardOut;
+};
+
+export type StoryboardUpdateResponse = StoryboardUpdateResponses[keyof StoryboardUpdateResponses];
+
+export type StoryboardGetStillData = {
+    body?: never;
+    path: {
+        /**
+         * N
+         *
+         * the shot, from 1
+         */
+        n: number;
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/storyboard/shots/{n}/still';
+};
+
+export type StoryboardGetStillErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type StoryboardGetStillError = StoryboardGetStillErrors[keyof StoryboardGetStillErrors];
+
+export type StoryboardGetStillResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type StoryboardRedrawStillData = {
+    /**
+     * Body
+     */
+    body?: StillRequest | null;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Repeat a POST with the same key to get the first answer instead of a second creation. While the first request with a key is in flight, a repeat waits for its answer (up to 10 s, then 409 with Retry-After); after it, a repeat gets the stored answer with `Idempotent-Replayed: true`. Error answers are not kept (nothing was made), so a repeat of a refused request runs again. A key reused with another path or body is refused with 422.
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * N
+         *
+         * the shot, from 1
+         */
+        n: number;
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/storyboard/shots/{n}/still';
+};
+
+export type StoryboardRedrawStillErrors = {
+    /**
+     * not enough credits (the balance is in the body)
+     */
+    402: unknown;
+    /**
+     * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
+     */
+    409: unknown;
+    /**
+     * invalid body or parameters, or an Idempotency-Key used for another request
+     */
+    422: unknown;
+};
+
+export type StoryboardRedrawStillResponses = {
+    /**
+     * Successful Response
+     */
+    202: JobAccepted;
+};
+
+export type StoryboardRedrawStillResponse = StoryboardRedrawStillResponses[keyof StoryboardRedrawStillResponses];
+
 export type GenerateScriptData = {
     body: ScriptJobIn;
     headers?: {
@@ -1673,8 +2532,14 @@ export type GenerateStoryboardResponses = {
 export type GenerateStoryboardResponse = GenerateStoryboardResponses[keyof GenerateStoryboardResponses];
 
 export type GenerateVideoData = {
-    body: FilmJobIn;
+    body: VideoJobIn;
     headers?: {
+        /**
+         * If-Match
+         *
+         * with "from": "storyboard": render only this storyboard version (ETag)
+         */
+        'if-match'?: string | null;
         /**
          * Idempotency-Key
          *
@@ -2345,6 +3210,115 @@ export type YoutubePublishResponses = {
 };
 
 export type YoutubePublishResponse = YoutubePublishResponses[keyof YoutubePublishResponses];
+
+export type AssetsListMineData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Project Id
+         *
+         * only this project's assets
+         */
+        project_id?: string | null;
+        /**
+         * Offset
+         *
+         * how many items to skip
+         */
+        offset?: number;
+        /**
+         * Limit
+         *
+         * how many items to return
+         */
+        limit?: number;
+    };
+    url: '/api/v1/assets';
+};
+
+export type AssetsListMineErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AssetsListMineError = AssetsListMineErrors[keyof AssetsListMineErrors];
+
+export type AssetsListMineResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAssetOut;
+};
+
+export type AssetsListMineResponse = AssetsListMineResponses[keyof AssetsListMineResponses];
+
+export type AssetsUploadToProjectData = {
+    body: BodyAssetsUploadToProject;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Repeat a POST with the same key to get the first answer instead of a second creation. While the first request with a key is in flight, a repeat waits for its answer (up to 10 s, then 409 with Retry-After); after it, a repeat gets the stored answer with `Idempotent-Replayed: true`. Error answers are not kept (nothing was made), so a repeat of a refused request runs again. A key reused with another path or body is refused with 422.
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/assets/upload';
+};
+
+export type AssetsUploadToProjectErrors = {
+    /**
+     * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
+     */
+    409: unknown;
+    /**
+     * invalid body or parameters, or an Idempotency-Key used for another request
+     */
+    422: unknown;
+};
+
+export type AssetsUploadToProjectResponses = {
+    /**
+     * Successful Response
+     */
+    201: AssetOut;
+};
+
+export type AssetsUploadToProjectResponse = AssetsUploadToProjectResponses[keyof AssetsUploadToProjectResponses];
+
+export type AssetsDeleteByIdData = {
+    body?: never;
+    path: {
+        /**
+         * Asset Id
+         */
+        asset_id: string;
+    };
+    query?: never;
+    url: '/api/v1/assets/{asset_id}';
+};
+
+export type AssetsDeleteByIdErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AssetsDeleteByIdError = AssetsDeleteByIdErrors[keyof AssetsDeleteByIdErrors];
+
+export type AssetsDeleteByIdResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AssetsDeleteByIdResponse = AssetsDeleteByIdResponses[keyof AssetsDeleteByIdResponses];
 
 export type VoicesListData = {
     body?: never;

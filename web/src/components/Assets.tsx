@@ -1,11 +1,11 @@
-'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useDropzone } from 'react-dropzone';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { assetsDelete, assetsList, type AssetOut } from '@/client';
 import { data } from '@/lib/api';
-import { authorizedFetch, detail, useAuth } from '@/lib/auth';
+import { detail, useAuth } from '@/lib/auth';
+import { useBlobUrl } from '@/lib/media';
 
 interface Upload {
   name: string;
@@ -36,17 +36,7 @@ function upload(projectId: string, file: File, onProgress: (fraction: number) =>
 }
 
 function Thumbnail({ projectId, asset }: { projectId: string; asset: AssetOut }) {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (asset.kind !== 'image') return;
-    let objectUrl: string | null = null;
-    void authorizedFetch(`/api/v1/projects/${projectId}/assets/${asset.id}/content`).then(async (response) => {
-      if (response.ok) setUrl((objectUrl = URL.createObjectURL(await response.blob())));
-    });
-    return () => {
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-  }, [projectId, asset.id, asset.kind]);
+  const url = useBlobUrl(asset.kind === 'image' ? `/api/v1/projects/${projectId}/assets/${asset.id}/content` : null);
   // eslint-disable-next-line @next/next/no-img-element
   return url ? <img src={url} alt={asset.filename} className="h-24 w-full object-cover" /> : <div className="flex h-24 items-center justify-center bg-slate-200 text-xs">{asset.kind ?? asset.filename}</div>;
 }

@@ -1,9 +1,8 @@
-'use client';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
+import { useRouter } from 'next/router';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { authRegister } from '@/client';
 import { detail, signIn } from '@/lib/auth';
 
@@ -26,7 +25,7 @@ export function AuthForm({ mode }: { mode: 'signin' | 'signup' }) {
     const failed = await signIn(email, password);
     if (failed) return setProblem(failed);
     const next = new URLSearchParams(location.search).get('next');
-    router.replace(next && next.startsWith('/') ? next : '/projects/');
+    void router.replace(next && next.startsWith('/') ? next : '/projects/');
   };
   const title = mode === 'signin' ? t('auth.signIn') : t('auth.signUp');
   return (

@@ -1,6 +1,5 @@
-'use client';
 import { Dialog, DialogPanel, DialogTitle } from '@headlessui/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 
 /** A modal yes/no question (focus trapped, Escape cancels). */
 export function Confirm({ open, title, onConfirm, onClose }: { open: boolean; title: string; onConfirm: () => void; onClose: () => void }) {

@@ -1,7 +1,6 @@
-'use client';
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { creditsBalance } from '@/client';
 import { data } from '@/lib/api';
 import { signOut, useAuth } from '@/lib/auth';
@@ -47,7 +46,7 @@ export function Header() {
           <span className="sr-only">{t('nav.language')}</span>
           <select
             value={i18n.language}
-            onChange={(event) => setLanguage(event.target.value as Language)}
+            onChange={(event) => void setLanguage(event.target.value as Language)}
             className="rounded border border-slate-400 bg-white p-1"
           >
             {Object.entries(LANGUAGES).map(([code, name]) => (

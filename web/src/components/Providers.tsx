@@ -1,4 +1,3 @@
-'use client';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { refresh } from '@/lib/auth';
@@ -18,7 +17,7 @@ export function Providers({ children }: { children: ReactNode }) {
       }),
   );
   useEffect(() => {
-    restoreLanguage();
+    void restoreLanguage();
     void refresh(); // a reload: the cookie brings the session back
   }, []);
   return (

@@ -1,11 +1,12 @@
-'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'next/navigation';
-import { useEffect, useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useQueryParam } from '@/lib/route';
+import { useEffect, useState } from 'react';
+import { useTranslation } from '@/lib/i18n';
 import { jobsCancel, jobsGet, jobsStatus } from '@/client';
 import { ApiError, data } from '@/lib/api';
 import { authorizedFetch, useAuth } from '@/lib/auth';
+import { Player } from '@/components/Player';
+import { useBlobUrl } from '@/lib/media';
 
 // The film pipeline's stages and their share of the job's progress (pipelines/orchestrator.py).
 const STAGES: [string, number, number][] = [
@@ -29,6 +30,8 @@ interface Live {
   stage: string | null;
   progress: number;
   message: string | null;
+  /** The HLS playlist's URL, once the render announces its stream (its first segment). */
+  stream?: string | null;
 }
 
 /** Follow the job: the WebSocket (reconnecting with backoff, resuming after the last event),
@@ -36,13 +39,14 @@ interface Live {
 function useLive(jobId: string): Live | null {
   const [live, setLive] = useState<Live | null>(null);
   useEffect(() => {
+    if (!jobId) return;
     let closed = false;
     let after = 0;
     let failures = 0;
     let socket: WebSocket | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (state: Live) => {
-      setLive(state);
+      setLive((previous) => ({ ...state, stream: state.stream ?? previous?.stream ?? null }));
       return FINISHED.has(state.status);
     };
     const poll = async () => {
@@ -87,28 +91,14 @@ function useLive(jobId: string): Live | null {
   return live;
 }
 
-function useBlob(url: string | null): string | null {
-  const [blobUrl, setBlobUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!url) return;
-    let objectUrl: string | null = null;
-    void authorizedFetch(url).then(async (response) => {
-      if (response.ok) setBlobUrl((objectUrl = URL.createObjectURL(await response.blob())));
-    });
-    return () => {
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-  }, [url]);
-  return blobUrl;
-}
-
-function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
+/** The film: its stream while it renders (when the render streams), then the finished MP4 with
+ *  its subtitles, thumbnail and downloads. */
+function Film({ jobId, outputs, finished, stream }: { jobId: string; outputs: string[]; finished: boolean; stream: string | null }) {
   const { t } = useTranslation();
   const base = `/api/v1/jobs/${jobId}/outputs`;
-  const film = useBlob(`${base}/film`);
-  const vtt = useBlob(outputs.includes('vtt') ? `${base}/vtt` : null);
-  const thumbnail = useBlob(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
-  const video = useRef<HTMLVideoElement>(null);
+  const film = useBlobUrl(finished ? `${base}/film` : null);
+  const vtt = useBlobUrl(outputs.includes('vtt') ? `${base}/vtt` : null);
+  const thumbnail = useBlobUrl(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
   const download = async (name: string, extension: string) => {
     const response = await authorizedFetch(`${base}/${name}`);
     const link = document.createElement('a');
@@ -122,10 +112,10 @@ function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
       <h2 id="film-title" className="text-xl font-bold">
         {t('render.film')}
       </h2>
-      {film ? (
-        <video ref={video} src={film} controls poster={thumbnail ?? undefined} className="w-full max-w-3xl bg-black" data-testid="film">
+      {film || stream ? (
+        <Player stream={stream} mp4={film} poster={thumbnail ?? undefined}>
           {vtt && <track kind="subtitles" src={vtt} srcLang="en" label={t('render.subtitles')} default />}
-        </video>
+        </Player>
       ) : (
         <p role="status">{t('common.loading')}</p>
       )}
@@ -142,7 +132,7 @@ function Film({ jobId, outputs }: { jobId: string; outputs: string[] }) {
 
 export function Render() {
   const { t } = useTranslation();
-  const jobId = useSearchParams().get('job') ?? '';
+  const jobId = useQueryParam('job') ?? '';
   const queryClient = useQueryClient();
   const live = useLive(jobId);
   const finished = live !== null && FINISHED.has(live.status);
@@ -191,7 +181,11 @@ export function Render() {
           {t('render.failed', { reason: job.data?.error ?? live?.message ?? '' })}
         </p>
       )}
-      {status === 'succeeded' && job.data && job.data.status === 'succeeded' && <Film jobId={jobId} outputs={job.data.outputs ?? []} />}
+      {status === 'succeeded' && job.data?.status === 'succeeded' ? (
+        <Film jobId={jobId} outputs={job.data.outputs ?? []} finished stream={live?.stream ?? null} />
+      ) : (
+        live?.stream && !finished && <Film jobId={jobId} outputs={[]} finished={false} stream={live.stream} />
+      )}
       {job.data && (
         <a href={`/projects/view/?id=${job.data.project_id}`} className="mt-4 inline-block text-blue-800 underline">
           {t('render.backToProject')}

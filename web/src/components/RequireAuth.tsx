@@ -1,7 +1,6 @@
-'use client';
-import { useRouter } from 'next/navigation';
+import { useRouter } from 'next/router';
 import { useEffect, type ReactNode } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { useAuth } from '@/lib/auth';
 
 /** Render children once signed in; send a signed-out visitor to the sign-in page. */
@@ -10,7 +9,7 @@ export function RequireAuth({ children, admin = false }: { children: ReactNode; 
   const { status, user } = useAuth();
   const router = useRouter();
   useEffect(() => {
-    if (status === 'signedOut') router.replace(`/signin/?next=${encodeURIComponent(location.pathname + location.search)}`);
+    if (status === 'signedOut') void router.replace(`/signin/?next=${encodeURIComponent(location.pathname + location.search)}`);
   }, [status, router]);
   if (status !== 'signedIn') return <p role="status">{t('common.loading')}</p>;
   if (admin && user?.role !== 'admin') return <p role="alert">{t('common.notFound')}</p>;

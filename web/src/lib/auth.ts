@@ -1,4 +1,3 @@
-'use client';
 // The session: the access token in memory only (Zustand, never persisted); the refresh token in
 // the API's HttpOnly cookie, which this code never sees. Refreshes silently before expiry and on
 // reload; one refresh at a time, since a refresh token works once and reuse ends the session.

@@ -1,6 +1,5 @@
-'use client';
 import { useQuery } from '@tanstack/react-query';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { creditsBalance, creditsLedger } from '@/client';
 import { RequireAuth } from '@/components/RequireAuth';
 import { data } from '@/lib/api';

@@ -1,7 +1,5 @@
-'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useForm } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { adminGrantCredits, adminListAllJobs, adminListUsers, type AdminUserOut } from '@/client';
 import { RequireAuth } from '@/components/RequireAuth';
 import { data } from '@/lib/api';
@@ -9,20 +7,25 @@ import { data } from '@/lib/api';
 function GrantForm({ user }: { user: AdminUserOut }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const { register, handleSubmit, reset } = useForm<{ amount: number }>();
   const grant = useMutation({
-    mutationFn: (amount: number) => data(adminGrantCredits({ path: { user_id: user.id }, body: { amount, note: 'admin grant' } })),
-    onSuccess: () => {
-      reset();
+    mutationFn: ({ amount }: { amount: number; form: HTMLFormElement }) => data(adminGrantCredits({ path: { user_id: user.id }, body: { amount, note: 'admin grant' } })),
+    onSuccess: (_, { form }) => {
+      form.reset();
       void queryClient.invalidateQueries();
     },
   });
   return (
-    <form onSubmit={handleSubmit(({ amount }) => grant.mutate(Number(amount)))} className="flex gap-1">
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        grant.mutate({ amount: Number(new FormData(event.currentTarget).get('amount')), form: event.currentTarget });
+      }}
+      className="flex gap-1"
+    >
       <label className="sr-only" htmlFor={`grant-${user.id}`}>
         {t('admin.grantFor', { email: user.email })}
       </label>
-      <input id={`grant-${user.id}`} type="number" className="w-24 rounded border border-slate-500 p-1" {...register('amount', { required: true })} />
+      <input id={`grant-${user.id}`} name="amount" type="number" step={1} required className="w-24 rounded border border-slate-500 p-1" />
       <button type="submit" className="rounded bg-blue-800 px-2 text-white">
         {t('admin.grant')}
       </button>

@@ -1,7 +1,6 @@
-'use client';
-import { useRouter } from 'next/navigation';
+import { useRouter } from 'next/router';
 import { useEffect } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 import { useAuth } from '@/lib/auth';
 
 export default function Home() {
@@ -9,8 +8,8 @@ export default function Home() {
   const status = useAuth((s) => s.status);
   const router = useRouter();
   useEffect(() => {
-    if (status === 'signedIn') router.replace('/projects/');
-    if (status === 'signedOut') router.replace('/signin/');
+    if (status === 'signedIn') void router.replace('/projects/');
+    if (status === 'signedOut') void router.replace('/signin/');
   }, [status, router]);
   return (
     <>

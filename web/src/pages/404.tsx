@@ -1,6 +1,5 @@
-'use client';
 import Link from 'next/link';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '@/lib/i18n';
 
 export default function NotFound() {
   const { t } = useTranslation();

@@ -1,24 +1,39 @@
-'use client';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
-import { useTranslation } from 'react-i18next';
-import { projectsCreate, projectsDelete, projectsList, projectsUpdate, type ProjectOut } from '@/client';
+import { useTranslation } from '@/lib/i18n';
+import { jobsList, projectsCreate, projectsDelete, projectsList, projectsUpdate, type ProjectOut } from '@/client';
 import { RequireAuth } from '@/components/RequireAuth';
 import { data } from '@/lib/api';
+import { useBlobUrl } from '@/lib/media';
 
 const PAGE = 20;
 // The dialog kit loads when a deletion is asked for, not with the page.
 const Confirm = dynamic(() => import('@/components/Confirm').then((m) => m.Confirm), { ssr: false });
+
+/** A single required text field's value from its form (these forms need no form kit). */
+const field = (form: HTMLFormElement, name: string) => String(new FormData(form).get(name) ?? '').trim();
+
+/** The project's latest finished film's thumbnail, or a blank frame when it has none yet. */
+function LatestThumbnail({ project }: { project: ProjectOut }) {
+  const { t } = useTranslation();
+  const latest = useQuery({
+    queryKey: ['renders', project.id, 'latest'],
+    queryFn: () => data(jobsList({ query: { project_id: project.id, status: 'succeeded', limit: 1 } })),
+  });
+  const job = latest.data?.items[0];
+  const url = useBlobUrl(job?.outputs?.includes('thumbnail') ? `/api/v1/jobs/${job.id}/outputs/thumbnail` : null);
+  // eslint-disable-next-line @next/next/no-img-element
+  if (url) return <img src={url} alt={t('projects.thumbnail', { name: project.name })} className="aspect-video w-28 rounded object-cover" data-testid="project-thumbnail" />;
+  return <div className="aspect-video w-28 rounded bg-slate-200" aria-hidden="true" />;
+}
 
 function ProjectRow({ project }: { project: ProjectOut }) {
   const { t, i18n } = useTranslation();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const { register, handleSubmit } = useForm<{ name: string }>({ defaultValues: { name: project.name } });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ['projects'] });
   const rename = useMutation({
     mutationFn: (name: string) => data(projectsUpdate({ path: { project_id: project.id }, body: { name } })),
@@ -33,12 +48,19 @@ function ProjectRow({ project }: { project: ProjectOut }) {
   });
   return (
     <li className="flex flex-wrap items-center gap-2 rounded border border-slate-300 bg-white p-3">
+      <LatestThumbnail project={project} />
       {editing ? (
-        <form onSubmit={handleSubmit(({ name }) => rename.mutate(name))} className="flex grow gap-2">
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            rename.mutate(field(event.currentTarget, 'name'));
+          }}
+          className="flex grow gap-2"
+        >
           <label className="sr-only" htmlFor={`name-${project.id}`}>
             {t('projects.name')}
           </label>
-          <input id={`name-${project.id}`} className="grow rounded border border-slate-500 p-1" {...register('name', { required: true })} />
+          <input id={`name-${project.id}`} name="name" required defaultValue={project.name} className="grow rounded border border-slate-500 p-1" />
           <button type="submit" className="rounded bg-blue-800 px-2 text-white">
             {t('common.save')}
           </button>
@@ -79,21 +101,26 @@ function Projects() {
     queryKey: ['projects', offset],
     queryFn: () => data(projectsList({ query: { offset, limit: PAGE } })),
   });
-  const { register, handleSubmit, reset } = useForm<{ name: string }>();
   const create = useMutation({
-    mutationFn: (name: string) => data(projectsCreate({ body: { name } })),
-    onSuccess: () => {
-      reset();
+    mutationFn: ({ name }: { name: string; form: HTMLFormElement }) => data(projectsCreate({ body: { name } })),
+    onSuccess: (_, { form }) => {
+      form.reset();
       void queryClient.invalidateQueries({ queryKey: ['projects'] });
     },
   });
   return (
     <>
       <h1 className="mb-4 text-2xl font-bold">{t('projects.title')}</h1>
-      <form onSubmit={handleSubmit(({ name }) => create.mutate(name))} className="mb-4 flex gap-2">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          create.mutate({ name: field(event.currentTarget, 'name'), form: event.currentTarget });
+        }}
+        className="mb-4 flex gap-2"
+      >
         <label className="flex grow flex-col">
           {t('projects.name')}
-          <input className="rounded border border-slate-500 p-2" {...register('name', { required: true })} />
+          <input name="name" required className="rounded border border-slate-500 p-2" />
         </label>
         <button type="submit" className="self-end rounded bg-blue-800 p-2 text-white">
           {t('projects.create')}

@@ -1,0 +1,55 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useAuth } from '@/lib/auth';
+
+const HLS_TYPE = 'application/vnd.apple.mpegurl';
+
+/** The film's player. While the render streams, `stream` is its HLS playlist (an .m3u8 URL):
+ *  the browser's own HLS where it has one (Safari), else hls.js, loaded only then (its light
+ *  build: one rendition, subtitles come from the <track> children). Once `mp4` is there it
+ *  plays instead, from the same place and still playing if it was. */
+export function Player({ stream, mp4, poster, children }: { stream: string | null; mp4: string | null; poster?: string; children?: ReactNode }) {
+  const video = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const element = video.current;
+    const source = mp4 ?? stream;
+    if (!element || !source) return;
+    const at = element.currentTime;
+    const playing = !element.paused && !element.ended;
+    const resume = () => {
+      if (at > 0) element.currentTime = Math.min(at, element.duration || at);
+      if (playing) void element.play().catch(() => undefined);
+    };
+    element.addEventListener('loadedmetadata', resume, { once: true });
+    let destroy = () => {};
+    if (mp4 || element.canPlayType(HLS_TYPE)) element.src = source;
+    else {
+      let cancelled = false;
+      destroy = () => {
+        cancelled = true;
+      };
+      void import('hls.js/light').then(({ default: Hls }) => {
+        if (cancelled || !Hls.isSupported()) return;
+        // The playlist is the owner's: same-origin API requests carry the access token (the
+        // segments' own URLs are signed).
+        const hls = new Hls({
+          xhrSetup: (xhr, url) => {
+            const token = useAuth.getState().token;
+            if (token && new URL(url, location.href).origin === location.origin) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+          },
+        });
+        hls.loadSource(source);
+        hls.attachMedia(element);
+        destroy = () => hls.destroy();
+      });
+    }
+    return () => {
+      element.removeEventListener('loadedmetadata', resume);
+      destroy();
+    };
+  }, [stream, mp4]);
+  return (
+    <video ref={video} controls poster={poster} className="w-full max-w-3xl bg-black" data-testid="film" data-source={mp4 ? 'mp4' : stream ? 'stream' : 'none'}>
+      {children}
+    </video>
+  );
+}

@@ -1,0 +1,122 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useRouter } from 'next/router';
+import { useEffect } from 'react';
+import { useForm } from 'react-hook-form';
+import { assetsList, generateVideo, projectsUpdate } from '@/client';
+import { data } from '@/lib/api';
+import { useTranslation } from '@/lib/i18n';
+
+const SIZES = ['1280x720', '1920x1080', '1080x1920', '1080x1080'];
+const FILM_LANGUAGES = ['en', 'hi', 'es', 'ar', 'fr', 'de'];
+
+interface FilmSettings {
+  language: string;
+  music: string;
+  duration: number;
+  size: string;
+  burn_subtitles: boolean;
+  voices: Record<string, string>;
+}
+
+const DEFAULTS: FilmSettings = { language: 'en', music: 'generated', duration: 60, size: '1280x720', burn_subtitles: false, voices: {} };
+
+
+/** The film's settings and the "Render film" button: keeps the settings on the project (the
+ *  API checks them as it checks a film request), renders the script with the project's
+ *  pictures, then opens the render's page. Loaded after the script editor (its form kit is
+ *  not part of the page's first load). */
+export function Settings({ projectId, script, cast, saved }: { projectId: string; script: string; cast: string[]; saved: Record<string, unknown> }) {
+  const { t, i18n } = useTranslation();
+  const router = useRouter();
+  const assets = useQuery({ queryKey: ['assets', projectId], queryFn: () => data(assetsList({ path: { project_id: projectId }, query: { limit: 100 } })) });
+  const { register, handleSubmit, reset } = useForm<FilmSettings>({ defaultValues: DEFAULTS });
+  useEffect(() => {
+    reset({ ...DEFAULTS, ...saved });
+    // the project's saved settings when the project opens, not on every refetch
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [projectId, reset]);
+  const render = useMutation({
+    mutationFn: async (settings: FilmSettings) => {
+      const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image').map((a) => a.id);
+      const voices = Object.fromEntries(Object.entries(settings.voices ?? {}).filter(([name, voice]) => voice && cast.includes(name)));
+      const kept = { music: settings.music, voices, language: settings.language, duration: Number(settings.duration), size: settings.size, burn_subtitles: settings.burn_subtitles };
+      await data(projectsUpdate({ path: { project_id: projectId }, body: { settings: kept } }));
+      return data(
+        generateVideo({
+          body: {
+            project_id: projectId,
+            script,
+            image_ids: images,
+            music: settings.music,
+            voices,
+            language: settings.language,
+            duration: Number(settings.duration),
+            size: settings.size,
+            burn_subtitles: settings.burn_subtitles,
+          },
+        }),
+      );
+    },
+    onSuccess: (accepted) => void router.push(`/render/?job=${accepted.job_id}`),
+  });
+  const audio = (assets.data?.items ?? []).filter((a) => a.kind === 'audio');
+  return (
+    <form onSubmit={handleSubmit((settings) => render.mutate(settings))} className="mt-6">
+      <fieldset className="grid gap-3 rounded border border-slate-300 p-3 sm:grid-cols-2">
+        <legend className="px-1 text-xl font-bold">{t('project.settings')}</legend>
+        <label className="flex flex-col">
+          {t('project.language')}
+          <select className="rounded border border-slate-500 p-1" {...register('language')}>
+            {FILM_LANGUAGES.map((code) => (
+              <option key={code} value={code}>
+                {new Intl.DisplayNames([i18n.language], { type: 'language' }).of(code)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col">
+          {t('project.music')}
+          <select className="rounded border border-slate-500 p-1" {...register('music')}>
+            <option value="generated">{t('project.musicGenerated')}</option>
+            <option value="none">{t('project.musicNone')}</option>
+            {audio.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.filename}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="flex flex-col">
+          {t('project.duration')}
+          <input type="number" min={1} max={300} step={1} className="rounded border border-slate-500 p-1" {...register('duration', { valueAsNumber: true })} />
+        </label>
+        <label className="flex flex-col">
+          {t('project.size')}
+          <select className="rounded border border-slate-500 p-1" {...register('size')}>
+            {SIZES.map((size) => (
+              <option key={size}>{size}</option>
+            ))}
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" {...register('burn_subtitles')} />
+          {t('project.burnSubtitles')}
+        </label>
+        {cast.map((name) => (
+          <label key={name} className="flex flex-col">
+            {t('project.voiceFor', { name })}
+            <input className="rounded border border-slate-500 p-1" placeholder={t('project.voiceDefault')} {...register(`voices.${name}`)} />
+          </label>
+        ))}
+      </fieldset>
+      {render.error && (
+        <p role="alert" className="mt-2 text-red-800">
+          {render.error.message}
+        </p>
+      )}
+      <button type="submit" disabled={render.isPending || !script.trim()} className="mt-3 rounded bg-blue-800 px-4 py-2 text-white disabled:bg-slate-500">
+        {t('project.render')}
+      </button>
+    </form>
+  );
+}
