@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { ActivityAllData, ActivityAllErrors, ActivityAllResponses, ActivityMyData, ActivityMyErrors, ActivityMyResponses, AdminGrantCreditsData, AdminGrantCreditsErrors, AdminGrantCreditsResponses, AdminListAllJobsData, AdminListAllJobsErrors, AdminListAllJobsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AssetsConfirmUploadData, AssetsConfirmUploadErrors, AssetsConfirmUploadResponses, AssetsDeleteByIdData, AssetsDeleteByIdErrors, AssetsDeleteByIdResponses, AssetsDeleteData, AssetsDeleteErrors, AssetsDeleteResponses, AssetsDownloadData, AssetsDownloadErrors, AssetsDownloadResponses, AssetsGetData, AssetsGetErrors, AssetsGetResponses, AssetsListData, AssetsListErrors, AssetsListMineData, AssetsListMineErrors, AssetsListMineResponses, AssetsListResponses, AssetsRequestUploadData, AssetsRequestUploadErrors, AssetsRequestUploadResponses, AssetsUploadData, AssetsUploadErrors, AssetsUploadResponses, AssetsUploadToProjectData, AssetsUploadToProjectErrors, AssetsUploadToProjectResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, CreditsBalanceData, CreditsBalanceResponses, CreditsLedgerData, CreditsLedgerErrors, CreditsLedgerResponses, GenerateScriptData, GenerateScriptErrors, GenerateScriptResponses, GenerateStoryboardData, GenerateStoryboardErrors, GenerateStoryboardResponses, GenerateVideoData, GenerateVideoErrors, GenerateVideoResponses, HealthData, HealthResponses, JobsCancelData, JobsCancelErrors, JobsCancelResponses, JobsDownloadOutputData, JobsDownloadOutputErrors, JobsDownloadOutputResponses, JobsGetData, JobsGetErrors, JobsGetResponses, JobsListData, JobsListErrors, JobsListResponses, JobsStatusData, JobsStatusErrors, JobsStatusResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsDeleteData, ProjectsDeleteErrors, ProjectsDeleteResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListRendersData, ProjectsListRendersErrors, ProjectsListRendersResponses, ProjectsListResponses, ProjectsReplaceData, ProjectsReplaceErrors, ProjectsReplaceResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StoryboardCreateData, StoryboardCreateErrors, StoryboardCreateResponses, StoryboardGetData, StoryboardGetErrors, StoryboardGetResponses, StoryboardGetStillData, StoryboardGetStillErrors, StoryboardGetStillResponses, StoryboardRedrawStillData, StoryboardRedrawStillErrors, StoryboardRedrawStillResponses, StoryboardUpdateData, StoryboardUpdateErrors, StoryboardUpdateResponses, UsersMeData, UsersMeResponses, VoicesListData, VoicesListErrors, VoicesListResponses, VoicesPreviewData, VoicesPreviewErrors, VoicesPreviewResponses, YoutubeCallbackData, YoutubeCallbackErrors, YoutubeCallbackResponses, YoutubeConnectData, YoutubeDisconnectData, YoutubeDisconnectErrors, YoutubeDisconnectResponses, YoutubeListChannelsData, YoutubeListChannelsResponses, YoutubePublishData, YoutubePublishErrors, YoutubePublishResponses } from './types.gen';
+import type { ActivityAllData, ActivityAllErrors, ActivityAllResponses, ActivityMyData, ActivityMyErrors, ActivityMyResponses, AdminCancelSubscriptionData, AdminCancelSubscriptionErrors, AdminCancelSubscriptionResponses, AdminGetSubscriptionData, AdminGetSubscriptionErrors, AdminGetSubscriptionResponses, AdminGrantCreditsData, AdminGrantCreditsErrors, AdminGrantCreditsResponses, AdminListAllJobsData, AdminListAllJobsErrors, AdminListAllJobsResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminSetSubscriptionData, AdminSetSubscriptionErrors, AdminSetSubscriptionResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AssetsConfirmUploadData, AssetsConfirmUploadErrors, AssetsConfirmUploadResponses, AssetsDeleteByIdData, AssetsDeleteByIdErrors, AssetsDeleteByIdResponses, AssetsDeleteData, AssetsDeleteErrors, AssetsDeleteResponses, AssetsDownloadData, AssetsDownloadErrors, AssetsDownloadResponses, AssetsGetData, AssetsGetErrors, AssetsGetResponses, AssetsListData, AssetsListErrors, AssetsListMineData, AssetsListMineErrors, AssetsListMineResponses, AssetsListResponses, AssetsRequestUploadData, AssetsRequestUploadErrors, AssetsRequestUploadResponses, AssetsUploadData, AssetsUploadErrors, AssetsUploadResponses, AssetsUploadToProjectData, AssetsUploadToProjectErrors, AssetsUploadToProjectResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthForgotPasswordData, AuthForgotPasswordErrors, AuthForgotPasswordResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthOidcCallbackData, AuthOidcCallbackErrors, AuthOidcCallbackResponses, AuthOidcLoginData, AuthOidcLoginErrors, AuthProvidersData, AuthProvidersResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRegisterData, AuthRegisterErrors, AuthRegisterResponses, AuthResetPasswordData, AuthResetPasswordErrors, AuthResetPasswordResponses, AuthSendVerificationLinkData, AuthSendVerificationLinkErrors, AuthSendVerificationLinkResponses, AuthVerifyEmailData, AuthVerifyEmailErrors, AuthVerifyEmailResponses, CreditsBalanceData, CreditsBalanceResponses, CreditsLedgerData, CreditsLedgerErrors, CreditsLedgerResponses, CrmRetryDeadLetterData, CrmRetryDeadLetterErrors, CrmRetryDeadLetterResponses, CrmStatusData, CrmStatusResponses, GenerateScriptData, GenerateScriptErrors, GenerateScriptResponses, GenerateStoryboardData, GenerateStoryboardErrors, GenerateStoryboardResponses, GenerateVideoData, GenerateVideoErrors, GenerateVideoResponses, HealthData, HealthResponses, JobsCancelData, JobsCancelErrors, JobsCancelResponses, JobsDownloadOutputData, JobsDownloadOutputErrors, JobsDownloadOutputResponses, JobsGetData, JobsGetErrors, JobsGetResponses, JobsListData, JobsListErrors, JobsListResponses, JobsStatusData, JobsStatusErrors, JobsStatusResponses, ProjectsCreateData, ProjectsCreateErrors, ProjectsCreateResponses, ProjectsDeleteData, ProjectsDeleteErrors, ProjectsDeleteResponses, ProjectsGetData, ProjectsGetErrors, ProjectsGetResponses, ProjectsListData, ProjectsListErrors, ProjectsListRendersData, ProjectsListRendersErrors, ProjectsListRendersResponses, ProjectsListResponses, ProjectsReplaceData, ProjectsReplaceErrors, ProjectsReplaceResponses, ProjectsUpdateData, ProjectsUpdateErrors, ProjectsUpdateResponses, StoryboardCreateData, StoryboardCreateErrors, StoryboardCreateResponses, StoryboardGetData, StoryboardGetErrors, StoryboardGetResponses, StoryboardGetStillData, StoryboardGetStillErrors, StoryboardGetStillResponses, StoryboardRedrawStillData, StoryboardRedrawStillErrors, StoryboardRedrawStillResponses, StoryboardUpdateData, StoryboardUpdateErrors, StoryboardUpdateResponses, UsersMeData, UsersMeResponses, UsersMySubscriptionData, UsersMySubscriptionResponses, VoicesListData, VoicesListErrors, VoicesListResponses, VoicesPreviewData, VoicesPreviewErrors, VoicesPreviewResponses, YoutubeCallbackData, YoutubeCallbackErrors, YoutubeCallbackResponses, YoutubeConnectData, YoutubeDisconnectData, YoutubeDisconnectErrors, YoutubeDisconnectResponses, YoutubeListChannelsData, YoutubeListChannelsResponses, YoutubePublishData, YoutubePublishErrors, YoutubePublishResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -20,6 +20,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 
 /**
  * Register
+ *
+ * Create an account. Where renders need a verified email, a verification link is mailed.
  */
 export const authRegister = <ThrowOnError extends boolean = false>(options: Options<AuthRegisterData, ThrowOnError>) => (options.client ?? client).post<AuthRegisterResponses, AuthRegisterErrors, ThrowOnError>({
     url: '/api/v1/auth/register',
@@ -32,6 +34,8 @@ export const authRegister = <ThrowOnError extends boolean = false>(options: Opti
 
 /**
  * Login
+ *
+ * Sign in with email and password. Failures slow further attempts down (429).
  */
 export const authLogin = <ThrowOnError extends boolean = false>(options: Options<AuthLoginData, ThrowOnError>) => (options.client ?? client).post<AuthLoginResponses, AuthLoginErrors, ThrowOnError>({
     url: '/api/v1/auth/login',
@@ -69,6 +73,95 @@ export const authLogout = <ThrowOnError extends boolean = false>(options?: Optio
         ...options?.headers
     }
 });
+
+/**
+ * Change Password
+ *
+ * Set a new password; the old one is required. The account's other sessions end.
+ */
+export const authChangePassword = <ThrowOnError extends boolean = false>(options: Options<AuthChangePasswordData, ThrowOnError>) => (options.client ?? client).post<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Forgot Password
+ *
+ * Mail a password-reset link, if the email has an account (the answer does not say).
+ */
+export const authForgotPassword = <ThrowOnError extends boolean = false>(options: Options<AuthForgotPasswordData, ThrowOnError>) => (options.client ?? client).post<AuthForgotPasswordResponses, AuthForgotPasswordErrors, ThrowOnError>({
+    url: '/api/v1/auth/password/forgot',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reset Password
+ *
+ * Set a new password with a mailed link. Every session of the account ends.
+ */
+export const authResetPassword = <ThrowOnError extends boolean = false>(options: Options<AuthResetPasswordData, ThrowOnError>) => (options.client ?? client).post<AuthResetPasswordResponses, AuthResetPasswordErrors, ThrowOnError>({
+    url: '/api/v1/auth/password/reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify Email
+ *
+ * Confirm the account's email with a mailed link.
+ */
+export const authVerifyEmail = <ThrowOnError extends boolean = false>(options: Options<AuthVerifyEmailData, ThrowOnError>) => (options.client ?? client).post<AuthVerifyEmailResponses, AuthVerifyEmailErrors, ThrowOnError>({
+    url: '/api/v1/auth/email/verify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Send Verification Link
+ *
+ * Mail the caller a new verification link.
+ */
+export const authSendVerificationLink = <ThrowOnError extends boolean = false>(options?: Options<AuthSendVerificationLinkData, ThrowOnError>) => (options?.client ?? client).post<AuthSendVerificationLinkResponses, AuthSendVerificationLinkErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/email/verification',
+    ...options
+});
+
+/**
+ * Providers
+ *
+ * The OpenID Connect providers people can sign in with.
+ */
+export const authProviders = <ThrowOnError extends boolean = false>(options?: Options<AuthProvidersData, ThrowOnError>) => (options?.client ?? client).get<AuthProvidersResponses, unknown, ThrowOnError>({ url: '/api/v1/auth/providers', ...options });
+
+/**
+ * Oidc Login
+ *
+ * Start signing in at the provider: 302 to its page, with state, nonce and PKCE.
+ */
+export const authOidcLogin = <ThrowOnError extends boolean = false>(options: Options<AuthOidcLoginData, ThrowOnError>) => (options.client ?? client).get<unknown, AuthOidcLoginErrors, ThrowOnError>({ url: '/api/v1/auth/oidc/{provider}/login', ...options });
+
+/**
+ * Oidc Callback
+ *
+ * The provider's redirect back: check everything, then sign in as `/auth/login` does.
+ */
+export const authOidcCallback = <ThrowOnError extends boolean = false>(options: Options<AuthOidcCallbackData, ThrowOnError>) => (options.client ?? client).get<AuthOidcCallbackResponses, AuthOidcCallbackErrors, ThrowOnError>({ url: '/api/v1/auth/oidc/{provider}/callback', ...options });
 
 /**
  * Me
@@ -407,7 +500,9 @@ export const jobsCancel = <ThrowOnError extends boolean = false>(options: Option
 /**
  * Download Output
  *
- * A finished job's file: film, srt, vtt, thumbnail (video) or shot-NNN (storyboard).
+ * A finished job's file: film, srt, vtt, thumbnail, srt-LANG / vtt-LANG (each extra
+ * subtitle track asked for with `subtitles`), and with `podcast` podcast-m4a, podcast-mp3,
+ * transcript, transcript-json (video); or shot-NNN (storyboard).
  */
 export const jobsDownloadOutput = <ThrowOnError extends boolean = false>(options: Options<JobsDownloadOutputData, ThrowOnError>) => (options.client ?? client).get<JobsDownloadOutputResponses, JobsDownloadOutputErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -480,6 +575,28 @@ export const adminGrantCredits = <ThrowOnError extends boolean = false>(options:
 export const adminListAllJobs = <ThrowOnError extends boolean = false>(options?: Options<AdminListAllJobsData, ThrowOnError>) => (options?.client ?? client).get<AdminListAllJobsResponses, AdminListAllJobsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/admin/jobs',
+    ...options
+});
+
+/**
+ * Crm Status
+ *
+ * Outbox depth, oldest pending change's age, last success, and dead letters with reasons.
+ */
+export const crmStatus = <ThrowOnError extends boolean = false>(options?: Options<CrmStatusData, ThrowOnError>) => (options?.client ?? client).get<CrmStatusResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/crm',
+    ...options
+});
+
+/**
+ * Crm Retry Dead Letter
+ *
+ * Send a dead-lettered record again (after fixing what Salesforce refused).
+ */
+export const crmRetryDeadLetter = <ThrowOnError extends boolean = false>(options: Options<CrmRetryDeadLetterData, ThrowOnError>) => (options.client ?? client).post<CrmRetryDeadLetterResponses, CrmRetryDeadLetterErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/crm/dead-letters/{entry_id}/retry',
     ...options
 });
 
@@ -594,6 +711,50 @@ export const assetsUploadToProject = <ThrowOnError extends boolean = false>(opti
 export const assetsDeleteById = <ThrowOnError extends boolean = false>(options: Options<AssetsDeleteByIdData, ThrowOnError>) => (options.client ?? client).delete<AssetsDeleteByIdResponses, AssetsDeleteByIdErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/assets/{asset_id}',
+    ...options
+});
+
+/**
+ * Cancel Subscription
+ *
+ * End the user's plan now: the free tier, and the free grant from next month.
+ */
+export const adminCancelSubscription = <ThrowOnError extends boolean = false>(options: Options<AdminCancelSubscriptionData, ThrowOnError>) => (options.client ?? client).delete<AdminCancelSubscriptionResponses, AdminCancelSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/subscription',
+    ...options
+});
+
+/**
+ * Get Subscription
+ */
+export const adminGetSubscription = <ThrowOnError extends boolean = false>(options: Options<AdminGetSubscriptionData, ThrowOnError>) => (options.client ?? client).get<AdminGetSubscriptionResponses, AdminGetSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/subscription',
+    ...options
+});
+
+/**
+ * Set Subscription
+ *
+ * Put the user on `plan` until `expires_at`; its grant for this month applies now.
+ */
+export const adminSetSubscription = <ThrowOnError extends boolean = false>(options: Options<AdminSetSubscriptionData, ThrowOnError>) => (options.client ?? client).put<AdminSetSubscriptionResponses, AdminSetSubscriptionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/subscription',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My Subscription
+ */
+export const usersMySubscription = <ThrowOnError extends boolean = false>(options?: Options<UsersMySubscriptionData, ThrowOnError>) => (options?.client ?? client).get<UsersMySubscriptionResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/subscription',
     ...options
 });
 

@@ -9,7 +9,7 @@ export type ClientOptions = {
  *
  * What the activity log records. Stored as text: a new kind needs no migration.
  */
-export type ActivityKind = 'sign_in' | 'sign_in_failed' | 'token_reuse' | 'logout' | 'role_change' | 'account_status' | 'credit_grant' | 'project_delete' | 'publish' | 'password_change' | 'password_reset';
+export type ActivityKind = 'sign_in' | 'sign_in_failed' | 'token_reuse' | 'logout' | 'role_change' | 'account_status' | 'credit_grant' | 'project_delete' | 'publish' | 'password_change' | 'password_reset' | 'password_reset_requested' | 'email_verified' | 'identity_linked' | 'plan_change';
 
 /**
  * ActivityOut
@@ -72,9 +72,17 @@ export type AdminUserOut = {
      */
     tier: string;
     /**
+     * Plan
+     */
+    plan: string;
+    /**
      * Is Active
      */
     is_active: boolean;
+    /**
+     * Email Verified
+     */
+    email_verified: boolean;
     /**
      * Created At
      */
@@ -180,6 +188,20 @@ export type BodyAssetsUploadToProject = {
 };
 
 /**
+ * ChangePassword
+ */
+export type ChangePassword = {
+    /**
+     * Old Password
+     */
+    old_password: string;
+    /**
+     * New Password
+     */
+    new_password: string;
+};
+
+/**
  * ChannelOut
  */
 export type ChannelOut = {
@@ -207,6 +229,62 @@ export type ChannelOut = {
      * Updated At
      */
     updated_at: string;
+};
+
+/**
+ * CrmStatus
+ */
+export type CrmStatus = {
+    /**
+     * Configured
+     */
+    configured: boolean;
+    /**
+     * Pending
+     */
+    pending: number;
+    /**
+     * Oldest Pending Age S
+     */
+    oldest_pending_age_s: number | null;
+    /**
+     * Last Success At
+     */
+    last_success_at: string | null;
+    /**
+     * Dead Letters
+     */
+    dead_letters: Array<DeadLetter>;
+};
+
+/**
+ * DeadLetter
+ */
+export type DeadLetter = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Record Id
+     */
+    record_id: string;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
 };
 
 /**
@@ -262,11 +340,52 @@ export type FilmJobIn = {
      */
     burn_subtitles?: boolean;
     /**
+     * Subtitles
+     *
+     * extra subtitle tracks, comma-separated language codes (e.g. en,es,hi)
+     */
+    subtitles?: string;
+    /**
+     * Dub
+     *
+     * speak the film in this language (lines translated first)
+     */
+    dub?: string;
+    /**
+     * Burn Language
+     *
+     * language of burned subtitles (default: the speech's)
+     */
+    burn_language?: string;
+    /**
+     * Card Text
+     *
+     * drawn cards show each shot's text as a storyboard caption (not with burned subtitles, which show the spoken line)
+     */
+    card_text?: boolean;
+    /**
      * Narrate Action
      *
      * the narrator reads action lines
      */
     narrate_action?: boolean;
+    /**
+     * Characters
+     *
+     * show each speaking character on screen, lip-synced, while they speak
+     */
+    characters?: boolean;
+    /**
+     * Character Mouths
+     *
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     */
+    character_mouths?: {
+        [key: string]: [
+            number,
+            number
+        ];
+    };
     /**
      * Seed
      *
@@ -279,6 +398,12 @@ export type FilmJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Podcast
+     *
+     * also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript
+     */
+    podcast?: boolean;
     /**
      * Image Ids
      */
@@ -332,11 +457,52 @@ export type FilmSettings = {
      */
     burn_subtitles?: boolean;
     /**
+     * Subtitles
+     *
+     * extra subtitle tracks, comma-separated language codes (e.g. en,es,hi)
+     */
+    subtitles?: string;
+    /**
+     * Dub
+     *
+     * speak the film in this language (lines translated first)
+     */
+    dub?: string;
+    /**
+     * Burn Language
+     *
+     * language of burned subtitles (default: the speech's)
+     */
+    burn_language?: string;
+    /**
+     * Card Text
+     *
+     * drawn cards show each shot's text as a storyboard caption (not with burned subtitles, which show the spoken line)
+     */
+    card_text?: boolean;
+    /**
      * Narrate Action
      *
      * the narrator reads action lines
      */
     narrate_action?: boolean;
+    /**
+     * Characters
+     *
+     * show each speaking character on screen, lip-synced, while they speak
+     */
+    characters?: boolean;
+    /**
+     * Character Mouths
+     *
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     */
+    character_mouths?: {
+        [key: string]: [
+            number,
+            number
+        ];
+    };
     /**
      * Seed
      *
@@ -350,11 +516,27 @@ export type FilmSettings = {
      */
     tier?: 'draft' | 'studio';
     /**
+     * Podcast
+     *
+     * also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript
+     */
+    podcast?: boolean;
+    /**
      * Music
      *
      * generated, none, or an audio asset of the project
      */
     music?: 'generated' | 'none' | string;
+};
+
+/**
+ * ForgotPassword
+ */
+export type ForgotPassword = {
+    /**
+     * Email
+     */
+    email: string;
 };
 
 /**
@@ -621,6 +803,18 @@ export type Login = {
 };
 
 /**
+ * Notice
+ *
+ * An accepted request whose outcome is not shown (a mail may or may not go out).
+ */
+export type Notice = {
+    /**
+     * Detail
+     */
+    detail: string;
+};
+
+/**
  * Page[ActivityOut]
  */
 export type PageActivityOut = {
@@ -789,6 +983,11 @@ export type PictureOut = {
 };
 
 /**
+ * Plan
+ */
+export type Plan = 'free' | 'pro';
+
+/**
  * ProjectCreate
  */
 export type ProjectCreate = {
@@ -937,6 +1136,24 @@ export type ProjectUpdate = {
 };
 
 /**
+ * ProviderOut
+ */
+export type ProviderOut = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Login Url
+     */
+    login_url: string;
+};
+
+/**
  * PublishIn
  *
  * Where and how a finished film goes to YouTube.
@@ -1079,6 +1296,20 @@ export type RenderOut = {
      * Finished At
      */
     finished_at: string | null;
+};
+
+/**
+ * ResetPassword
+ */
+export type ResetPassword = {
+    /**
+     * Token
+     */
+    token: string;
+    /**
+     * New Password
+     */
+    new_password: string;
 };
 
 /**
@@ -1306,6 +1537,43 @@ export type StoryboardOut = {
 };
 
 /**
+ * SubscriptionIn
+ */
+export type SubscriptionIn = {
+    plan: Plan;
+    /**
+     * Expires At
+     */
+    expires_at?: string | null;
+};
+
+/**
+ * SubscriptionOut
+ */
+export type SubscriptionOut = {
+    plan: Plan;
+    status: SubscriptionStatus;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    current_plan: Plan;
+    /**
+     * Tier
+     */
+    tier: string;
+    /**
+     * Monthly Grant
+     */
+    monthly_grant: number;
+};
+
+/**
+ * SubscriptionStatus
+ */
+export type SubscriptionStatus = 'active' | 'cancelled' | 'expired';
+
+/**
  * TokenPair
  */
 export type TokenPair = {
@@ -1393,9 +1661,17 @@ export type UserOut = {
      */
     tier: string;
     /**
+     * Plan
+     */
+    plan: string;
+    /**
      * Is Active
      */
     is_active: boolean;
+    /**
+     * Email Verified
+     */
+    email_verified: boolean;
     /**
      * Created At
      */
@@ -1439,6 +1715,16 @@ export type ValidationError = {
     ctx?: {
         [key: string]: unknown;
     };
+};
+
+/**
+ * VerifyEmail
+ */
+export type VerifyEmail = {
+    /**
+     * Token
+     */
+    token: string;
 };
 
 /**
@@ -1494,11 +1780,52 @@ export type VideoJobIn = {
      */
     burn_subtitles?: boolean;
     /**
+     * Subtitles
+     *
+     * extra subtitle tracks, comma-separated language codes (e.g. en,es,hi)
+     */
+    subtitles?: string;
+    /**
+     * Dub
+     *
+     * speak the film in this language (lines translated first)
+     */
+    dub?: string;
+    /**
+     * Burn Language
+     *
+     * language of burned subtitles (default: the speech's)
+     */
+    burn_language?: string;
+    /**
+     * Card Text
+     *
+     * drawn cards show each shot's text as a storyboard caption (not with burned subtitles, which show the spoken line)
+     */
+    card_text?: boolean;
+    /**
      * Narrate Action
      *
      * the narrator reads action lines
      */
     narrate_action?: boolean;
+    /**
+     * Characters
+     *
+     * show each speaking character on screen, lip-synced, while they speak
+     */
+    characters?: boolean;
+    /**
+     * Character Mouths
+     *
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     */
+    character_mouths?: {
+        [key: string]: [
+            number,
+            number
+        ];
+    };
     /**
      * Seed
      *
@@ -1511,6 +1838,12 @@ export type VideoJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Podcast
+     *
+     * also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript
+     */
+    podcast?: boolean;
     /**
      * Image Ids
      */
@@ -1644,6 +1977,10 @@ export type AuthLoginErrors = {
      * Validation Error
      */
     422: HttpValidationError;
+    /**
+     * too many failed sign-ins for this account or from this address: wait Retry-After seconds (the delay doubles with each further failure)
+     */
+    429: unknown;
 };
 
 export type AuthLoginError = AuthLoginErrors[keyof AuthLoginErrors];
@@ -1728,6 +2065,262 @@ export type AuthLogoutResponses = {
 };
 
 export type AuthLogoutResponse = AuthLogoutResponses[keyof AuthLogoutResponses];
+
+export type AuthChangePasswordData = {
+    body: ChangePassword;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password';
+};
+
+export type AuthChangePasswordErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * too many failed sign-ins for this account or from this address: wait Retry-After seconds (the delay doubles with each further failure)
+     */
+    429: unknown;
+};
+
+export type AuthChangePasswordError = AuthChangePasswordErrors[keyof AuthChangePasswordErrors];
+
+export type AuthChangePasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthChangePasswordResponse = AuthChangePasswordResponses[keyof AuthChangePasswordResponses];
+
+export type AuthForgotPasswordData = {
+    body: ForgotPassword;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password/forgot';
+};
+
+export type AuthForgotPasswordErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AuthForgotPasswordError = AuthForgotPasswordErrors[keyof AuthForgotPasswordErrors];
+
+export type AuthForgotPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    202: Notice;
+};
+
+export type AuthForgotPasswordResponse = AuthForgotPasswordResponses[keyof AuthForgotPasswordResponses];
+
+export type AuthResetPasswordData = {
+    body: ResetPassword;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password/reset';
+};
+
+export type AuthResetPasswordErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AuthResetPasswordError = AuthResetPasswordErrors[keyof AuthResetPasswordErrors];
+
+export type AuthResetPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthResetPasswordResponse = AuthResetPasswordResponses[keyof AuthResetPasswordResponses];
+
+export type AuthVerifyEmailData = {
+    body: VerifyEmail;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/email/verify';
+};
+
+export type AuthVerifyEmailErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AuthVerifyEmailError = AuthVerifyEmailErrors[keyof AuthVerifyEmailErrors];
+
+export type AuthVerifyEmailResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOut;
+};
+
+export type AuthVerifyEmailResponse = AuthVerifyEmailResponses[keyof AuthVerifyEmailResponses];
+
+export type AuthSendVerificationLinkData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/email/verification';
+};
+
+export type AuthSendVerificationLinkErrors = {
+    /**
+     * the email is already verified
+     */
+    409: unknown;
+    /**
+     * a link was mailed moments ago
+     */
+    429: unknown;
+};
+
+export type AuthSendVerificationLinkResponses = {
+    /**
+     * Successful Response
+     */
+    202: Notice;
+};
+
+export type AuthSendVerificationLinkResponse = AuthSendVerificationLinkResponses[keyof AuthSendVerificationLinkResponses];
+
+export type AuthProvidersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/providers';
+};
+
+export type AuthProvidersResponses = {
+    /**
+     * Response Auth Providers
+     *
+     * Successful Response
+     */
+    200: Array<ProviderOut>;
+};
+
+export type AuthProvidersResponse = AuthProvidersResponses[keyof AuthProvidersResponses];
+
+export type AuthOidcLoginData = {
+    body?: never;
+    path: {
+        /**
+         * Provider
+         *
+         * as configured
+         */
+        provider: string;
+    };
+    query?: {
+        /**
+         * Mode
+         */
+        mode?: 'cookie' | 'body';
+        /**
+         * Return To
+         *
+         * where the browser goes after signing in (a path of this site)
+         */
+        return_to?: string;
+    };
+    url: '/api/v1/auth/oidc/{provider}/login';
+};
+
+export type AuthOidcLoginErrors = {
+    /**
+     * no such provider
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * the provider's discovery document could not be read
+     */
+    502: unknown;
+};
+
+export type AuthOidcLoginError = AuthOidcLoginErrors[keyof AuthOidcLoginErrors];
+
+export type AuthOidcCallbackData = {
+    body?: never;
+    path: {
+        /**
+         * Provider
+         *
+         * as configured
+         */
+        provider: string;
+    };
+    query?: {
+        /**
+         * Code
+         */
+        code?: string | null;
+        /**
+         * State
+         */
+        state?: string | null;
+        /**
+         * Error
+         */
+        error?: string | null;
+    };
+    url: '/api/v1/auth/oidc/{provider}/callback';
+};
+
+export type AuthOidcCallbackErrors = {
+    /**
+     * the state is unknown, used, expired or from another browser
+     */
+    400: unknown;
+    /**
+     * the ID token failed a check (named)
+     */
+    401: unknown;
+    /**
+     * no verified email, or the account is disabled
+     */
+    403: unknown;
+    /**
+     * no such provider
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * the provider could not be reached
+     */
+    502: unknown;
+};
+
+export type AuthOidcCallbackError = AuthOidcCallbackErrors[keyof AuthOidcCallbackErrors];
+
+export type AuthOidcCallbackResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenPair;
+};
+
+export type AuthOidcCallbackResponse = AuthOidcCallbackResponses[keyof AuthOidcCallbackResponses];
 
 export type UsersMeData = {
     body?: never;
@@ -2302,6 +2895,10 @@ export type StoryboardCreateErrors = {
      */
     402: unknown;
     /**
+     * the email is not verified yet, or the tier
+     */
+    403: unknown;
+    /**
      * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
      */
     409: unknown;
@@ -2435,6 +3032,10 @@ export type StoryboardRedrawStillErrors = {
      */
     402: unknown;
     /**
+     * the email is not verified yet, or the tier
+     */
+    403: unknown;
+    /**
      * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
      */
     409: unknown;
@@ -2474,6 +3075,10 @@ export type GenerateScriptErrors = {
      */
     402: unknown;
     /**
+     * the email is not verified yet, or the tier
+     */
+    403: unknown;
+    /**
      * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
      */
     409: unknown;
@@ -2512,6 +3117,10 @@ export type GenerateStoryboardErrors = {
      * not enough credits (the balance is in the body)
      */
     402: unknown;
+    /**
+     * the email is not verified yet, or the tier
+     */
+    403: unknown;
     /**
      * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
      */
@@ -2557,6 +3166,10 @@ export type GenerateVideoErrors = {
      * not enough credits (the balance is in the body)
      */
     402: unknown;
+    /**
+     * the email is not verified yet, or the tier
+     */
+    403: unknown;
     /**
      * a request with this Idempotency-Key is still being processed after 10 s: retry after Retry-After seconds
      */
@@ -2950,6 +3563,52 @@ export type AdminListAllJobsResponses = {
 
 export type AdminListAllJobsResponse = AdminListAllJobsResponses[keyof AdminListAllJobsResponses];
 
+export type CrmStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/admin/crm';
+};
+
+export type CrmStatusResponses = {
+    /**
+     * Successful Response
+     */
+    200: CrmStatus;
+};
+
+export type CrmStatusResponse = CrmStatusResponses[keyof CrmStatusResponses];
+
+export type CrmRetryDeadLetterData = {
+    body?: never;
+    path: {
+        /**
+         * Entry Id
+         */
+        entry_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/crm/dead-letters/{entry_id}/retry';
+};
+
+export type CrmRetryDeadLetterErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type CrmRetryDeadLetterError = CrmRetryDeadLetterErrors[keyof CrmRetryDeadLetterErrors];
+
+export type CrmRetryDeadLetterResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeadLetter;
+};
+
+export type CrmRetryDeadLetterResponse = CrmRetryDeadLetterResponses[keyof CrmRetryDeadLetterResponses];
+
 export type ActivityAllData = {
     body?: never;
     path?: never;
@@ -3319,6 +3978,112 @@ export type AssetsDeleteByIdResponses = {
 };
 
 export type AssetsDeleteByIdResponse = AssetsDeleteByIdResponses[keyof AssetsDeleteByIdResponses];
+
+export type AdminCancelSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/subscription';
+};
+
+export type AdminCancelSubscriptionErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AdminCancelSubscriptionError = AdminCancelSubscriptionErrors[keyof AdminCancelSubscriptionErrors];
+
+export type AdminCancelSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionOut;
+};
+
+export type AdminCancelSubscriptionResponse = AdminCancelSubscriptionResponses[keyof AdminCancelSubscriptionResponses];
+
+export type AdminGetSubscriptionData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/subscription';
+};
+
+export type AdminGetSubscriptionErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AdminGetSubscriptionError = AdminGetSubscriptionErrors[keyof AdminGetSubscriptionErrors];
+
+export type AdminGetSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionOut;
+};
+
+export type AdminGetSubscriptionResponse = AdminGetSubscriptionResponses[keyof AdminGetSubscriptionResponses];
+
+export type AdminSetSubscriptionData = {
+    body: SubscriptionIn;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/subscription';
+};
+
+export type AdminSetSubscriptionErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AdminSetSubscriptionError = AdminSetSubscriptionErrors[keyof AdminSetSubscriptionErrors];
+
+export type AdminSetSubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionOut;
+};
+
+export type AdminSetSubscriptionResponse = AdminSetSubscriptionResponses[keyof AdminSetSubscriptionResponses];
+
+export type UsersMySubscriptionData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/users/me/subscription';
+};
+
+export type UsersMySubscriptionResponses = {
+    /**
+     * Successful Response
+     */
+    200: SubscriptionOut;
+};
+
+export type UsersMySubscriptionResponse = UsersMySubscriptionResponses[keyof UsersMySubscriptionResponses];
 
 export type VoicesListData = {
     body?: never;
