@@ -99,3 +99,22 @@ def test_a_malformed_lora_is_refused_by_name(tiny_models, tmp_path):
     (models / "sdxl" / "lora" / "broken.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(InputError, match="broken.safetensors"):
         SDXLEngine.load(models / "sdxl")
+
+
+def test_the_cli_lists_controlnets_and_the_chat_api(tiny_models, monkeypatch):
+    from typer.testing import CliRunner
+
+    from filmstudio.cli import app
+    from infra.settings import get_settings
+
+    monkeypatch.setenv("FILMSTUDIO_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("FILMSTUDIO_LLM_API_KEY", "sk-never-shown")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["models", "check", str(tiny_models)], terminal_width=300)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "ControlNet: pose" in result.output
+    assert "the chat API at http://127.0.0.1:9/v1" in result.output
+    assert "sk-never-shown" not in result.output
