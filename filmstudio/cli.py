@@ -399,13 +399,23 @@ def _play(wav: bytes) -> bool:
 @models_app.command("check")
 def models_check(directory: Annotated[Path, typer.Argument(help="local model directory")]) -> None:
     """Report which studio engines DIRECTORY can serve and what is missing."""
+    from infra.settings import get_settings
     from pipelines.engines.check import check_models_dir
 
-    table = Table("engine", "ready", "path", "missing")
+    table = Table("engine", "ready", "path", "missing", "uses")
     statuses = check_models_dir(directory)
     for s in statuses:
-        table.add_row(s.engine, "yes" if s.ready else "no", str(s.path), ", ".join(s.missing))
+        table.add_row(
+            s.engine,
+            "yes" if s.ready else "no",
+            str(s.path),
+            ", ".join(s.missing),
+            "; ".join(s.notes),
+        )
     Console().print(table)
+    settings = get_settings()
+    if settings.llm_base_url:  # the chat API plans films before any local LLM (never the key)
+        Console().print(f"llm: the chat API at {settings.llm_base_url} ({settings.llm_model})")
     if not any(s.ready for s in statuses):
         raise typer.Exit(1)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -138,6 +138,21 @@ class Settings(BaseSettings):
     # --- The studio tier through the API: its local model directory (None: draft only,
     # unless model deployments are bound into the Serve ingress) ---
     models_dir: Path | None = None
+
+    # --- The LLM through any OpenAI-compatible chat API (vLLM, Ollama, OpenAI, Anthropic's
+    # compatible endpoint...). Set the base URL to use it in both tiers, before any local model.
+    # The key is a secret: never logged, never in a job's parameters or an API answer. ---
+    llm_base_url: str | None = None  # e.g. http://localhost:11434/v1 (the path before /chat/...)
+    llm_api_key: SecretStr | None = None  # sent as "Authorization: Bearer <key>"
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 60.0  # reading one answer (a streamed one: between two chunks)
+    llm_connect_timeout_s: float = 10.0
+    llm_max_retries: int = Field(4, ge=0, le=10)  # on 429, 5xx, timeouts and dropped connections
+    llm_retry_base_s: float = 1.0  # backoff: base * 2**n with full jitter, or the Retry-After
+    llm_max_tokens: int = Field(1600, ge=16)  # completion tokens per request
+    llm_token_budget: int = Field(60_000, ge=0)  # tokens one film's plan may spend, all requests
+    llm_stream: bool = False  # stream answers (server-sent events)
+    llm_json_mode: bool = True  # ask for response_format json_object (off for servers without it)
 
     # --- Durable jobs ---
     job_supervisor: bool = (

@@ -133,7 +133,11 @@ class StudioEngines:
         Where the LLM's JSON is invalid, or there is no LLM, or it fails, the shots keep
         `fallback`'s structure with prompts derived from their descriptions."""
         from pipelines.engines.llm import with_derived_prompts
+        from pipelines.engines.llm_api import api_engine
 
+        remote = api_engine()  # a configured chat API comes before any local model
+        if remote is not None:
+            return remote.plan(script, fallback)
         if "llm" not in self._ready:
             return with_derived_prompts(fallback)
         try:
@@ -276,7 +280,12 @@ class DraftEngines:
     animates = False
 
     def plan(self, script: str, fallback: Plan) -> Plan:
-        return fallback
+        """`fallback`, with the LLM's prompts, camera notes and mood when a chat API is
+        configured (FILMSTUDIO_LLM_BASE_URL: no GPU needed)."""
+        from pipelines.engines.llm_api import api_engine
+
+        remote = api_engine()
+        return fallback if remote is None else remote.plan(script, fallback)
 
     def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list:
         return []

@@ -84,6 +84,16 @@ def _sdxl(path: Path) -> tuple[list[str], list[str]]:
         elif not _installed("peft"):
             missing.append("the peft package (pip install peft), needed for sdxl/lora/")
         notes.append("LoRA: sdxl/lora")
+    controlnets = path.parent / "controlnet"
+    kinds = (
+        sorted(p.name for p in controlnets.iterdir() if p.is_dir()) if controlnets.is_dir() else []
+    )
+    for kind in kinds:
+        lacking = _model_files(controlnets / kind, f"controlnet/{kind}")
+        if lacking:
+            notes.append(f"ControlNet {kind} skipped: {', '.join(lacking)}")
+        else:
+            notes.append(f"ControlNet: {kind}")
     return missing, notes
 
 

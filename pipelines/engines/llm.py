@@ -9,13 +9,15 @@ note per shot, and the film's mood. It answers in JSON that pydantic validates; 
 shots whose answer is not valid keeps prompts derived from the shots' own text, so a bad
 answer costs quality, never the film.
 
-Two backends share one `generate(prompts) -> texts` interface: vLLM where it is installed and a
-GPU is visible (the `gpu` extra), transformers otherwise.
+Three backends share one `generate(prompts) -> texts` interface: vLLM where it is installed and a
+GPU is visible (the `gpu` extra), transformers otherwise, and any OpenAI-compatible chat API when
+settings name one (llm_api.py; it serves the draft tier too).
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from pathlib import Path
 from typing import Literal
@@ -24,6 +26,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pipelines.engines.loader import check_device, prepare, read_options, torch_dtype
 from pipelines.plan import MOODS, Plan, Scene, Shot
+
+log = logging.getLogger(__name__)
 
 STYLE = "cinematic film still, natural light, detailed, 35mm"
 
@@ -234,6 +238,12 @@ class LLMEngine:
         for (plan, chunk, first, _), answer in zip(work, answers):
             notes = parse_notes(answer, len(chunk))
             if notes is None:
+                if answer:  # an empty answer's backend has said why
+                    log.warning(
+                        "the LLM's answer for %d shots is not the JSON asked for; they keep "
+                        "prompts derived from the script",
+                        len(chunk),
+                    )
                 continue
             for (_, shot), note in zip(chunk, notes.shots):
                 shot.prompt, shot.camera = note.prompt.strip(), note.camera.strip() or None

@@ -187,6 +187,20 @@ def _sdxl(path: Path) -> None:
     )
     pipe.save_pretrained(path)
     _options(path, steps=2, guidance=5.0)
+    _controlnet(unet, Path(path).parent / "controlnet" / "pose")
+
+
+def _controlnet(unet, path: Path) -> None:
+    """A ControlNet for the tiny UNet (MODELS/controlnet/<kind>/), as diffusers' SDXL ControlNet
+    fast tests build one; random weights, so it changes the picture."""
+    import torch
+    from diffusers import ControlNetModel
+
+    controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(16, 32))
+    with torch.no_grad():  # from_unet zero-initialises the outputs: make them count
+        for module in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]:
+            module.weight.normal_(0, 0.5)
+    controlnet.save_pretrained(path)
 
 
 def _svd(path: Path) -> None:

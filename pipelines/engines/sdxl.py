@@ -6,6 +6,13 @@
 A thin layer over diffusers' `StableDiffusionXLPipeline`: prompts go in as one batch, each with
 its own seeded generator (so a picture is the same whether it was drawn alone or in a batch),
 drawn at a model-friendly size and cover-fitted to the film's frame.
+
+The same character in every shot: `control=` conditions the pictures on a reference (a pose or
+depth map, or the character's first still) through a ControlNet from `MODELS/controlnet/<kind>/`,
+built over the loaded pipeline's own components (no second copy of the UNet).
+LoRAs: every `MODELS/sdxl/lora/*.safetensors` is loaded as one adapter (its file stem), weighted
+by `studio.json`'s `lora_weights` (default 1.0), stacked and fused at load. A file that is not a
+LoRA is refused, naming it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from PIL import Image
 
 from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 from pipelines.engines.loader import check_device, load_diffusers, read_options
+from pipelines.errors import InputError
 
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
 
@@ -32,8 +40,12 @@ class SDXLEngine:
         guidance: float = 6.0,
         negative_prompt: str = NEGATIVE_PROMPT,
         native: int | None = None,
+        controlnets: Path | None = None,
+        lora_weights: dict[str, float] | None = None,  # read at load (see `load`)
     ):
         self.pipe = pipe
+        self.controlnets = controlnets  # MODELS/controlnet: one directory per kind
+        self._control_pipes: dict[str, object] = {}
         self.device = device
         self.steps = steps
         self.guidance = guidance
@@ -47,17 +59,43 @@ class SDXLEngine:
     ) -> SDXLEngine:
         """Load the pipeline (and the optional LoRA in `path/lora`) onto `device`."""
 
+        options = read_options(path)
+
         def adapt(pipe) -> None:
-            lora = Path(path) / "lora"
-            if lora.is_dir():
-                pipe.load_lora_weights(lora)
-                pipe.fuse_lora()
+            load_loras(pipe, Path(path) / "lora", options.get("lora_weights") or {})
             pipe.vae.enable_slicing()  # a batch decodes one picture at a time: less memory
 
         pipe, device = load_diffusers(
             "StableDiffusionXLPipeline", path, device, memory_share, adapt
         )
-        return cls(pipe, device, **read_options(path))
+        return cls(pipe, device, controlnets=Path(path).parent / "controlnet", **options)
+
+    def control_kinds(self) -> list[str]:
+        """The ControlNets this model directory has (`pose`, `depth`, ...)."""
+        if self.controlnets is None or not self.controlnets.is_dir():
+            return []
+        return sorted(p.name for p in self.controlnets.iterdir() if (p / "config.json").is_file())
+
+    def _control_pipe(self, kind: str):
+        """The ControlNet pipeline for `kind`, sharing this pipeline's components (loaded once)."""
+        if kind not in self._control_pipes:
+            if kind not in self.control_kinds():
+                raise InputError(
+                    "control_kind",
+                    f"no ControlNet {kind!r} in {self.controlnets}; there are: "
+                    f"{', '.join(self.control_kinds()) or 'none'}",
+                )
+            from diffusers import ControlNetModel, StableDiffusionXLControlNetPipeline
+
+            controlnet = ControlNetModel.from_pretrained(
+                self.controlnets / kind, dtype=self.pipe.unet.dtype, local_files_only=True
+            ).to(self.device)
+            pipe = StableDiffusionXLControlNetPipeline(
+                **self.pipe.components, controlnet=controlnet
+            )
+            pipe.set_progress_bar_config(disable=True)
+            self._control_pipes[kind] = pipe
+        return self._control_pipes[kind]
 
     def __call__(
         self,
@@ -68,15 +106,27 @@ class SDXLEngine:
         negative_prompt: str | None = None,
         steps: int | None = None,
         guidance: float | None = None,
+        control: Image.Image | None = None,
+        control_kind: str = "pose",
+        control_scale: float = 0.8,
     ) -> list[Image.Image]:
         """One picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`
-        (or `seed[i]` when a list is given)."""
+        (or `seed[i]` when a list is given). With `control`, every picture follows that reference
+        (pose, depth or layout) through the `control_kind` ControlNet, at `control_scale`."""
         import torch
 
         seeds = seed if isinstance(seed, list) else [seed + i for i in range(len(prompts))]
         width, height = generation_size(size, self.native, self.multiple)
         negative = self.negative_prompt if negative_prompt is None else negative_prompt
-        images = self.pipe(
+        pipe, conditioning = self.pipe, {}
+        if control is not None:
+            pipe = self._control_pipe(control_kind)
+            reference = cover_fit(control.convert("RGB"), (width, height))
+            conditioning = {
+                "image": [reference] * len(prompts),
+                "controlnet_conditioning_scale": float(control_scale),
+            }
+        images = pipe(
             prompt=list(prompts),
             negative_prompt=[negative] * len(prompts),
             width=width,
@@ -84,8 +134,32 @@ class SDXLEngine:
             num_inference_steps=steps or self.steps,
             guidance_scale=self.guidance if guidance is None else guidance,
             generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
+            **conditioning,
         ).images
         return [cover_fit(image, size) for image in images]
 
     def check_health(self) -> None:
         check_device(self.device)
+
+
+def load_loras(pipe, lora_dir: Path, weights: dict[str, float]) -> None:
+    """Every `*.safetensors` in `lora_dir` as one adapter named by its stem, at `weights[stem]`
+    (default 1.0), stacked and fused into the UNet. A file that is not a LoRA is refused by name."""
+    files = sorted(Path(lora_dir).glob("*.safetensors")) if Path(lora_dir).is_dir() else []
+    if not files:
+        return
+    from safetensors import safe_open
+
+    for file in files:
+        try:
+            with safe_open(file, "pt") as weights_file:
+                if not any("lora" in key for key in weights_file.keys()):
+                    raise ValueError("it holds no LoRA weights")
+            pipe.load_lora_weights(file.parent, weight_name=file.name, adapter_name=file.stem)
+        except Exception as exc:
+            raise InputError(
+                f"lora {file.name}", f"{file} is not a LoRA safetensors file ({exc})"
+            ) from exc
+    names = [file.stem for file in files]
+    pipe.set_adapters(names, [float(weights.get(name, 1.0)) for name in names])
+    pipe.fuse_lora(adapter_names=names)
