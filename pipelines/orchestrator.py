@@ -32,10 +32,10 @@ from pipelines import (
     mix,
     music,
     preflight,
-    script,
     subtitles,
     thumbnail,
     timeline,
+    verse,
     visuals,
     voice,
 )
@@ -200,8 +200,9 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
-    """The plan by the script's rules, with the engines' shot prompts where they have an LLM."""
-    plan = script.analyze(request.script, narrate_action=request.narrate_action)
+    """The plan by the script's rules (verse read line by line), with the engines' shot prompts
+    where they have an LLM."""
+    plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
     return engines.plan(request.script, fallback=plan)
 
 

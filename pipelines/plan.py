@@ -30,6 +30,7 @@ class Shot:
     centered: bool = False  # Fountain centered text (>TEXT<): drawn as a title card
     prompt: str | None = None  # studio tier: the visual prompt the LLM wrote for this shot
     camera: str | None = None  # studio tier: camera / mood note ("slow push-in, warm light")
+    verse: bool = False  # a stanza: one line per verse line, line breaks kept on its card
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Plan:
     characters: list[str]  # every speaking character, in order of first appearance (not NARRATOR)
     title_page: dict[str, str] = field(default_factory=dict)  # Fountain title page keys, lower case
     mood: str = "calm"  # one of MOODS, drives the generated music
-    format: str = "fountain"  # "fountain" or "prose"
+    format: str = "fountain"  # "fountain", "prose" or "verse"
 
     @property
     def shots(self) -> list[Shot]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipelines import script, timeline
+from pipelines import timeline, verse
 from pipelines.request import FilmOptions
 
 # Characters per second faster than any voice speaks (espeak-ng's fastest language speaks ~23).
@@ -22,7 +22,7 @@ SYLLABIC_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 
 def check_fits(options: FilmOptions) -> None:
     """InputError on `duration` when the script cannot fit even spoken at `timeline.MAX_RATE`."""
-    plan = script.analyze(options.script, narrate_action=options.narrate_action)
+    plan = verse.analyze(options.script, options.form, narrate_action=options.narrate_action)
     speech = [[shortest_speech(line.text) for line in shot.lines] for shot in plan.shots]
     timeline.rate_needed(plan, speech, options.duration)
 

@@ -48,6 +48,11 @@ class FilmOptions(BaseModel):
     voices: dict[str, str] = Field(
         default_factory=dict, description="CHARACTER → voice name (see `filmstudio voices`)"
     )
+    form: Literal["prose", "verse", "auto"] = Field(
+        "auto",
+        description="read plain text as prose, as verse (a line spoken and captioned at a "
+        "time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)",
+    )
     language: str = Field("en", max_length=16, description="language code of the speech")
     duration: float = Field(60.0, description="film length in seconds")
     size: str = Field("1280x720", description="frame size: " + ", ".join(SIZES))

@@ -581,7 +581,7 @@ def describe(plan: Plan) -> str:
         out.append(f"\nScene {n}{number}: {scene.heading or '(untitled)'}")
         for m, shot in enumerate(scene.shots, 1):
             card = " [centered card]" if shot.centered else ""
-            out.append(f"  Shot {m}{card}: {shot.description}")
+            out.append(f"  Shot {m}{card}: {shot.description.replace(chr(10), ' / ')}")
             for line in shot.lines:
                 who = line.speaker + (f" ({line.extension})" if line.extension else "")
                 who += " ^" if line.dual else ""
