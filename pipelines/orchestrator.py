@@ -33,6 +33,7 @@ from pipelines import (
     music,
     preflight,
     subtitles,
+    tanpura,
     thumbnail,
     timeline,
     verse,
@@ -215,7 +216,8 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
 def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        music.bed, inputs.music, choice, plan.mood, request.duration, request.seed, engines
+        partial(music.bed, sa_hz=tanpura.note_hz(request.sa)),
+        *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
 

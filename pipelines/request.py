@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
+from pipelines import tanpura
 from pipelines.errors import InputError
 
 SIZES: dict[str, tuple[int, int]] = {
@@ -25,6 +26,8 @@ SIZES: dict[str, tuple[int, int]] = {
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
+MusicChoice = Literal["generated", "none", "tanpura"]  # or a file of the user's
+MUSIC_CHOICES: tuple[str, ...] = MusicChoice.__args__
 Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
 
 
@@ -68,6 +71,11 @@ class FilmOptions(BaseModel):
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
         "(found by face detection when not given)",
     )
+    sa: str = Field(
+        "C#3",
+        description="the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 "
+        "(C#3 suits a male voice, G#3 a female one)",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
@@ -98,6 +106,15 @@ class FilmOptions(BaseModel):
             )
         return v
 
+    @field_validator("sa")
+    @classmethod
+    def _sa(cls, v: str) -> str:
+        try:
+            tanpura.note_hz(v)
+        except InputError as error:
+            raise ValueError(error.message) from None
+        return v.strip()
+
     @field_validator("duration")
     @classmethod
     def _duration(cls, v: float, info: ValidationInfo) -> float:
@@ -111,7 +128,7 @@ class FilmRequest(FilmOptions):
     """Everything a render needs. Paths are local files (the platform downloads assets first)."""
 
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
-    music: Literal["generated", "none"] | Path = "generated"
+    music: MusicChoice | Path = "generated"
     models_dir: Path | None = None  # studio tier: local model directory
     # CHARACTER → its character sheet (a zip, see `pipelines.characters.sheet`)
     character_sheets: dict[str, Path] = Field(default_factory=dict)

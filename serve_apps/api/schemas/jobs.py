@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from pipelines.request import MAX_IMAGES, FilmOptions
+from pipelines.request import MAX_IMAGES, FilmOptions, MusicChoice
 from serve_apps.api.schemas.common import Out
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
@@ -32,7 +32,7 @@ FilmJobIn = create_model(
     project_id=(uuid.UUID, ...),
     **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
-    music=(Literal["generated", "none"] | uuid.UUID, "generated"),
+    music=(MusicChoice | uuid.UUID, "generated"),
 )
 
 
