@@ -127,7 +127,7 @@ FILE_OPTIONS = [
     ),
     (
         "music",
-        Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")],
+        Annotated[str, typer.Option(help="a music file, 'generated', 'tanpura' or 'none'")],
         "generated",
     ),
     (
@@ -199,7 +199,7 @@ def render(**given) -> None:
     from infra.ray_local import ray_session
     from infra.settings import get_settings
     from pipelines.orchestrator import STAGES, render_film
-    from pipelines.request import OPTION_NAMES, DurationLimits, make_request
+    from pipelines.request import MUSIC_CHOICES, OPTION_NAMES, DurationLimits, make_request
 
     script, output = given["script"], given["output"]
     settings = get_settings()
@@ -211,9 +211,7 @@ def render(**given) -> None:
             voices=_parse_voices(given["voice"]),
             **_parse_characters(given["character"]),
             images=_collect_images(given["image"], given["images"]),
-            music=given["music"]
-            if given["music"] in ("generated", "none")
-            else Path(given["music"]),
+            music=given["music"] if given["music"] in MUSIC_CHOICES else Path(given["music"]),
             models_dir=given["models"],
             translations=_parse_translations(given["translation"]),
             narration=given["narration"],

@@ -34,11 +34,12 @@ from pipelines import (
     narration,
     podcast,
     preflight,
-    script,
     subtitles,
+    tanpura,
     thumbnail,
     timeline,
     translate,
+    verse,
     visuals,
     voice,
 )
@@ -269,12 +270,13 @@ def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
-    """The plan by the script's rules, with the engines' shot prompts where they have an LLM;
+    """The plan by the script's rules (verse read line by line), with the engines' shot prompts
+    where they have an LLM;
     for a dub, its lines then translated (the prompts stay in the script's language). Or the
     request's own plan (an edited storyboard), as it is."""
     if request.plan is not None:
         return request.plan
-    plan = script.analyze(request.script, narrate_action=request.narrate_action)
+    plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
     plan = engines.plan(request.script, fallback=plan)
     if request.dub:
         backends = translators(request, engines)
@@ -329,7 +331,8 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
 def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        music.bed, inputs.music, choice, plan.mood, request.duration, request.seed, engines
+        partial(music.bed, sa_hz=tanpura.note_hz(request.sa)),
+        *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
 
