@@ -39,6 +39,7 @@ from pipelines import (
     visuals,
     voice,
 )
+from pipelines import stream as stream_mod
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
@@ -91,8 +92,10 @@ def render_film(
     work_dir: Path | None = None,
     progress: Progress | None = None,
     engines=None,
+    stream: stream_mod.Publisher | None = None,
 ) -> FilmResult:
-    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it."""
+    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it; with
+    `stream`, the film is also published there as HLS while it renders (`pipelines.stream`)."""
     stages = Stages(STAGES, progress)
     workspace = Workspace(output, request, work_dir)
     engines = engines or engines_for(request.tier, request.models_dir)
@@ -144,7 +147,7 @@ def render_film(
     spec = frame_spec(request, film_timeline, shot_pictures, cues, cast)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
     with workspace.committing():
-        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio))
+        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio, stream))
 
         # 8. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
@@ -263,13 +266,18 @@ def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> 
     return clips, timings
 
 
-def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, path: Path) -> Path:
-    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio."""
+def encode_film(
+    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, stream, path: Path
+) -> Path:
+    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio;
+    each chunk also published as an HLS segment when there is a `stream` to publish to."""
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
         FilmEncoder(path, spec.width, spec.height, spec.fps, audio) as encoder,
+        stream_mod.publishing(stream, spec.fps, spec.total, audio) as hls,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
+            hls.write_chunk(chunk)  # first: the viewer's segment before the film's remux
             encoder.write_chunk(chunk)
             report(encoder.frames / spec.total, f"frame {encoder.frames}/{spec.total}")
     return path
