@@ -43,6 +43,7 @@ from pipelines import (
     visuals,
     voice,
 )
+from pipelines import stream as stream_mod
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
@@ -105,8 +106,10 @@ def render_film(
     work_dir: Path | None = None,
     progress: Progress | None = None,
     engines=None,
+    stream: stream_mod.Publisher | None = None,
 ) -> FilmResult:
-    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it."""
+    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it; with
+    `stream`, the film is also published there as HLS while it renders (`pipelines.stream`)."""
     stages = Stages(STAGES, progress)
     workspace = Workspace(output, request, work_dir)
     engines = engines or engines_for(request.tier, request.models_dir)
@@ -173,7 +176,9 @@ def render_film(
     spec = frame_spec(request, film_timeline, shot_pictures, burned, cast)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
     with workspace.committing():
-        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio, tracks))
+        workspace.cached_video(
+            partial(encode_film, stages, spec, shot_pictures, audio, tracks, stream)
+        )
 
         # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
@@ -410,18 +415,21 @@ def stage_characters(request, plan, film_timeline, speech, timings, engines):
 
 
 def encode_film(
-    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, path: Path
+    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, stream, path: Path
 ) -> Path:
     """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio and
-    a soft subtitle stream per extra track."""
+    a soft subtitle stream per extra track; each chunk also published as an HLS segment when
+    there is a `stream` to publish to."""
     soft = [
         (alpha3(lang), [(c.start, c.end, c.text) for c in cues]) for lang, cues in tracks.items()
     ]
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
         FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft) as encoder,
+        stream_mod.publishing(stream, spec.fps, spec.total, audio) as hls,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
+            hls.write_chunk(chunk)  # first: the viewer's segment before the film's remux
             encoder.write_chunk(chunk)
             report(encoder.frames / spec.total, f"frame {encoder.frames}/{spec.total}")
     return path
