@@ -310,6 +310,12 @@ export type FilmJobIn = {
         [key: string]: string;
     };
     /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
+    /**
      * Language
      *
      * language code of the speech
@@ -386,6 +392,12 @@ export type FilmJobIn = {
             number
         ];
     };
+    /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
     /**
      * Seed
      *
@@ -411,7 +423,7 @@ export type FilmJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | string;
+    music?: 'generated' | 'none' | 'tanpura' | string;
 };
 
 /**
@@ -426,6 +438,12 @@ export type FilmSettings = {
     voices?: {
         [key: string]: string;
     };
+    /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
     /**
      * Language
      *
@@ -503,6 +521,12 @@ export type FilmSettings = {
             number
         ];
     };
+    /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
     /**
      * Seed
      *
@@ -1750,6 +1774,12 @@ export type VideoJobIn = {
         [key: string]: string;
     };
     /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
+    /**
      * Language
      *
      * language code of the speech
@@ -1827,6 +1857,12 @@ export type VideoJobIn = {
         ];
     };
     /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
+    /**
      * Seed
      *
      * seed for pictures, motion and music
@@ -1851,7 +1887,7 @@ export type VideoJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | string;
+    music?: 'generated' | 'none' | 'tanpura' | string;
     /**
      * From
      *
