@@ -23,6 +23,7 @@ from infra.storage import Storage, make_storage
 from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
 from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
 from serve_apps.api.security import Passwords, SigningKeys, TokenService
+from serve_apps.api.stream_tokens import StreamTokens
 from serve_apps.jobs.dispatch import JobDispatcher
 
 
@@ -37,6 +38,7 @@ class Platform:
     limiter: RateLimiter | None
     bus: EventBus
     jobs: JobDispatcher
+    stream_tokens: StreamTokens
     engines: dict[str, Any] = field(default_factory=dict)  # Serve handles of model deployments
 
     @classmethod
@@ -65,6 +67,7 @@ class Platform:
             ),
             bus=make_event_bus(settings),
             jobs=JobDispatcher(settings, engines or {}),
+            stream_tokens=StreamTokens.from_keys(keys, settings.stream_token_s),
             engines=engines or {},
         )
         platform.jobs.start()

@@ -11,11 +11,24 @@ from serve_apps.api.routes import (
     generate,
     jobs,
     projects,
+    stream,
     users,
     youtube,
 )
 
 api_router = APIRouter()
-for module in (auth, users, projects, assets, generate, jobs, credits, admin, activity, youtube):
+for module in (
+    auth,
+    users,
+    projects,
+    assets,
+    generate,
+    jobs,
+    stream,
+    credits,
+    admin,
+    activity,
+    youtube,
+):
     api_router.include_router(module.router)
 api_router.include_router(youtube.renders)

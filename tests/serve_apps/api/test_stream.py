@@ -1,0 +1,103 @@
+"""A video job's live HLS stream through the API on a real Ray: announced on the job's
+WebSocket with its first segment, the playlist owner-only, its segments behind signed URLs
+that expire."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import av
+import pytest
+
+from tests.serve_apps.api.test_jobs import follow, job_row, studio, submit, wait_for  # noqa: F401
+from tests.utils.platform import create_project, register
+
+pytestmark = pytest.mark.timeout(240)
+
+FPS = 24  # the API's default frame rate
+
+
+def files_of(playlist: str) -> list[str]:
+    """The URLs a player fetches: the init segment's, then each media segment's."""
+    init = [
+        line.split('URI="')[1].rstrip('"')
+        for line in playlist.splitlines()
+        if line.startswith("#EXT-X-MAP:")
+    ]
+    return init + [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def stream_base(job_id: str) -> str:
+    return f"/api/v1/jobs/{job_id}/stream/"
+
+
+def test_a_video_job_streams_to_its_owner_only(studio, tmp_path):  # noqa: F811
+    client, settings = studio
+    user, other = register(client), register(client)
+    project = create_project(client, user)
+    job_id = submit(client, user, project)
+    playlist_url = stream_base(job_id) + "index.m3u8"
+
+    # Before the first segment there is no stream; the owner may look, nobody else.
+    first = client.get(playlist_url, headers=user.headers)
+    assert first.status_code in (200, 404)
+    assert client.get(playlist_url, headers=other.headers).status_code == 404
+
+    # The job's events announce the stream's URL with the first segment, before it is done.
+    events = follow(client, user, job_id)
+    assert events[-1]["status"] == "succeeded"
+    announced = [i for i, e in enumerate(events) if e.get("stream")]
+    assert announced and announced[0] < len(events) - 1
+    assert events[announced[0]]["stream"] == playlist_url
+    assert events[announced[0]]["status"] == "running"
+
+    # The finished playlist: closed, fresh on every read, its files signed.
+    response = client.get(playlist_url, headers=user.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.apple.mpegurl"
+    assert response.headers["cache-control"] == "no-cache"
+    playlist = response.text
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    # Players that cannot set a header pass the access token in the query, as for the socket.
+    by_query = client.get(f"{playlist_url}?token={user.access_token}")
+    assert by_query.status_code == 200 and files_of(by_query.text)[0].startswith("init.mp4?token=")
+    assert client.get(f"{playlist_url}?token={other.access_token}").status_code == 404
+    assert client.get(playlist_url).status_code == 401
+
+    # Each file, fetched with no header as a player does, is immutable MP4; together they play
+    # the whole film with its sound.
+    data = b""
+    for url in files_of(playlist):
+        assert url.split("?")[0] in ("init.mp4",) or url.startswith("seg-")
+        segment = client.get(stream_base(job_id) + url)
+        assert segment.status_code == 200, segment.text
+        assert segment.headers["content-type"] == "video/mp4"
+        assert "immutable" in segment.headers["cache-control"]
+        data += segment.content
+    whole = tmp_path / "stream.mp4"
+    whole.write_bytes(data)
+    with av.open(str(whole)) as container:
+        assert container.streams.audio and container.streams.video
+        frames = sum(1 for _ in container.demux(container.streams.video[0]) if _.size)
+    assert abs(frames - 4 * FPS) <= 1
+
+    # Another user: 404 for a segment with their own access token.
+    segment_name = files_of(playlist)[1].split("?")[0]
+    segment_url = stream_base(job_id) + segment_name
+    assert client.get(segment_url, headers=other.headers).status_code == 404
+    assert client.get(segment_url, headers=user.headers).status_code == 200
+
+    # A token is for one file of one job, until it expires: otherwise 403.
+    tokens = client.app.state.platform.stream_tokens
+    expired = tokens.issue(uuid.UUID(job_id), segment_name, now=time.time() - 2 * tokens.lifetime_s)
+    assert client.get(f"{segment_url}?token={expired}").status_code == 403
+    init_token = parse_qs(urlsplit(files_of(playlist)[0]).query)["token"][0]
+    assert client.get(f"{segment_url}?token={init_token}").status_code == 403
+    assert client.get(f"{segment_url}?token=not-a-token").status_code == 403
+    foreign = tokens.issue(uuid.uuid4(), segment_name)
+    assert client.get(f"{segment_url}?token={foreign}").status_code == 403
+    assert (
+        client.get(stream_base(job_id) + "index.m3u8.bak", headers=user.headers).status_code == 404
+    )
