@@ -125,9 +125,11 @@ class StoragePublisher:
         self.storage, self.prefix = storage, prefix
         self.on_first_playlist = on_first_playlist
         self._announced = False
+        self.closed = False  # the playlist has its #EXT-X-ENDLIST: the stream is whole
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
         self.storage.put_bytes(self.prefix + name, data, content_type)
+        self.closed = name == stream_mod.PLAYLIST and data.rstrip().endswith(b"#EXT-X-ENDLIST")
         if name == stream_mod.PLAYLIST and not self._announced:
             self._announced = True
             if self.on_first_playlist is not None:
@@ -208,6 +210,7 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
     stages.restore()
     final = str(ctx.job_id)
     announce = ctx.on_stream and partial(ctx.on_stream, stream_url(ctx.job_id))
+    publisher = StoragePublisher(ctx.storage, ctx.key("final", final, "stream") + "/", announce)
     try:
         film = render_film(
             request,
@@ -215,10 +218,14 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
             work_dir=stages.directory,
             progress=stages.saving_between_stages(ctx.progress),
             engines=ctx.studio_engines(request),
-            stream=StoragePublisher(ctx.storage, ctx.key("final", final, "stream") + "/", announce),
+            stream=publisher,
         )
-    except BaseException:  # nothing half-published stays: the stream goes with the attempt
-        ctx.storage.delete_prefix(ctx.key("final", final) + "/")
+    except BaseException as exc:
+        # Nothing half-published stays. A whole stream stays for a retry, which resumes from
+        # the encoded film (and so publishes no stream of its own).
+        retried = not (ctx.last_attempt or isinstance(exc, (Cancelled, InputError)))
+        if not (publisher.closed and retried):
+            ctx.storage.delete_prefix(ctx.key("final", final) + "/")
         raise
     outputs = {
         "film": ctx.upload(film.video, ctx.key("final", final, "film.mp4")),

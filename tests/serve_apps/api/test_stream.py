@@ -80,7 +80,7 @@ def test_a_video_job_streams_to_its_owner_only(studio, tmp_path):  # noqa: F811
     whole.write_bytes(data)
     with av.open(str(whole)) as container:
         assert container.streams.audio and container.streams.video
-        frames = sum(1 for _ in container.demux(container.streams.video[0]) if _.size)
+        frames = sum(1 for p in container.demux(container.streams.video[0]) if p.size)
     assert abs(frames - 4 * FPS) <= 1
 
     # Another user: 404 for a segment with their own access token.
@@ -101,3 +101,42 @@ def test_a_video_job_streams_to_its_owner_only(studio, tmp_path):  # noqa: F811
     assert (
         client.get(stream_base(job_id) + "index.m3u8.bak", headers=user.headers).status_code == 404
     )
+
+
+def test_with_s3_the_playlist_names_presigned_urls(
+    tmp_path, render_database_url, keys_dir, ray_jobs, s3_server, s3_bucket
+):
+    """With S3 storage the stream lands in the bucket and the playlist hands out presigned URLs,
+    which a player fetches from S3 directly."""
+    import httpx
+    from fastapi.testclient import TestClient
+
+    from serve_apps.api.main import create_app
+    from tests.utils.platform import make_settings, s3_settings
+
+    settings = make_settings(
+        tmp_path,
+        render_database_url,
+        keys_dir,
+        job_supervisor=True,
+        **s3_settings(s3_server, s3_bucket),
+    )
+    with TestClient(create_app(settings)) as client:
+        user = register(client)
+        job_id = submit(client, user, create_project(client, user))
+        assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+        response = client.get(stream_base(job_id) + "index.m3u8", headers=user.headers)
+        assert response.status_code == 200 and response.text.rstrip().endswith("#EXT-X-ENDLIST")
+        urls = files_of(response.text)
+        assert all(url.startswith(s3_server) and "X-Amz-Expires=600" in url for url in urls)
+        data = b""
+        for url in urls:
+            fetched = httpx.get(url)
+            assert fetched.status_code == 200 and fetched.headers["content-type"] == "video/mp4"
+            data += fetched.content
+    whole = tmp_path / "stream.mp4"
+    whole.write_bytes(data)
+    with av.open(str(whole)) as container:
+        assert container.streams.audio
+        frames = sum(1 for p in container.demux(container.streams.video[0]) if p.size)
+    assert abs(frames - 4 * FPS) <= 1
