@@ -41,17 +41,27 @@ def test_a_video_job_streams_to_its_owner_only(studio, tmp_path):  # noqa: F811
     playlist_url = stream_base(job_id) + "index.m3u8"
 
     # Before the first segment there is no stream; the owner may look, nobody else.
-    first = client.get(playlist_url, headers=user.headers)
-    assert first.status_code in (200, 404)
+    before = client.get(playlist_url, headers=user.headers)
+    assert before.status_code in (200, 404)
     assert client.get(playlist_url, headers=other.headers).status_code == 404
 
-    # The job's events announce the stream's URL with the first segment, before it is done.
-    events = follow(client, user, job_id)
-    assert events[-1]["status"] == "succeeded"
-    announced = [i for i, e in enumerate(events) if e.get("stream")]
-    assert announced and announced[0] < len(events) - 1
-    assert events[announced[0]]["stream"] == playlist_url
-    assert events[announced[0]]["status"] == "running"
+    # The job's events announce the stream's URL with the first segment, while it runs: the
+    # playlist is there at once, its first segment fetchable with the URL it carries.
+    events, live = [], None
+    with client.websocket_connect(f"/api/v1/jobs/{job_id}/events?token={user.access_token}") as ws:
+        while not events or events[-1]["status"] not in ("succeeded", "failed", "cancelled"):
+            events.append(ws.receive_json())
+            if events[-1].get("stream") and live is None:
+                assert events[-1]["stream"] == playlist_url
+                assert events[-1]["status"] == "running"
+                live = client.get(playlist_url, headers=user.headers)
+                assert live.status_code == 200 and "seg-00000.m4s?token=" in live.text
+                first_segment = client.get(stream_base(job_id) + files_of(live.text)[1])
+                assert first_segment.status_code == 200 and first_segment.content
+    assert events[-1]["status"] == "succeeded" and live is not None
+    first = next(i for i, event in enumerate(events) if event.get("stream"))
+    later = [e for e in events[first:] if e["status"] == "running"]
+    assert all(e["stream"] == playlist_url for e in later)  # a client joining late finds it
 
     # The finished playlist: closed, fresh on every read, its files signed.
     response = client.get(playlist_url, headers=user.headers)
