@@ -27,6 +27,9 @@ from serve_apps.api.routes.jobs import MAX_TOKEN, _job
 from serve_apps.api.stream_tokens import InvalidStreamToken
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+# Segments outside the per-IP rate limit: a player fetches one every few seconds (75 for a
+# 300 s film), each a file behind a signed URL; the playlist stays limited.
+segments = APIRouter(prefix="/jobs", tags=["jobs"])
 
 PLAYLIST_TYPE = CONTENT_TYPES[".m3u8"]
 SEGMENT = re.compile(r"init\.mp4|seg-\d{5}\.m4s")  # the files a stream is made of
@@ -96,7 +99,7 @@ def _segment_job(
     return job
 
 
-@router.get(
+@segments.get(
     "/{job_id}/stream/{name}",
     response_class=Response,
     responses={

@@ -150,3 +150,20 @@ def test_with_s3_the_playlist_names_presigned_urls(
         assert container.streams.audio
         frames = sum(1 for p in container.demux(container.streams.video[0]) if p.size)
     assert abs(frames - 4 * FPS) <= 1
+
+
+def test_segments_are_outside_the_rate_limit(tmp_path, database_url, keys_dir):
+    """A player fetches a segment every few seconds: those fetches are not counted against the
+    client's per-IP limit; the playlist, like every other route, is."""
+    from fastapi.testclient import TestClient
+
+    from serve_apps.api.main import create_app
+    from tests.utils.platform import make_settings
+
+    settings = make_settings(tmp_path, database_url, keys_dir, rate_limit_requests=3)
+    with TestClient(create_app(settings)) as client:
+        job = stream_base(uuid.uuid4())
+        for _ in range(5):
+            assert client.get(job + "seg-00000.m4s?token=x").status_code == 403
+        answers = [client.get(job + "index.m3u8").status_code for _ in range(5)]
+        assert 429 in answers and set(answers) <= {401, 429}
