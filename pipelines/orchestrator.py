@@ -426,7 +426,7 @@ def encode_film(
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
         FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft) as encoder,
-        stream_mod.publishing(stream, spec.fps, spec.total, audio) as hls,
+        stream_mod.publishing(stream, spec.fps, spec.total, audio, encoder) as hls,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
             hls.write_chunk(chunk)  # first: the viewer's segment before the film's remux

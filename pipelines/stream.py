@@ -39,7 +39,13 @@ from typing import Protocol
 import av
 import numpy as np
 
-from pipelines.encode import AUDIO_BITRATE, AUDIO_OPTIONS, SAMPLE_RATE, chunk_frames
+from pipelines.encode import (
+    AUDIO_BITRATE,
+    AUDIO_OPTIONS,
+    SAMPLE_RATE,
+    FilmEncoder,
+    chunk_frames,
+)
 
 PLAYLIST = "index.m3u8"
 INIT = "init.mp4"
@@ -97,8 +103,10 @@ class HlsStream:
         total_frames: int,
         audio: np.ndarray | Future,
         on_segment: Callable[[int, float], None] | None = None,
+        share_audio: Callable[[list[av.Packet]], None] | None = None,
     ):
         self.publisher = publisher
+        self.share_audio = share_audio
         self.fps, self.total = fps, total_frames
         self._audio = audio
         self.on_segment = on_segment
@@ -228,11 +236,21 @@ class HlsStream:
         limit = round(end * SAMPLE_RATE) - AAC_FRAME // 2
         now = [p for p in self._audio_packets if last or p.pts < limit]
         self._audio_packets = [p for p in self._audio_packets if not (last or p.pts < limit)]
+        if self.share_audio is not None:  # the film's MP4 muxes the same AAC, unshifted
+            self.share_audio([_copy(p) for p in now])
         shift = round(self.delay * SAMPLE_RATE)
         for packet in now:
             packet.pts += shift
             packet.dts += shift
         return now
+
+
+def _copy(packet: av.Packet) -> av.Packet:
+    """A packet of its own (a muxer takes a packet's data when it writes it)."""
+    copy = av.Packet(bytes(packet))
+    copy.pts, copy.dts, copy.duration = packet.pts, packet.dts, packet.duration
+    copy.time_base = packet.time_base
+    return copy
 
 
 def _top_level_boxes(data: bytes) -> dict[str, bytes]:
@@ -254,14 +272,20 @@ class _NoStream:
 
 @contextmanager
 def publishing(
-    publisher: Publisher | None, fps: int, total_frames: int, audio: np.ndarray | Future
+    publisher: Publisher | None,
+    fps: int,
+    total_frames: int,
+    audio: np.ndarray | Future,
+    film: FilmEncoder | None = None,
 ) -> Iterator[HlsStream | _NoStream]:
     """An `HlsStream` to `publisher` for the block (closed at its end, removed if it fails), or
-    a stand-in that does nothing when there is no publisher."""
+    a stand-in that does nothing when there is no publisher. With `film`, the stream's AAC
+    packets are the film's too (the mix is encoded once)."""
     if publisher is None:
         yield _NoStream()
         return
-    hls = HlsStream(publisher, fps, total_frames, audio)
+    share = film.share_audio() if film is not None else None
+    hls = HlsStream(publisher, fps, total_frames, audio, share_audio=share)
     try:
         yield hls
         hls.close()

@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from pipelines.encode import encode_chunk, rgb_to_yuv420
+from pipelines.encode import FilmEncoder, encode_chunk, rgb_to_yuv420
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
 from pipelines.stream import FolderPublisher, publishing
@@ -67,6 +67,9 @@ def test_the_stream_plays_the_whole_film_in_sync(streamed):
     heard = sum(n for _, n in audio) / 48000
     assert abs(heard - DURATION) <= 0.1  # AAC's priming and last frame's padding
     assert_upload_standard(probe(film.video), DURATION)  # the MP4 is as without streaming
+    with av.open(str(film.video)) as container:  # whose sound is the stream's AAC, muxed again
+        in_film = sum(f.samples for f in container.decode(audio=0)) / 48000
+    assert abs(in_film - heard) <= 1024 / 48000
 
 
 def test_every_segment_starts_on_a_keyframe_with_its_sound(streamed):
@@ -97,3 +100,27 @@ def test_a_failed_render_leaves_no_stream(tmp_path):
         assert (tmp_path / "index.m3u8").exists()
         raise RuntimeError("cancelled")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_film_sounds_the_same_with_a_stream(tmp_path):
+    """The stream hands its AAC to the film's MP4 (the mix is encoded once): the film's sound
+    is packet for packet what it is without a stream."""
+    rng = np.random.default_rng(1)
+    audio = (rng.standard_normal((48000 * 8, 2)) * 0.1).astype(np.float32)
+    frames = [rgb_to_yuv420(np.full((180, 320, 3), 2 * i, np.uint8)) for i in range(96)]
+    chunk = encode_chunk(frames, 320, 180, FPS)
+
+    def sound(path, publisher) -> list[tuple[int, bytes]]:
+        with (
+            FilmEncoder(path, 320, 180, FPS, audio) as film,
+            publishing(publisher, FPS, 192, audio, film) as hls,
+        ):
+            for _ in range(2):
+                hls.write_chunk(chunk)
+                film.write_chunk(chunk)
+        with av.open(str(path)) as container:
+            return [(p.pts, bytes(p)) for p in container.demux(audio=0) if p.size]
+
+    alone = sound(tmp_path / "alone.mp4", None)
+    assert sound(tmp_path / "streamed.mp4", FolderPublisher(tmp_path / "hls")) == alone
+    assert len(alone) >= 8 * 48000 // 1024
