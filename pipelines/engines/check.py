@@ -23,6 +23,7 @@ WHAT = {
     "tts": "a VITS / MMS-TTS model per language",
     "musicgen": "a MusicgenForConditionalGeneration with its tokenizer",
     "lipsync": "unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model",
+    "animatediff": "motion_adapter/ (a MotionAdapter) and base/ (its SD 1.5 pipeline)",
 }
 
 
@@ -53,6 +54,7 @@ def check_models_dir(models_dir: Path) -> list[EngineStatus]:
         "tts": _tts,
         "musicgen": _musicgen,
         "lipsync": _lipsync,
+        "animatediff": _animatediff,
     }
     statuses = []
     for engine in ENGINES:
@@ -137,6 +139,12 @@ def _lipsync(path: Path) -> tuple[list[str], list[str]]:
     )
     missing += _model_files(path / "whisper", "lipsync/whisper")
     missing += _file(path / "whisper", "preprocessor_config.json", "lipsync/whisper")
+    return missing, []
+
+
+def _animatediff(path: Path) -> tuple[list[str], list[str]]:
+    missing = _model_files(path / "motion_adapter", "animatediff/motion_adapter")
+    missing += _pipeline_files(path / "base", "animatediff/base", "StableDiffusionPipeline")
     return missing, []
 
 

@@ -10,6 +10,7 @@ A model directory holds one sub-directory per engine, each something `from_pretr
       tts/<language>/     one VITS / MMS-TTS model per language ("en", "de", ...)
       musicgen/           a MusicgenForConditionalGeneration with its tokenizer
       lipsync/            unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model (lipsync.py)
+      animatediff/        motion_adapter/ (a MotionAdapter) and base/ (the SD 1.5 pipeline it fits)
 
 Each engine directory may also hold a `studio.json` of defaults for that model (steps, guidance,
 frames...): an SDXL-Turbo directory wants 4 steps and no guidance, the tiny test models want 2.
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen", "lipsync")
+ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen", "lipsync", "animatediff")
 # Each engine's Ray Serve deployment name: serving names them so, bulk renders find them by it.
 DEPLOYMENT_NAMES = {
     "llm": "LLM",
@@ -35,6 +36,7 @@ DEPLOYMENT_NAMES = {
     "tts": "TTS",
     "musicgen": "MusicGen",
     "lipsync": "LipSync",
+    "animatediff": "AnimateDiff",
 }
 OPTIONS_FILE = "studio.json"
 
