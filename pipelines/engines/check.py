@@ -86,6 +86,14 @@ def _sdxl(path: Path) -> tuple[list[str], list[str]]:
         elif not _installed("peft"):
             missing.append("the peft package (pip install peft), needed for sdxl/lora/")
         notes.append("LoRA: sdxl/lora")
+    adapter = path / "ip_adapter"
+    if adapter.is_dir():
+        lacking = [] if any(adapter.glob("*.safetensors")) else ["sdxl/ip_adapter/*.safetensors"]
+        lacking += _model_files(adapter / "image_encoder", "sdxl/ip_adapter/image_encoder")
+        if lacking:
+            notes.append(f"IP-Adapter skipped: {', '.join(lacking)}")
+        else:
+            notes.append("IP-Adapter: sdxl/ip_adapter")
     controlnets = path.parent / "controlnet"
     kinds = (
         sorted(p.name for p in controlnets.iterdir() if p.is_dir()) if controlnets.is_dir() else []

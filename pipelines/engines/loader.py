@@ -6,6 +6,7 @@ A model directory holds one sub-directory per engine, each something `from_pretr
       llm/                a causal LM (config.json, tokenizer, *.safetensors)
       sdxl/               a diffusers StableDiffusionXLPipeline (model_index.json, unet/, vae/, ...)
         lora/             optional: one LoRA (*.safetensors) fused into the UNet at load
+        ip_adapter/       optional: an IP-Adapter (*.safetensors) and its image_encoder/
       svd/                a diffusers StableVideoDiffusionPipeline (model_index.json, ...)
       tts/<language>/     one VITS / MMS-TTS model per language ("en", "de", ...)
       musicgen/           a MusicgenForConditionalGeneration with its tokenizer

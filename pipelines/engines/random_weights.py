@@ -189,6 +189,54 @@ def _sdxl(path: Path) -> None:
     pipe.save_pretrained(path)
     _options(path, steps=2, guidance=5.0)
     _controlnet(unet, Path(path).parent / "controlnet" / "pose")
+    _ip_adapter(unet, Path(path) / "ip_adapter")
+
+
+def _ip_adapter(unet, path: Path) -> None:
+    """An IP-Adapter for the tiny UNet in h94/IP-Adapter's layout (`ip-adapter_sdxl.safetensors`
+    beside `image_encoder/`), keyed as diffusers' `load_ip_adapter` reads it: the image
+    projection (`image_proj.*`) and a key/value pair per cross-attention layer (`ip_adapter.*`,
+    numbered 1, 3, 5... in the UNet's processor order, as the original checkpoints are)."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    from pipelines.engines.sdxl import IMAGE_ENCODER_DIR
+
+    embed, cross, tokens = 32, unet.config.cross_attention_dim, 4
+    CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            projection_dim=embed,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=224,
+            intermediate_size=37,
+            patch_size=32,
+        )
+    ).save_pretrained(path / IMAGE_ENCODER_DIR)
+    weights = {
+        "image_proj.proj.weight": torch.randn(cross * tokens, embed) * 0.5,
+        "image_proj.proj.bias": torch.zeros(cross * tokens),
+        "image_proj.norm.weight": torch.ones(cross),
+        "image_proj.norm.bias": torch.zeros(cross),
+    }
+    channels = unet.config.block_out_channels
+    key = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        block = name.split(".")[0]
+        if block == "mid_block":
+            hidden = channels[-1]
+        elif block == "up_blocks":
+            hidden = list(reversed(channels))[int(name.split(".")[1])]
+        else:
+            hidden = channels[int(name.split(".")[1])]
+        for kv in ("to_k_ip", "to_v_ip"):
+            weights[f"ip_adapter.{key}.{kv}.weight"] = torch.randn(hidden, cross) * 0.5
+        key += 2
+    save_file(weights, path / "ip-adapter_sdxl.safetensors")
 
 
 def _controlnet(unet, path: Path) -> None:

@@ -10,6 +10,9 @@ drawn at a model-friendly size and cover-fitted to the film's frame.
 The same character in every shot: `control=` conditions the pictures on a reference (a pose or
 depth map, or the character's first still) through a ControlNet from `MODELS/controlnet/<kind>/`,
 built over the loaded pipeline's own components (no second copy of the UNet).
+The same face: `reference=` conditions the pictures on a picture of the character through an
+IP-Adapter (`MODELS/sdxl/ip_adapter/`: its `*.safetensors` and the CLIP `image_encoder/` it was
+trained with), loaded with diffusers' `load_ip_adapter` on the first call that has a reference.
 LoRAs: every `MODELS/sdxl/lora/*.safetensors` is loaded as one adapter (its file stem), weighted
 by `studio.json`'s `lora_weights` (default 1.0), stacked and fused at load. A file that is not a
 LoRA is refused, naming it.
@@ -25,6 +28,8 @@ from pipelines.engines.framing import cover_fit, generation_size, latent_grid
 from pipelines.engines.loader import check_device, load_diffusers, read_options
 from pipelines.errors import InputError
 
+IP_ADAPTER_DIR = "ip_adapter"  # MODELS/sdxl/ip_adapter/: the adapter's weights
+IMAGE_ENCODER_DIR = "image_encoder"  # ...and, inside it, the CLIP vision model it was trained on
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
 
 
@@ -41,11 +46,14 @@ class SDXLEngine:
         negative_prompt: str = NEGATIVE_PROMPT,
         native: int | None = None,
         controlnets: Path | None = None,
+        ip_adapter: Path | None = None,
         lora_weights: dict[str, float] | None = None,  # read at load (see `load`)
     ):
         self.pipe = pipe
         self.controlnets = controlnets  # MODELS/controlnet: one directory per kind
         self._control_pipes: dict[str, object] = {}
+        self.ip_adapter = ip_adapter  # MODELS/sdxl/ip_adapter, loaded on first use
+        self._ip_loaded = False
         self.device = device
         self.steps = steps
         self.guidance = guidance
@@ -68,7 +76,61 @@ class SDXLEngine:
         pipe, device = load_diffusers(
             "StableDiffusionXLPipeline", path, device, memory_share, adapt
         )
-        return cls(pipe, device, controlnets=Path(path).parent / "controlnet", **options)
+        return cls(
+            pipe,
+            device,
+            controlnets=Path(path).parent / "controlnet",
+            ip_adapter=Path(path) / IP_ADAPTER_DIR,
+            **options,
+        )
+
+    def has_ip_adapter(self) -> bool:
+        """Whether this model directory has an IP-Adapter (`sdxl/ip_adapter/*.safetensors`)."""
+        return self.ip_adapter is not None and any(self.ip_adapter.glob("*.safetensors"))
+
+    def _load_ip_adapter(self) -> None:
+        """The IP-Adapter and its image encoder into this pipeline (once); every pipeline built
+        over its components (the ControlNet ones) shares them."""
+        if self._ip_loaded:
+            return
+        if not self.has_ip_adapter():
+            raise InputError(
+                "reference",
+                f"a reference picture needs an IP-Adapter in {self.ip_adapter} "
+                "(its *.safetensors and image_encoder/); there is none",
+            )
+        weights = sorted(self.ip_adapter.glob("*.safetensors"))[0]
+        self.pipe.load_ip_adapter(
+            str(self.ip_adapter),
+            subfolder="",
+            weight_name=weights.name,
+            image_encoder_folder=IMAGE_ENCODER_DIR,
+            local_files_only=True,
+        )
+        for pipe in self._control_pipes.values():  # built before: give them the encoder too
+            pipe.register_modules(
+                image_encoder=self.pipe.image_encoder, feature_extractor=self.pipe.feature_extractor
+            )
+        self._ip_loaded = True
+
+    def _ip_conditioning(
+        self, reference: Image.Image | None, scale: float, guided: bool
+    ) -> dict[str, object]:
+        """The pipeline's IP-Adapter arguments. Once the adapter is in the UNet, every call needs
+        image embeddings: a call without a reference gets zeros at scale 0, which adds exactly
+        nothing (the picture it would have drawn before the adapter was loaded)."""
+        if reference is not None:
+            self._load_ip_adapter()
+            self.pipe.set_ip_adapter_scale(float(scale))
+            return {"ip_adapter_image": reference.convert("RGB")}
+        if not self._ip_loaded:
+            return {}
+        import torch
+
+        self.pipe.set_ip_adapter_scale(0.0)
+        width = self.pipe.image_encoder.config.projection_dim
+        zeros = torch.zeros(2 if guided else 1, 1, width, dtype=self.pipe.unet.dtype)
+        return {"ip_adapter_image_embeds": [zeros.to(self.device)]}
 
     def control_kinds(self) -> list[str]:
         """The ControlNets this model directory has (`pose`, `depth`, ...)."""
@@ -109,21 +171,27 @@ class SDXLEngine:
         control: Image.Image | None = None,
         control_kind: str = "pose",
         control_scale: float = 0.8,
+        reference: Image.Image | None = None,
+        reference_scale: float = 0.6,
     ) -> list[Image.Image]:
         """One picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`
         (or `seed[i]` when a list is given). With `control`, every picture follows that reference
-        (pose, depth or layout) through the `control_kind` ControlNet, at `control_scale`."""
+        (pose, depth or layout) through the `control_kind` ControlNet, at `control_scale`. With
+        `reference` (a picture of the character), every picture takes its look through the
+        IP-Adapter, at `reference_scale`."""
         import torch
 
         seeds = seed if isinstance(seed, list) else [seed + i for i in range(len(prompts))]
         width, height = generation_size(size, self.native, self.multiple)
         negative = self.negative_prompt if negative_prompt is None else negative_prompt
-        pipe, conditioning = self.pipe, {}
+        guidance = self.guidance if guidance is None else guidance
+        pipe = self.pipe
+        conditioning = self._ip_conditioning(reference, reference_scale, guided=guidance > 1)
         if control is not None:
             pipe = self._control_pipe(control_kind)
-            reference = cover_fit(control.convert("RGB"), (width, height))
-            conditioning = {
-                "image": [reference] * len(prompts),
+            layout = cover_fit(control.convert("RGB"), (width, height))
+            conditioning |= {
+                "image": [layout] * len(prompts),
                 "controlnet_conditioning_scale": float(control_scale),
             }
         images = pipe(
@@ -132,7 +200,7 @@ class SDXLEngine:
             width=width,
             height=height,
             num_inference_steps=steps or self.steps,
-            guidance_scale=self.guidance if guidance is None else guidance,
+            guidance_scale=guidance,
             generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
             **conditioning,
         ).images
