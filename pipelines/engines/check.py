@@ -86,14 +86,7 @@ def _sdxl(path: Path) -> tuple[list[str], list[str]]:
         elif not _installed("peft"):
             missing.append("the peft package (pip install peft), needed for sdxl/lora/")
         notes.append("LoRA: sdxl/lora")
-    adapter = path / "ip_adapter"
-    if adapter.is_dir():
-        lacking = [] if any(adapter.glob("*.safetensors")) else ["sdxl/ip_adapter/*.safetensors"]
-        lacking += _model_files(adapter / "image_encoder", "sdxl/ip_adapter/image_encoder")
-        if lacking:
-            notes.append(f"IP-Adapter skipped: {', '.join(lacking)}")
-        else:
-            notes.append("IP-Adapter: sdxl/ip_adapter")
+    notes += _ip_adapter(path / "ip_adapter", "sdxl/ip_adapter")
     controlnets = path.parent / "controlnet"
     kinds = (
         sorted(p.name for p in controlnets.iterdir() if p.is_dir()) if controlnets.is_dir() else []
@@ -153,7 +146,16 @@ def _lipsync(path: Path) -> tuple[list[str], list[str]]:
 def _animatediff(path: Path) -> tuple[list[str], list[str]]:
     missing = _model_files(path / "motion_adapter", "animatediff/motion_adapter")
     missing += _pipeline_files(path / "base", "animatediff/base", "StableDiffusionPipeline")
-    return missing, []
+    return missing, _ip_adapter(path / "ip_adapter", "animatediff/ip_adapter")
+
+
+def _ip_adapter(adapter: Path, where: str) -> list[str]:
+    """A note on an optional IP-Adapter directory: used, or skipped for what it lacks."""
+    if not adapter.is_dir():
+        return []
+    lacking = [] if any(adapter.glob("*.safetensors")) else [f"{where}/*.safetensors"]
+    lacking += _model_files(adapter / "image_encoder", f"{where}/image_encoder")
+    return [f"IP-Adapter skipped: {', '.join(lacking)}" if lacking else f"IP-Adapter: {where}"]
 
 
 # -- files ------------------------------------------------------------------------------------

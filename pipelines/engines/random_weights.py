@@ -201,7 +201,7 @@ def _ip_adapter(unet, path: Path) -> None:
     from safetensors.torch import save_file
     from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
-    from pipelines.engines.sdxl import IMAGE_ENCODER_DIR
+    from pipelines.engines.ip_adapter import IMAGE_ENCODER_DIR
 
     embed, cross, tokens = 32, unet.config.cross_attention_dim, 4
     CLIPVisionModelWithProjection(
@@ -333,7 +333,7 @@ def _animatediff(path: Path) -> None:
     )
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from pipelines.engines.animatediff import ADAPTER_DIR, BASE_DIR
+    from pipelines.engines.animatediff import ADAPTER_DIR, BASE_DIR, IP_ADAPTER_DIR
 
     channels = (32, 64)
     unet = UNet2DConditionModel(
@@ -395,6 +395,7 @@ def _animatediff(path: Path) -> None:
         motion_norm_num_groups=2,
         motion_num_attention_heads=4,
     ).save_pretrained(path / ADAPTER_DIR)
+    _ip_adapter(unet, path / IP_ADAPTER_DIR)
     _options(path, steps=2, guidance=5.0, decode_chunk_size=8)
 
 

@@ -25,11 +25,11 @@ from pathlib import Path
 from PIL import Image
 
 from pipelines.engines.framing import cover_fit, generation_size, latent_grid
+from pipelines.engines.ip_adapter import IPAdapter
 from pipelines.engines.loader import check_device, load_diffusers, read_options
 from pipelines.errors import InputError
 
-IP_ADAPTER_DIR = "ip_adapter"  # MODELS/sdxl/ip_adapter/: the adapter's weights
-IMAGE_ENCODER_DIR = "image_encoder"  # ...and, inside it, the CLIP vision model it was trained on
+IP_ADAPTER_DIR = "ip_adapter"  # MODELS/sdxl/ip_adapter/: the adapter and its image encoder
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
 
 
@@ -52,8 +52,7 @@ class SDXLEngine:
         self.pipe = pipe
         self.controlnets = controlnets  # MODELS/controlnet: one directory per kind
         self._control_pipes: dict[str, object] = {}
-        self.ip_adapter = ip_adapter  # MODELS/sdxl/ip_adapter, loaded on first use
-        self._ip_loaded = False
+        self.ip_adapter = IPAdapter(ip_adapter)  # MODELS/sdxl/ip_adapter, loaded on first use
         self.device = device
         self.steps = steps
         self.guidance = guidance
@@ -86,51 +85,7 @@ class SDXLEngine:
 
     def has_ip_adapter(self) -> bool:
         """Whether this model directory has an IP-Adapter (`sdxl/ip_adapter/*.safetensors`)."""
-        return self.ip_adapter is not None and any(self.ip_adapter.glob("*.safetensors"))
-
-    def _load_ip_adapter(self) -> None:
-        """The IP-Adapter and its image encoder into this pipeline (once); every pipeline built
-        over its components (the ControlNet ones) shares them."""
-        if self._ip_loaded:
-            return
-        if not self.has_ip_adapter():
-            raise InputError(
-                "reference",
-                f"a reference picture needs an IP-Adapter in {self.ip_adapter} "
-                "(its *.safetensors and image_encoder/); there is none",
-            )
-        weights = sorted(self.ip_adapter.glob("*.safetensors"))[0]
-        self.pipe.load_ip_adapter(
-            str(self.ip_adapter),
-            subfolder="",
-            weight_name=weights.name,
-            image_encoder_folder=IMAGE_ENCODER_DIR,
-            local_files_only=True,
-        )
-        for pipe in self._control_pipes.values():  # built before: give them the encoder too
-            pipe.register_modules(
-                image_encoder=self.pipe.image_encoder, feature_extractor=self.pipe.feature_extractor
-            )
-        self._ip_loaded = True
-
-    def _ip_conditioning(
-        self, reference: Image.Image | None, scale: float, guided: bool
-    ) -> dict[str, object]:
-        """The pipeline's IP-Adapter arguments. Once the adapter is in the UNet, every call needs
-        image embeddings: a call without a reference gets zeros at scale 0, which adds exactly
-        nothing (the picture it would have drawn before the adapter was loaded)."""
-        if reference is not None:
-            self._load_ip_adapter()
-            self.pipe.set_ip_adapter_scale(float(scale))
-            return {"ip_adapter_image": reference.convert("RGB")}
-        if not self._ip_loaded:
-            return {}
-        import torch
-
-        self.pipe.set_ip_adapter_scale(0.0)
-        width = self.pipe.image_encoder.config.projection_dim
-        zeros = torch.zeros(2 if guided else 1, 1, width, dtype=self.pipe.unet.dtype)
-        return {"ip_adapter_image_embeds": [zeros.to(self.device)]}
+        return self.ip_adapter.available()
 
     def control_kinds(self) -> list[str]:
         """The ControlNets this model directory has (`pose`, `depth`, ...)."""
@@ -186,9 +141,16 @@ class SDXLEngine:
         negative = self.negative_prompt if negative_prompt is None else negative_prompt
         guidance = self.guidance if guidance is None else guidance
         pipe = self.pipe
-        conditioning = self._ip_conditioning(reference, reference_scale, guided=guidance > 1)
+        conditioning = self.ip_adapter.conditioning(
+            pipe, reference, reference_scale, guided=guidance > 1
+        )
         if control is not None:
             pipe = self._control_pipe(control_kind)
+            if self.ip_adapter.loaded and pipe.image_encoder is None:  # built before the adapter
+                pipe.register_modules(
+                    image_encoder=self.pipe.image_encoder,
+                    feature_extractor=self.pipe.feature_extractor,
+                )
             layout = cover_fit(control.convert("RGB"), (width, height))
             conditioning |= {
                 "image": [layout] * len(prompts),

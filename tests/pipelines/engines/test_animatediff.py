@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from pipelines.engines import StudioEngines, check_models_dir
 from pipelines.engines.animatediff import AnimateDiffEngine
@@ -32,8 +33,30 @@ def test_a_prompt_becomes_a_clip_of_the_frames_and_size_asked(animatediff, frame
     assert np.abs(clip[0].astype(int) - clip[-1].astype(int)).mean() > 0  # frames differ
 
 
+def test_a_reference_gives_the_clip_its_look(animatediff, monkeypatch):
+    """The character's picture reaches the pipeline through the IP-Adapter and changes the clip;
+    a clip without one is the same as before the adapter was loaded."""
+    received = []
+    call = type(animatediff.pipe).__call__
+
+    def spy(self, *args, **kwargs):
+        received.append(kwargs)
+        return call(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(animatediff.pipe), "__call__", spy)
+    face = Image.new("RGB", (64, 64), (200, 30, 40))
+    plain = np.stack(animatediff("Mara at the window", 8, (128, 72), seed=2))
+    looked = np.stack(animatediff("Mara at the window", 8, (128, 72), seed=2, reference=face))
+    again = np.stack(animatediff("Mara at the window", 8, (128, 72), seed=2))
+    assert np.array_equal(np.asarray(received[1]["ip_adapter_image"]), np.asarray(face))
+    assert looked.shape == plain.shape == (8, 72, 128, 3)
+    assert np.abs(looked.astype(int) - plain.astype(int)).mean() > 1.0
+    assert np.array_equal(again, plain)
+
+
 def test_check_names_the_missing_adapter(tiny_models, tmp_path):
-    assert {s.engine: s.ready for s in check_models_dir(tiny_models)}["animatediff"]
+    (status,) = [s for s in check_models_dir(tiny_models) if s.engine == "animatediff"]
+    assert status.ready and status.notes == ["IP-Adapter: animatediff/ip_adapter"]
     shutil.copytree(tiny_models / "animatediff", tmp_path / "animatediff")
     shutil.rmtree(tmp_path / "animatediff" / "motion_adapter")
     status = {s.engine: s for s in check_models_dir(tmp_path)}["animatediff"]
