@@ -152,6 +152,7 @@ def render_film(
             engines,
             image_names(request),
             caption=card_caption(request),
+            motion=request.motion,
         )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 

@@ -105,6 +105,11 @@ class FilmOptions(BaseModel):
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
     )
+    motion: Literal["svd", "animatediff", "kenburns"] = Field(
+        "svd",
+        description="studio tier: how generated shots move: svd (the still animated), "
+        "animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)",
+    )
     podcast: bool = Field(
         False, description="also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript"
     )
