@@ -411,6 +411,12 @@ export type FilmJobIn = {
      */
     tier?: 'draft' | 'studio';
     /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
+    /**
      * Podcast
      *
      * also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript
@@ -539,6 +545,12 @@ export type FilmSettings = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
     /**
      * Podcast
      *
@@ -1874,6 +1886,12 @@ export type VideoJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
     /**
      * Podcast
      *
@@ -3395,6 +3413,43 @@ export type JobsDownloadOutputResponses = {
 
 export type JobsDownloadOutputResponse = JobsDownloadOutputResponses[keyof JobsDownloadOutputResponses];
 
+export type JobsStreamPlaylistData = {
+    body?: never;
+    path: {
+        /**
+         * Job Id
+         */
+        job_id: string;
+    };
+    query?: {
+        /**
+         * Token
+         */
+        token?: string | null;
+    };
+    url: '/api/v1/jobs/{job_id}/stream/index.m3u8';
+};
+
+export type JobsStreamPlaylistErrors = {
+    /**
+     * no stream yet
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsStreamPlaylistError = JobsStreamPlaylistErrors[keyof JobsStreamPlaylistErrors];
+
+export type JobsStreamPlaylistResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
 export type CreditsBalanceData = {
     body?: never;
     path?: never;
@@ -4177,6 +4232,49 @@ export type VoicesPreviewResponses = {
 };
 
 export type VoicesPreviewResponse = VoicesPreviewResponses[keyof VoicesPreviewResponses];
+
+export type JobsStreamSegmentData = {
+    body?: never;
+    path: {
+        /**
+         * Job Id
+         */
+        job_id: string;
+        /**
+         * Name
+         */
+        name: string;
+    };
+    query?: {
+        /**
+         * Token
+         */
+        token?: string | null;
+    };
+    url: '/api/v1/jobs/{job_id}/stream/{name}';
+};
+
+export type JobsStreamSegmentErrors = {
+    /**
+     * the token is expired or not for this file
+     */
+    403: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsStreamSegmentError = JobsStreamSegmentErrors[keyof JobsStreamSegmentErrors];
+
+export type JobsStreamSegmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: Blob | File;
+};
+
+export type JobsStreamSegmentResponse = JobsStreamSegmentResponses[keyof JobsStreamSegmentResponses];
 
 export type HealthData = {
     body?: never;
