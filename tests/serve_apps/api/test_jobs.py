@@ -164,7 +164,8 @@ def test_killed_worker_resumes_and_is_charged_once(studio, tmp_path):
     info = probe(tmp_path / "film.mp4")
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
     assert info.duration == pytest.approx(4.0, abs=0.5)
-    assert not (settings.work_dir / job_id).exists()  # scratch and kept stages are cleaned up
+    # Scratch and kept stages are cleaned up just after the success is recorded.
+    wait_for(lambda: not (settings.work_dir / job_id).exists(), 30, what="the clean-up")
 
 
 def test_a_job_whose_worker_keeps_dying_fails_and_refunds(
