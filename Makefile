@@ -40,7 +40,7 @@ demo: $(VENV)/.draft
 
 # A poem recited line by line over a tanpura drone on C#3.
 demo-verse: $(VENV)/.draft
-	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --sa C#3 \
+	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --tonic C#3 \
 		--duration 60 --seed 7 --burn-subtitles -o var/demo/verse.mp4
 
 test: $(VENV)/.test

@@ -46,6 +46,7 @@ from pipelines.fonts import load_font
 from pipelines.pictures import cover_fit, load_image, overscan_size
 from pipelines.plan import Plan
 from pipelines.request import FilmRequest
+from pipelines.sanskrit import chant, padas
 from pipelines.workspace import Workspace
 
 # Each stage's span of the whole render's percent (start, end), in the order they run.
@@ -139,7 +140,7 @@ def render_film(
         report(1, "mixing beside the frames" if isinstance(audio, Future) else "mixed")
 
     # 6. Subtitles: one cue per spoken line, timed from the speech.
-    cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
+    cues = captions(request, film_timeline)
 
     # 7. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
     spec = frame_spec(request, film_timeline, shot_pictures, cues, cast)
@@ -203,6 +204,8 @@ def check_inputs(request: FilmRequest, workspace: Workspace) -> Inputs:
 def analyze(request: FilmRequest, engines) -> Plan:
     """The plan by the script's rules (verse read line by line), with the engines' shot prompts
     where they have an LLM."""
+    if request.language == "sa":  # Sanskrit: a verse's pādas, chanted (`pipelines.sanskrit`)
+        return padas.plan(request.script)
     plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
     return engines.plan(request.script, fallback=plan)
 
@@ -216,7 +219,7 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
 def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        partial(music.bed, sa_hz=tanpura.note_hz(request.sa)),
+        partial(music.bed, sa_hz=tanpura.note_hz(request.tonic)),
         *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
@@ -260,10 +263,20 @@ def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> 
     clips per shot, and each clip's espeak events (see `voice.speak_to_fit`)."""
     timings: list = []
     with stages.stage("voices") as report:
+        recite = chant.reciter(request.language, request.tonic, request.chant)
         clips = voice.speak_to_fit(
-            plan, voices, request.language, request.duration, engines, report, timings
+            plan, voices, request.language, request.duration, engines, report, timings, recite
         )
     return clips, timings
+
+
+def captions(request: FilmRequest, film_timeline) -> list[subtitles.Cue]:
+    """A cue per spoken line; for Sanskrit with `subtitle_iast`, each cue's IAST under it."""
+    cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
+    if request.language == "sa" and request.subtitle_iast:
+        for cue in cues:
+            cue.text = f"{cue.text}\n{padas.iast(cue.text)}"
+    return cues
 
 
 def encode_film(stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, path: Path) -> Path:
