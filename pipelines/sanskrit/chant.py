@@ -41,6 +41,7 @@ RISE = (0, 2)  # a pāda's first syllables: Sa, Re, then the reciting note
 RECITING = 4  # Ga
 FALL = (2, 0)  # the last two syllables of a half-verse: Re, Sa
 LIGHT_SECONDS = 0.2  # a light syllable at rate 1; a heavy one is twice as long
+ONSET_SHARE = 0.4  # a syllable's consonants take at most this share of a light syllable: legato
 FRAME_MS = 5.0
 MAX_CHANT_NOTES = 32
 _VOWEL = re.compile(r"[aeiouəɛɔɪʊæɐ]")
@@ -156,8 +157,9 @@ def _syllables(
 
 
 def _sing(samples, rate_hz, events, found, lengths, hz, texts, name) -> Recited:
-    """Each syllable's frames stretched to its length (the consonants kept as spoken where they
-    fit in half of it, the vowel taking the rest), voiced frames set to its note."""
+    """Each syllable's frames stretched to its length (its consonants squeezed into at most
+    `ONSET_SHARE` of a light syllable, its vowel held at its loudest frame for the rest), voiced
+    frames on its note."""
     with warnings.catch_warnings():  # pyworld 0.3.5 imports the deprecated pkg_resources
         warnings.simplefilter("ignore", UserWarning)
         import pyworld  # here, not at the top: only a chant needs it
@@ -167,6 +169,8 @@ def _sing(samples, rate_hz, events, found, lengths, hz, texts, name) -> Recited:
     envelope = pyworld.cheaptrick(samples, f0, times, rate_hz)
     aperiodicity = pyworld.d4c(samples, f0, times, rate_hz)
     total = samples.size / rate_hz
+    hop = round(rate_hz * FRAME_MS / 1000)
+    loudness = np.sqrt(np.mean(samples[: samples.size // hop * hop].reshape(-1, hop) ** 2, axis=1))
 
     source, target, notes_at = [0.0], [0.0], []
     t = found[0][0]  # what comes before the first syllable is kept as it is
@@ -174,9 +178,16 @@ def _sing(samples, rate_hz, events, found, lengths, hz, texts, name) -> Recited:
     target.append(t)
     for k, ((start, vowel), length) in enumerate(zip(found, lengths)):
         end = found[k + 1][0] if k + 1 < len(found) else total
-        onset = min(vowel - start, length / 2)
-        source += [vowel, end]
-        target += [t + onset, t + length]
+        onset = min(vowel - start, min(lengths) * ONSET_SHARE)
+        room, span = length - onset, end - vowel
+        if span >= room:  # the vowel and what follows it squeezed in
+            source += [vowel, end]
+            target += [t + onset, t + length]
+        else:  # the vowel held at its loudest frame, the rest at its own pace
+            peak = _loudest(loudness, vowel, end)
+            source += [vowel, peak, peak, end]
+            held = t + onset + (peak - vowel)
+            target += [t + onset, held, held + room - span, t + length]
         notes_at.append((t, t + length, hz[k]))
         t += length
     source_knots, target_knots = np.array(source), np.array(target)
@@ -209,6 +220,15 @@ def _sing(samples, rate_hz, events, found, lengths, hz, texts, name) -> Recited:
         for text, (begin, finish, note), (_, vowel) in zip(texts, notes_at, found)
     ]
     return Recited(sung, rate_hz, timed, syllables, name)
+
+
+def _loudest(loudness: np.ndarray, start: float, end: float) -> float:
+    """The time of the loudest frame in [start, end): where a held vowel is steadiest."""
+    first, last = int(start * 1000 / FRAME_MS), max(int(end * 1000 / FRAME_MS), 1)
+    frames = loudness[first : min(last, loudness.size)]
+    if frames.size == 0:
+        return start
+    return (first + int(np.argmax(frames))) * FRAME_MS / 1000
 
 
 def reciter(language: str, tonic: str, chant: str) -> Callable | None:

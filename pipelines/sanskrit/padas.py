@@ -4,14 +4,15 @@
                                           │   a shot per half-verse (pādas 1–2, 3–4)
                                           └─ no metre  → one spoken line per written line,
                                               a shot per verse (recited)
+                                          a scene per verse
 
 Every line's text is Devanagari (what the subtitles show), whatever spelling came in; a
 half-verse's second pāda ends in a danda (।, ॥ at the verse's end), which is what makes the
 chant fall there (`chant.pada_notes`). The timeline pauses `LINE_PAUSE` after a pāda and a
 shot's tail and lead-in at a half-verse end (`timeline`).
 
-Pādas are cut between words: words are taken while the pāda has fewer syllables than its
-metre's; a word that straddles two pādas (sandhi) stays in the first.
+Pādas are cut between words where they can be; a word that sandhi runs across two pādas is cut
+inside, at the syllable boundary (Bhagavad Gītā 2.47's "…hetur bhūr | mā te…").
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ DANDAS = ("।", "॥")  # after a half-verse, after the verse
 def plan(text: str) -> Plan:
     """The plan of a Sanskrit text (see the module docstring)."""
     base = script.analyze(text)
-    shots = [shot for verse in _verses(text) for shot in _verse_shots(verse)]
-    base.scenes = [Scene(heading=None, shots=shots)]
+    scenes = [Scene(heading=None, shots=_verse_shots(verse)) for verse in _verses(text)]
+    base.scenes = [scene for scene in scenes if scene.shots]
     base.characters = []
     base.format = "verse"
     return base
@@ -71,18 +72,39 @@ def _verse_shots(lines: list[str]) -> list[Shot]:
 
 
 def _padas(text: str, size: int) -> list[str]:
-    """Four pādas of `size` syllables, in Devanagari, cut between words."""
+    """Four pādas of `size` syllables, in Devanagari, cut between words or, where sandhi joins
+    two pādas into one word, inside it (`_split_word`)."""
     words = sanskrit._DANDA.sub(" ", sanskrit.to_iast(text)).split()
     padas: list[list[str]] = [[]]
     count = 0
     for word in words:
-        if count >= size and len(padas) < 4:
+        n = len(metre.scan(word).syllables)
+        while len(padas) < 4 and count + n > size:
+            keep = size - count
+            if keep > 0:
+                head, word = _split_word(word, keep)
+                padas[-1].append(head)
+                n -= keep
             padas.append([])
             count = 0
-        padas[-1].append(word)
-        count += len(metre.scan(word).syllables)
+        if word:
+            padas[-1].append(word)
+            count += n
     padas += [[] for _ in range(4 - len(padas))]
     return [devanagari(" ".join(p)) for p in padas]
+
+
+def _split_word(word: str, keep: int) -> tuple[str, str]:
+    """`word` (IAST) cut after its first `keep` syllables: of the consonants between them and
+    the rest, all but the last close the first part ("heturbhūrmā" → "heturbhūr", "mā")."""
+    seq = sanskrit.letters(word)
+    vowels = [i for i, letter in enumerate(seq) if letter in sanskrit.VOWELS]
+    after = vowels[keep]
+    start = vowels[keep - 1] + 1
+    while start < after and seq[start] in ("ṃ", "ḥ"):
+        start += 1
+    cut = after - 1 if after - start >= 2 else start
+    return "".join(seq[:cut]), "".join(seq[cut:])
 
 
 def _shot(lines: list[str]) -> Shot:

@@ -10,7 +10,9 @@ from pipelines import espeak
 from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
-from pipelines.sanskrit import chant, padas
+from pipelines.sanskrit import chant, metre, padas
+from pipelines.timeline import LINE_PAUSE
+from tests.pipelines.test_verse import silences
 from tests.utils.film import SHORT_FILMS
 from tests.utils.probe import decode_audio
 
@@ -23,6 +25,8 @@ IAST = [
     "māmakāḥ pāṇḍavāścaiva",
     "kimakurvata sañjaya ||",
 ]
+GITA_2_47 = """कर्मण्येवाधिकारस्ते मा फलेषु कदाचन ।
+मा कर्मफलहेतुर्भूर्मा ते सङ्गोऽस्त्वकर्मणि ॥ ४७ ॥"""
 TONIC_HZ = 138.59  # C#3
 
 
@@ -65,6 +69,30 @@ def test_a_shloka_is_captioned_one_pada_a_cue_with_iast_under(film):
     assert [cue.plaintext.split("\n") for cue in cues] == [list(p) for p in zip(PADAS, IAST)]
     assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
     assert decode_audio(film.video).size > 0
+
+
+def test_pauses_after_each_pada_and_longer_at_the_half_verse(film):
+    """Measured in the film's audio: three pauses between the four pādas, the middle one (the
+    half-verse's end) the longest."""
+    pauses = silences(decode_audio(film.video).mean(axis=1))
+    assert len(pauses) == 3, pauses
+    pada_1, half_verse, pada_3 = pauses
+    for pause in (pada_1, pada_3):
+        assert LINE_PAUSE - 0.1 <= pause <= LINE_PAUSE + 0.3
+    assert half_verse > 1.8 * max(pada_1, pada_3)
+
+
+def test_sandhi_across_padas_is_cut_at_the_syllable():
+    """Gītā 2.47's third and fourth pādas are one written word across the cut."""
+    plan = padas.plan(GITA_2_47)
+    assert [line.text for line in plan.lines] == [
+        "कर्मण्येवाधिकारस्ते",
+        "मा फलेषु कदाचन ।",
+        "मा कर्मफलहेतुर्भूर्",
+        "मा ते सङ्गोऽस्त्वकर्मणि ॥",
+    ]
+    assert all(metre.pada_metre(line.text) == "anuṣṭubh" for line in plan.lines)
+    assert [len(shot.lines) for shot in plan.shots] == [2, 2]
 
 
 def test_a_pada_is_sung_in_order_every_final_a_kept():
