@@ -169,6 +169,7 @@ def get_voice(name: str, field: str = "voice", language: str | None = None) -> V
     lang, _, rest = full.partition("/")
     preset, *tuning = rest.split(":")
     lang = lang.replace("_", "-")
+    lang = SPOKEN_THROUGH.get(lang, lang)
     found = {v.name: v for v in _catalogue(lang)} if lang in espeak.language_voices() else {}
     voice = found.get(f"{lang}/{preset}")
     if voice is None or len(tuning) > 2:

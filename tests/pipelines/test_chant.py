@@ -6,7 +6,7 @@ import numpy as np
 import pysubs2
 import pytest
 
-from pipelines import espeak
+from pipelines import espeak, voice
 from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
@@ -133,6 +133,19 @@ def test_chanted_notes_sit_within_50_cents():
     semitones = [round(12 * np.log2(s.hz / 196.0)) for s in recited.syllables]
     assert semitones == [0, 2, 4, 7, -3, 0, 2, 4]
     assert max(abs(c) for c in cents_off(recited)) < 50
+
+
+def test_a_line_of_another_metre_is_chanted_on_its_notes():
+    recited = chant.recite("syād indravajrā yadi tau jagau gaḥ", hindi(), tonic_hz=TONIC_HZ)
+    assert recited.metre == "indravajrā" and len(recited.syllables) == 11
+    assert max(abs(c) for c in cents_off(recited)) < 50
+
+
+def test_any_spelling_gives_the_same_padas_and_a_hindi_voice_speaks_them():
+    itrans = "dharmakShetre kurukShetre samavetA yuyutsavaH\nmAmakAH pANDavAshchaiva kimakurvata sa~njaya"
+    assert [line.text for line in padas.plan(itrans).lines] == PADAS
+    assert voice.cast([], "sa")["NARRATOR"].language == "hi"
+    assert voice.cast([], "sa", {"NARRATOR": "f1"})["NARRATOR"].name == "hi/f1"
 
 
 def test_a_line_in_no_metre_is_recited():
