@@ -41,6 +41,7 @@ RISE = (0, 2)  # a pāda's first syllables: Sa, Re, then the reciting note
 RECITING = 4  # Ga
 FALL = (2, 0)  # the last two syllables of a half-verse: Re, Sa
 LIGHT_SECONDS = 0.2  # a light syllable at rate 1; a heavy one is twice as long
+GLIDE_SECONDS = 0.04  # a note is reached by a slide over its syllable's first consonants
 ONSET_SHARE = 0.4  # a syllable's consonants take at most this share of a light syllable: legato
 FRAME_MS = 5.0
 MAX_CHANT_NOTES = 32
@@ -197,9 +198,15 @@ def _sing(samples, rate_hz, events, found, lengths, hz, texts, name) -> Recited:
     from_index = np.interp(out_times, target_knots, source_knots) * 1000 / FRAME_MS
     index = np.clip(np.rint(from_index).astype(int), 0, f0.size - 1)
     new_f0 = np.zeros(frames)
+    glide = round(GLIDE_SECONDS * 1000 / FRAME_MS)
+    previous = None
     for begin, finish, note in notes_at:
-        inside = (out_times >= begin) & (out_times < finish)
+        inside = np.flatnonzero((out_times >= begin) & (out_times < finish))
         new_f0[inside] = note
+        if previous is not None and inside.size > glide:  # slide in from the last note
+            step = np.arange(1, glide + 1) / (glide + 1)
+            new_f0[inside[:glide]] = previous * (note / previous) ** step
+        previous = note
     new_f0[f0[index] <= 0] = 0.0  # unvoiced stays unvoiced
     sung = pyworld.synthesize(
         new_f0,
