@@ -33,7 +33,6 @@ from pipelines import (
     music,
     preflight,
     subtitles,
-    tanpura,
     thumbnail,
     timeline,
     verse,
@@ -44,7 +43,7 @@ from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
 from pipelines.pictures import cover_fit, load_image, overscan_size
-from pipelines.plan import Plan
+from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
 from pipelines.sanskrit import chant, padas
 from pipelines.workspace import Workspace
@@ -106,16 +105,17 @@ def render_film(
     with stages.stage("analysis", "reading the script") as report:
         plan = workspace.cached("plan", partial(analyze, request, engines))
         voices = voice.cast(plan.characters, request.language, request.voices)
+        sa_hz = chant.tonic_hz(request.tonic, voices[NARRATOR].gender)  # drone's and chant's Sa
         check_subtitle_font(request, plan)
         report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # Background: the music bed needs only the mood and the length.
-    bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines)
+    bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines, sa_hz)
 
     # 2. Voices: every line spoken, faster where the script is long; the audio times the film.
     #    Each line's word and phoneme events come from the same synthesis (the mouths' timing).
     speech, timings = workspace.cached(
-        "speech", partial(speak, stages, plan, voices, request, engines)
+        "speech", partial(speak, stages, plan, voices, request, engines, sa_hz)
     )
 
     # 3. Timeline: shots and lines placed, fitted to the requested duration.
@@ -216,10 +216,12 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
         load_font(" ".join(line.text for line in plan.lines), 12, field="burn_subtitles")
 
 
-def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
+def start_music_bed(
+    request: FilmRequest, plan: Plan, inputs: Inputs, engines, sa_hz: float
+) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        partial(music.bed, sa_hz=tanpura.note_hz(request.tonic)),
+        partial(music.bed, sa_hz=sa_hz),
         *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
@@ -258,12 +260,12 @@ def frame_spec(
     )
 
 
-def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines) -> tuple:
+def speak(stages: Stages, plan: Plan, voices, request: FilmRequest, engines, sa_hz) -> tuple:
     """The voices stage (announced only when it runs: a resumed render keeps its speech): the
     clips per shot, and each clip's espeak events (see `voice.speak_to_fit`)."""
     timings: list = []
     with stages.stage("voices") as report:
-        recite = chant.reciter(request.language, request.tonic, request.chant)
+        recite = chant.reciter(request.language, sa_hz, request.chant)
         clips = voice.speak_to_fit(
             plan, voices, request.language, request.duration, engines, report, timings, recite
         )

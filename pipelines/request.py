@@ -72,10 +72,10 @@ class FilmOptions(BaseModel):
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
         "(found by face detection when not given)",
     )
-    tonic: str = Field(
-        "C#3",
+    tonic: str | None = Field(
+        None,
         description="the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name "
-        "from A1 to C5 (C#3 suits a male voice, G#3 a female one)",
+        "from A1 to C5; left out, C#3 under a male narrator and G#3 under a female one",
     )
     chant: str = Field(
         "",
@@ -119,7 +119,9 @@ class FilmOptions(BaseModel):
 
     @field_validator("tonic")
     @classmethod
-    def _tonic(cls, v: str) -> str:
+    def _tonic(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
         try:
             tanpura.note_hz(v, "tonic")
         except InputError as error:

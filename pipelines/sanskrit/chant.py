@@ -45,6 +45,7 @@ GLIDE_SECONDS = 0.04  # a note is reached by a slide over its syllable's first c
 ONSET_SHARE = 0.4  # a syllable's consonants take at most this share of a light syllable: legato
 FRAME_MS = 5.0
 MAX_CHANT_NOTES = 32
+DEFAULT_TONIC = {"male": "C#3", "female": "G#3"}  # Sa for a narrator's voice
 _VOWEL = re.compile(r"[aeiouəɛɔɪʊæɐ]")
 _HALF_VERSE_END = re.compile(r"[।॥|]\s*[\d०-९]*\s*[।॥|]*\s*$")
 
@@ -238,12 +239,16 @@ def _loudest(loudness: np.ndarray, start: float, end: float) -> float:
     return (first + int(np.argmax(frames))) * FRAME_MS / 1000
 
 
-def reciter(language: str, tonic: str, chant: str) -> Callable | None:
+def tonic_hz(tonic: str | None, gender: str) -> float:
+    """The film's Sa: `tonic` (a note name), or the default for the narrator's `gender`."""
+    return tanpura.note_hz(tonic or DEFAULT_TONIC[gender], "tonic")
+
+
+def reciter(language: str, tonic_hz: float, chant: str) -> Callable | None:
     """For a Sanskrit film, what the voice stage speaks a line with: `(text, voice, rate) →
     (float32 samples, sample rate, events)` (see `voice.synthesize_timed`); None otherwise."""
     if language != "sa":
         return None
-    tonic_hz = tanpura.note_hz(tonic, "tonic")
     scale = parse_notes(chant) or None
 
     def speak(text: str, voice, rate: float):

@@ -156,6 +156,12 @@ def test_a_line_in_no_metre_is_recited():
     assert [line.text for line in plan.lines] == ["रामो राजमणिः सदा विजयते", "रामं रमेसं भजे"]
 
 
+def test_the_tonic_defaults_to_the_narrators_voice():
+    assert chant.tonic_hz(None, "male") == pytest.approx(138.59, abs=0.01)  # C#3
+    assert chant.tonic_hz(None, "female") == pytest.approx(207.65, abs=0.01)  # G#3
+    assert chant.tonic_hz("D3", "female") == pytest.approx(146.83, abs=0.01)
+
+
 def test_bad_notes_and_tonic_are_refused_by_field():
     with pytest.raises(InputError) as refused:
         make_request(SHORT_FILMS, script=GITA_1_1, language="sa", duration=20, chant="S X G")
