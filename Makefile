@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo demo-verse test test-web web lint bench serve migrate backup restore clean
+.PHONY: install demo demo-verse demo-chant test test-web web lint bench serve migrate backup restore clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
@@ -40,8 +40,13 @@ demo: $(VENV)/.draft
 
 # A poem recited line by line over a tanpura drone on C#3.
 demo-verse: $(VENV)/.draft
-	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --sa C#3 \
+	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --tonic C#3 \
 		--duration 60 --seed 7 --burn-subtitles -o var/demo/verse.mp4
+
+# A Gita shloka chanted pāda by pāda on a recitation tone over the tanpura (IAST under).
+demo-chant: $(VENV)/.draft
+	$(BIN)/filmstudio render samples/chant/gita.txt --language sa --music tanpura --tonic C#3 \
+		--subtitle-iast --duration 60 --seed 7 -o var/demo/chant.mp4
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m "not cluster"

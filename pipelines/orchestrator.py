@@ -35,7 +35,6 @@ from pipelines import (
     podcast,
     preflight,
     subtitles,
-    tanpura,
     thumbnail,
     timeline,
     translate,
@@ -49,8 +48,9 @@ from pipelines.engines import engines_for
 from pipelines.fonts import load_font
 from pipelines.illustrator import Drawing
 from pipelines.pictures import cover_fit, load_image, overscan_size
-from pipelines.plan import Plan
+from pipelines.plan import NARRATOR, Plan
 from pipelines.request import FilmRequest
+from pipelines.sanskrit import chant, padas
 from pipelines.translate.dub import dub_plan
 from pipelines.translate.languages import alpha3
 from pipelines.translate.tracks import subtitle_tracks
@@ -123,18 +123,20 @@ def render_film(
     with stages.stage("analysis", "reading the script") as report:
         plan = workspace.cached("plan", partial(analyze, request, engines))
         voices = voice.cast(plan.characters, request.speech_language, request.voices)
+        sa_hz = chant.tonic_hz(request.tonic, voices[NARRATOR].gender)  # drone's and chant's Sa
         check_subtitle_font(request, plan)
         visuals.choose(plan, image_names(request))  # every picture the plan names is given
         report(1, f"{len(plan.scenes)} scenes, {len(plan.shots)} shots, {len(plan.lines)} lines")
 
     # Background: the music bed needs only the mood and the length.
-    bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines)
+    bed = None if workspace.has("mix") else start_music_bed(request, plan, inputs, engines, sa_hz)
 
     # 2. Voices: every line spoken, faster where the script is long; the audio times the film.
     #    Each line's word and phoneme events come from the same synthesis (the mouths' timing);
     #    with a `narration` recording, it is the voice and the script is found in it.
     speech, timings = workspace.cached(
-        "speech", partial(speak, stages, plan, voices, request, engines, inputs.narration)
+        "speech",
+        partial(speak, stages, plan, voices, request, engines, sa_hz, inputs.narration),
     )
 
     # 3. Timeline: shots and lines placed, fitted to the requested duration (or the recording).
@@ -167,7 +169,7 @@ def render_film(
         report(1, "mixing beside the frames" if isinstance(audio, Future) else "mixed")
 
     # 6. Subtitles: one cue per spoken line, timed from the speech.
-    cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
+    cues = captions(request, film_timeline)
 
     # 7. Languages: each extra subtitle track, the cues translated one for one.
     tracks = workspace.cached("tracks", partial(languages, request, film_timeline, cues, engines))
@@ -282,6 +284,8 @@ def analyze(request: FilmRequest, engines) -> Plan:
     request's own plan (an edited storyboard), as it is."""
     if request.plan is not None:
         return request.plan
+    if request.language == "sa":  # Sanskrit: a verse's pādas, chanted (`pipelines.sanskrit`)
+        return padas.plan(request.script)
     plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
     plan = engines.plan(request.script, fallback=plan)
     if request.dub:
@@ -334,10 +338,12 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
         load_font(" ".join(line.text for line in plan.lines), 12, field="burn_subtitles")
 
 
-def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
+def start_music_bed(
+    request: FilmRequest, plan: Plan, inputs: Inputs, engines, sa_hz: float
+) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        partial(music.bed, sa_hz=tanpura.note_hz(request.sa)),
+        partial(music.bed, sa_hz=sa_hz),
         *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
@@ -380,7 +386,7 @@ def frame_spec(
 
 
 def speak(
-    stages: Stages, plan: Plan, voices, request: FilmRequest, engines, recording=None
+    stages: Stages, plan: Plan, voices, request: FilmRequest, engines, sa_hz, recording=None
 ) -> tuple[list | narration.Narration, list | None]:
     """The voices stage (announced only when it runs: a resumed render keeps its speech): every
     line synthesised, with each clip's espeak events (see `voice.speak_to_fit`); or, given the
@@ -393,8 +399,16 @@ def speak(
             )
             report(1, f"{len(found.alignment.missing)} script lines not found in the recording")
             return found, None
+        recite = chant.reciter(request.language, sa_hz, request.chant)  # Sanskrit: chanted
         clips = voice.speak_to_fit(
-            plan, voices, request.speech_language, request.duration, engines, report, timings
+            plan,
+            voices,
+            request.speech_language,
+            request.duration,
+            engines,
+            report,
+            timings,
+            recite,
         )
     return clips, timings
 
@@ -413,6 +427,15 @@ def stage_characters(request, plan, film_timeline, speech, timings, engines):
     return characters.stage(
         request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
     )
+
+
+def captions(request: FilmRequest, film_timeline) -> list[subtitles.Cue]:
+    """A cue per spoken line; for Sanskrit with `subtitle_iast`, each cue's IAST under it."""
+    cues = subtitles.make_cues([(tl.start, tl.end, tl.line.text) for tl in film_timeline.lines])
+    if request.language == "sa" and request.subtitle_iast:
+        for cue in cues:
+            cue.text = f"{cue.text}\n{padas.iast(cue.text)}"
+    return cues
 
 
 def encode_film(

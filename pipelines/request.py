@@ -23,6 +23,7 @@ from pydantic import (
 from pipelines import tanpura
 from pipelines.errors import InputError
 from pipelines.plan import Plan
+from pipelines.sanskrit import chant
 from pipelines.translate.languages import standard
 
 SIZES: dict[str, tuple[int, int]] = {
@@ -96,10 +97,20 @@ class FilmOptions(BaseModel):
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
         "(found by face detection when not given)",
     )
-    sa: str = Field(
-        "C#3",
-        description="the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 "
-        "(C#3 suits a male voice, G#3 a female one)",
+    tonic: str | None = Field(
+        None,
+        description="the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name "
+        "from A1 to C5; left out, C#3 under a male narrator and G#3 under a female one",
+    )
+    chant: str = Field(
+        "",
+        max_length=200,
+        description='Sanskrit (language "sa"): the notes each pāda\'s syllables step through, '
+        'in sargam ("S R G"; \' the octave above, . before a note the one below); empty for '
+        "a recitation tone that rises at each pāda's start and falls at each half-verse's end",
+    )
+    subtitle_iast: bool = Field(
+        False, description='Sanskrit (language "sa"): an IAST line under each Devanagari cue'
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
@@ -177,14 +188,25 @@ class FilmOptions(BaseModel):
             )
         return v
 
-    @field_validator("sa")
+    @field_validator("tonic")
     @classmethod
-    def _sa(cls, v: str) -> str:
+    def _tonic(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
         try:
-            tanpura.note_hz(v)
+            tanpura.note_hz(v, "tonic")
         except InputError as error:
             raise ValueError(error.message) from None
         return v.strip()
+
+    @field_validator("chant")
+    @classmethod
+    def _chant(cls, v: str) -> str:
+        try:
+            chant.parse_notes(v)
+        except InputError as error:
+            raise ValueError(error.message) from None
+        return " ".join(v.split())
 
     @field_validator("duration")
     @classmethod

@@ -1,7 +1,7 @@
 """A tanpura drone, synthesised: the bed under a chant or a recited poem (`--music tanpura`).
 
 Four strings plucked in turn, Pa–sa–sa–Sa (or Ma–sa–sa–Sa): the lower fifth, the middle Sa
-twice and the Sa an octave down, tuned to the film's Sa (`FilmOptions.sa`). Each string is
+twice and the Sa an octave down, tuned to the film's Sa (`FilmOptions.tonic`). Each string is
 `DETUNE_CENTS`-apart Karplus–Strong strings (a delay line of one period with a two-tap
 averaging filter in its loop: a plucked string's decay, brightest first), and each loop has the
 jawari in it: the flat curved bridge the string grazes, which clips the string's excursion on
@@ -43,7 +43,7 @@ _SEMITONES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SA_RANGE_HZ = (55.0, 523.26)  # A1 … C5: what a voice or a tanpura can take as its Sa
 
 
-def note_hz(name: str, field: str = "sa") -> float:
+def note_hz(name: str, field: str = "tonic") -> float:
     """The frequency of a note name ("C#3", "Bb2", "G#3"; A4 = 440 Hz), InputError on `field`
     for a name that is not a note or lies outside SA_RANGE_HZ."""
     match = _NOTE.fullmatch(name.strip())

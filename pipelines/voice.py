@@ -169,6 +169,7 @@ def get_voice(name: str, field: str = "voice", language: str | None = None) -> V
     lang, _, rest = full.partition("/")
     preset, *tuning = rest.split(":")
     lang = lang.replace("_", "-")
+    lang = SPOKEN_THROUGH.get(lang, lang)
     found = {v.name: v for v in _catalogue(lang)} if lang in espeak.language_voices() else {}
     voice = found.get(f"{lang}/{preset}")
     if voice is None or len(tuning) > 2:
@@ -206,9 +207,15 @@ def _tuned(voice: VoiceSpec, pitch: int, rate: int) -> VoiceSpec:
 _WELL_KNOWN = ("en", "en-us", "fr", "de", "es", "hi", "zh", "ja")  # named in the error
 
 
+# Languages espeak-ng has no voice for, spoken through another's voice from phonemes (the
+# speech itself is the caller's `recite`, see `synthesize_timed`): Sanskrit through Hindi.
+SPOKEN_THROUGH = {"sa": "hi"}
+
+
 def _language(language: str) -> str:
     """The espeak code for a user's language ("en_US" → "en-us"); InputError if none."""
     code = language.strip().lower().replace("_", "-")
+    code = SPOKEN_THROUGH.get(code, code)
     if code not in espeak.language_voices():
         known = ", ".join(c for c in _WELL_KNOWN if c in espeak.language_voices())
         raise InputError(
@@ -313,7 +320,7 @@ def synthesize(text: str, voice: VoiceSpec, *, rate: float = 1.0) -> np.ndarray:
 
 
 def synthesize_timed(
-    text: str, voice: VoiceSpec, *, rate: float = 1.0
+    text: str, voice: VoiceSpec, *, rate: float = 1.0, recite=None
 ) -> tuple[np.ndarray, list[espeak.Event] | None]:
     """Speak `text`: float32 mono at SAMPLE_RATE, silence trimmed to ~30 ms either side.
 
@@ -323,6 +330,9 @@ def synthesize_timed(
 
     Also returns espeak's word and phoneme events of that same synthesis, timed in the returned
     (trimmed) audio; None for a voice that reports none (Piper).
+
+    `recite(text, voice, rate) → (float samples, sample rate, events)`, when given, speaks
+    instead of espeak's text reading (Sanskrit: `pipelines.sanskrit.chant.reciter`).
     """
     if not text or not text.strip():
         raise InputError("text", "nothing to say: the text is empty")
@@ -331,6 +341,8 @@ def synthesize_timed(
     events = None
     if voice.engine == "piper":
         samples, source_rate = _speak_piper(text, voice, rate)
+    elif recite is not None:
+        samples, source_rate, events = recite(text, voice, rate)
     else:
         samples, source_rate, events = _speak_espeak(text, voice, rate)
     start, end = _trim_bounds(samples, source_rate)
@@ -491,12 +503,14 @@ def speak_to_fit(
     engines,
     report,
     timings: list | None = None,
+    recite=None,
 ) -> list[list[np.ndarray]]:
     """Every line of every shot spoken (the engines' voice where they have one, else espeak-ng),
     a little faster (≤ `timeline.MAX_RATE`) when the script is long for `duration`.
 
     `timings`, when given, is filled like the speech (per shot, per line) with each clip's
-    espeak events (`synthesize_timed`), None where a model or Piper spoke the line."""
+    espeak events (`synthesize_timed`), None where a model or Piper spoke the line. `recite`
+    speaks every line when given (see `synthesize_timed`; no model speaks such a language)."""
     speakers = [NARRATOR, *plan.characters]
     total = max(len(plan.lines), 1)
 
@@ -506,11 +520,11 @@ def speak_to_fit(
             clips, events = [], []
             for line in shot.lines:
                 audio, line_events = None, None
-                if rate == 1.0:  # a model speaks at its own pace
+                if rate == 1.0 and recite is None:  # a model speaks at its own pace
                     audio = engines.speak(line.text, language, speakers.index(line.speaker))
                 if audio is None:
                     audio, line_events = synthesize_timed(
-                        line.text, voices[line.speaker], rate=rate
+                        line.text, voices[line.speaker], rate=rate, recite=recite
                     )
                 clips.append(audio)
                 events.append(line_events)

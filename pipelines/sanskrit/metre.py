@@ -88,3 +88,13 @@ def _fits(name: str, weights: str, index: int) -> bool:
         return weights[4] == "L" and weights[5] == "G" and (index % 2 == 0 or weights[6] == "L")
     pattern = FIXED[name]
     return len(weights) == len(pattern) and weights[:-1] == pattern[:-1]  # the last: either
+
+
+def pada_metre(text: str) -> str | None:
+    """The metre one line is a pāda of (an anuṣṭubh pāda of eight: the 5th light, the 6th
+    heavy; or a line of a fixed metre), or None."""
+    weights = scan(text).weights
+    for name in METRES:
+        if _fits(name, weights, 0):
+            return name
+    return None

@@ -30,8 +30,8 @@ def test_note_names_give_their_frequencies():
     with pytest.raises(InputError, match="note name"):
         tanpura.note_hz("H2")
     with pytest.raises(InputError) as refused:
-        make_request(SHORT_FILMS, script="Hello.", duration=5, sa="C7")
-    assert refused.value.field == "sa" and "outside A1–C5" in refused.value.message
+        make_request(SHORT_FILMS, script="Hello.", duration=5, tonic="C7")
+    assert refused.value.field == "tonic" and "outside A1–C5" in refused.value.message
 
 
 def test_a_string_sounds_its_note():
