@@ -393,11 +393,23 @@ export type FilmJobIn = {
         ];
     };
     /**
-     * Sa
+     * Tonic
      *
-     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     * the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name from A1 to C5; left out, C#3 under a male narrator and G#3 under a female one
      */
-    sa?: string;
+    tonic?: string | null;
+    /**
+     * Chant
+     *
+     * Sanskrit (language "sa"): the notes each pāda's syllables step through, in sargam ("S R G"; ' the octave above, . before a note the one below); empty for a recitation tone that rises at each pāda's start and falls at each half-verse's end
+     */
+    chant?: string;
+    /**
+     * Subtitle Iast
+     *
+     * Sanskrit (language "sa"): an IAST line under each Devanagari cue
+     */
+    subtitle_iast?: boolean;
     /**
      * Seed
      *
@@ -528,11 +540,23 @@ export type FilmSettings = {
         ];
     };
     /**
-     * Sa
+     * Tonic
      *
-     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     * the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name from A1 to C5; left out, C#3 under a male narrator and G#3 under a female one
      */
-    sa?: string;
+    tonic?: string | null;
+    /**
+     * Chant
+     *
+     * Sanskrit (language "sa"): the notes each pāda's syllables step through, in sargam ("S R G"; ' the octave above, . before a note the one below); empty for a recitation tone that rises at each pāda's start and falls at each half-verse's end
+     */
+    chant?: string;
+    /**
+     * Subtitle Iast
+     *
+     * Sanskrit (language "sa"): an IAST line under each Devanagari cue
+     */
+    subtitle_iast?: boolean;
     /**
      * Seed
      *
@@ -1869,11 +1893,23 @@ export type VideoJobIn = {
         ];
     };
     /**
-     * Sa
+     * Tonic
      *
-     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     * the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name from A1 to C5; left out, C#3 under a male narrator and G#3 under a female one
      */
-    sa?: string;
+    tonic?: string | null;
+    /**
+     * Chant
+     *
+     * Sanskrit (language "sa"): the notes each pāda's syllables step through, in sargam ("S R G"; ' the octave above, . before a note the one below); empty for a recitation tone that rises at each pāda's start and falls at each half-verse's end
+     */
+    chant?: string;
+    /**
+     * Subtitle Iast
+     *
+     * Sanskrit (language "sa"): an IAST line under each Devanagari cue
+     */
+    subtitle_iast?: boolean;
     /**
      * Seed
      *
