@@ -171,14 +171,16 @@ def render_film(
     burned = tracks.get(request.burn_language, cues)
     spec = frame_spec(request, film_timeline, shot_pictures, burned, cast)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
+    chapters = chapters_of(plan, film_timeline)
     with workspace.committing():
-        workspace.cached_video(partial(encode_film, stages, spec, shot_pictures, audio, tracks))
+        workspace.cached_video(
+            partial(encode_film, stages, spec, shot_pictures, audio, tracks, chapters)
+        )
 
         # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
             write_sidecars(workspace, cues, tracks, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
-    chapters = chapters_of(plan, film_timeline)
 
     # 10. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
     episode = podcast.export(request, output, audio, chapters, cues) if request.podcast else None
@@ -407,16 +409,18 @@ def stage_characters(request, plan, film_timeline, speech, timings, engines):
 
 
 def encode_film(
-    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, path: Path
+    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, chapters, path: Path
 ) -> Path:
-    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio and
-    a soft subtitle stream per extra track."""
+    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio, a
+    soft subtitle stream per extra track and the scenes as chapters."""
     soft = [
         (alpha3(lang), [(c.start, c.end, c.text) for c in cues]) for lang, cues in tracks.items()
     ]
+    ends = [start for start, _ in chapters[1:]] + [spec.total / spec.fps]
+    marks = [(start, end, title) for (start, title), end in zip(chapters, ends)]
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
-        FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft) as encoder,
+        FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft, marks) as encoder,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
             encoder.write_chunk(chunk)
