@@ -27,6 +27,7 @@ import numpy as np
 
 from infra.progress import Progress, Stages
 from pipelines import (
+    audiogram,
     characters,
     frames,
     mix,
@@ -154,6 +155,9 @@ def render_film(
     # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
     cast = stage_characters(request, plan, film_timeline, speech, timings, engines)
 
+    # 4c. Audiogram (`look`): the voice's waveform per frame, drawn by the frame tasks.
+    waveform = audiogram.levels(request, film_timeline, speech, SAMPLE_RATE)
+
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
     #    short enough to mix beside the frames.
     with stages.stage("music", "music and mix") as report:
@@ -169,7 +173,7 @@ def render_film(
 
     # 8. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
     burned = tracks.get(request.burn_language, cues)
-    spec = frame_spec(request, film_timeline, shot_pictures, burned, cast)
+    spec = frame_spec(request, film_timeline, shot_pictures, burned, cast, waveform)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
     chapters = chapters_of(plan, film_timeline)
     with workspace.committing():
@@ -305,7 +309,7 @@ def languages(request: FilmRequest, film_timeline, cues, engines) -> dict[str, l
         fps=request.fps,
         film_end=request.duration,
     )
-    if request.burn_subtitles and request.burn_language in tracks:
+    if request.captions_burned and request.burn_language in tracks:
         text = " ".join(cue.text for cue in tracks[request.burn_language])
         load_font(text, 12, field="burn_language")
     return tracks
@@ -319,12 +323,12 @@ def image_names(request: FilmRequest) -> list[str]:
 def card_caption(request: FilmRequest) -> bool:
     """Drawn cards carry the shot's text only when asked, and never beside burned subtitles:
     the spoken line would be on screen twice."""
-    return request.card_text and not request.burn_subtitles
+    return request.card_text and not request.captions_burned
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
     """Refuse burned subtitles now if no installed font covers the script's writing system."""
-    if request.burn_subtitles:
+    if request.captions_burned:
         load_font(" ".join(line.text for line in plan.lines), 12, field="burn_subtitles")
 
 
@@ -357,7 +361,7 @@ def start_mix(request, workspace, film_timeline, speech, bed) -> np.ndarray | Fu
 
 
 def frame_spec(
-    request: FilmRequest, film_timeline, shot_pictures, cues, cast=None
+    request: FilmRequest, film_timeline, shot_pictures, cues, cast=None, waveform=None
 ) -> frames.FrameSpec:
     return frames.frame_spec(
         film_timeline,
@@ -367,8 +371,9 @@ def frame_spec(
         height=request.height,
         fps=request.fps,
         seed=request.seed,
-        cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
+        cues=[(c.start, c.end, c.text) for c in cues] if request.captions_burned else None,
         characters=cast,
+        waveform=waveform,
     )
 
 

@@ -92,6 +92,10 @@ class FilmOptions(BaseModel):
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
     )
+    look: Literal["film", "audiogram"] = Field(
+        "film",
+        description="film, or audiogram: the voice's waveform over the pictures, large captions",
+    )
     podcast: bool = Field(
         False, description="also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript"
     )
@@ -103,6 +107,11 @@ class FilmOptions(BaseModel):
     @property
     def height(self) -> int:
         return SIZES[self.size][1]
+
+    @property
+    def captions_burned(self) -> bool:
+        """Subtitles drawn into the picture: asked for, or the audiogram's large captions."""
+        return self.burn_subtitles or self.look == "audiogram"
 
     @property
     def speech_language(self) -> str:
