@@ -21,6 +21,7 @@ SECTIONS = [
     "bench_api.py",
     "bench_gpu.py",
     "bench_youtube.py",
+    "bench_show.py",
 ]
 WEB_OUT = HERE.parent / "web" / "out"
 WEB_BUDGET_KB = 150
