@@ -187,7 +187,10 @@ def render_film(
             report(1, f"wrote {workspace.outputs['video']}")
 
     # 10. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
-    episode = podcast.export(request, output, audio, chapters, cues) if request.podcast else None
+    spoken = [(tl.start, tl.end, tl.line.speaker) for tl in film_timeline.lines]
+    episode = (
+        podcast.export(request, output, audio, chapters, cues, spoken) if request.podcast else None
+    )
     outputs = workspace.outputs
     return FilmResult(
         video=outputs["video"],

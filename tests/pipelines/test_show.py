@@ -3,6 +3,8 @@ lit and the other dimmed, one subtitle cue per line, chapters from the scene hea
 
 from __future__ import annotations
 
+import json
+
 import av
 import librosa
 import numpy as np
@@ -51,7 +53,9 @@ def test_a_transcript_reads_as_two_speakers_and_prose_stays_prose():
 @pytest.fixture(scope="module")
 def show(ray_session, tmp_path_factory):
     out = tmp_path_factory.mktemp("show") / "show.mp4"
-    request = make_request(SHORT_FILMS, script=SHOW, duration=DURATION, seed=1, music="none")
+    request = make_request(
+        SHORT_FILMS, script=SHOW, duration=DURATION, seed=1, music="none", podcast=True
+    )
     result = render_film(request, out)
     with av.open(str(result.video)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
@@ -78,6 +82,19 @@ def test_one_cue_per_line_and_chapters_from_the_headings(show):
         marks = container.chapters()
     assert [m["metadata"]["title"] for m in marks] == [t for _, t in result.chapters]
     assert abs(marks[1]["start"] * marks[1]["time_base"] - result.chapters[1][0]) < 0.01
+
+
+def test_the_episode_transcript_names_each_host(show):
+    _, result, _, _, cues = show
+    segments = json.loads(result.podcast.transcript_json.read_text())["segments"]
+    assert [(s["speaker"], s["body"]) for s in segments] == [
+        ("HOST A", "Welcome to the show."),
+        ("HOST B", "Thanks, glad to be here."),
+        ("HOST A", "Rivers are wide."),
+        ("HOST B", "And cold."),
+    ]
+    lines = result.podcast.transcript.read_text().splitlines()
+    assert lines[1].endswith("] HOST B: Thanks, glad to be here."), lines
 
 
 def test_the_two_hosts_speak_in_different_voices(show):
