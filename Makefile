@@ -11,7 +11,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-web web lint bench serve migrate backup restore clean
+.PHONY: install demo demo-verse test test-web web lint bench serve migrate backup restore clean
 
 # The draft tier: pip only, no weights, no GPU.
 $(VENV)/.draft: pyproject.toml
@@ -37,6 +37,11 @@ install: $(VENV)/.draft
 demo: $(VENV)/.draft
 	$(BIN)/filmstudio render samples/sample.fountain --images samples/images \
 		--duration 60 --seed 7 --burn-subtitles -o var/demo/film.mp4
+
+# A poem recited line by line over a tanpura drone on C#3.
+demo-verse: $(VENV)/.draft
+	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --sa C#3 \
+		--duration 60 --seed 7 --burn-subtitles -o var/demo/verse.mp4
 
 test: $(VENV)/.test
 	$(BIN)/python -m pytest tests -m "not cluster"

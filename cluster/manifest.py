@@ -36,7 +36,7 @@ from pathlib import Path
 from cluster import uris
 from infra.settings import get_settings
 from pipelines.errors import InputError
-from pipelines.request import DurationLimits, FilmRequest, make_request
+from pipelines.request import MUSIC_CHOICES, DurationLimits, FilmRequest, make_request
 from youtube import options as publish_options
 from youtube.metadata import MetadataError
 
@@ -64,7 +64,7 @@ class Film:
         """The render request, with every file reference turned into a local path by `fetch`."""
         fields = dict(self.fields)
         fields["images"] = [fetch(ref) for ref in fields.get("images", [])]
-        if fields.get("music") not in (None, "generated", "none"):
+        if fields.get("music") not in (None, *MUSIC_CHOICES):
             fields["music"] = fetch(fields["music"])
         settings = get_settings()
         return make_request(DurationLimits(settings.min_duration, settings.max_duration), **fields)
@@ -208,7 +208,7 @@ def _film(number: int, raw: dict | InputError, base: str, out: str | None) -> Fi
         fields["images"] = [
             _asset(ref, base, f"images[{i}]") for i, ref in enumerate(fields["images"])
         ]
-    if fields.get("music") not in (None, "generated", "none"):
+    if fields.get("music") not in (None, *MUSIC_CHOICES):
         fields["music"] = _asset(fields["music"], base, "music")
     film_id = _film_id(raw.get("id"), script_file, number)
     output = _output(raw.get("output"), out, film_id)

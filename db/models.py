@@ -309,6 +309,8 @@ class JobEvent(Base):
     stage: Mapped[str | None] = mapped_column(String(40))
     progress: Mapped[float] = mapped_column(Float)
     message: Mapped[str | None] = mapped_column(String(500))
+    # The URL of the job's live HLS playlist, on events from its first segment on.
+    stream: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = _created()
 
 

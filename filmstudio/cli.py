@@ -127,7 +127,7 @@ FILE_OPTIONS = [
     ),
     (
         "music",
-        Annotated[str, typer.Option(help="a music file, 'generated' or 'none'")],
+        Annotated[str, typer.Option(help="a music file, 'generated', 'tanpura' or 'none'")],
         "generated",
     ),
     (
@@ -168,6 +168,14 @@ FILE_OPTIONS = [
         Annotated[Path | None, typer.Option("-o", "--output", help="the MP4 to write")],
         None,
     ),
+    (
+        "stream",
+        Annotated[
+            Path | None,
+            typer.Option(help="also write the film as HLS (DIR/index.m3u8) while it renders"),
+        ],
+        None,
+    ),
 ]
 # read from a file, given as --voice pairs, given in --character pairs
 NOT_FLAGS = ("script", "voices", "character_mouths")
@@ -199,7 +207,8 @@ def render(**given) -> None:
     from infra.ray_local import ray_session
     from infra.settings import get_settings
     from pipelines.orchestrator import STAGES, render_film
-    from pipelines.request import OPTION_NAMES, DurationLimits, make_request
+    from pipelines.request import MUSIC_CHOICES, OPTION_NAMES, DurationLimits, make_request
+    from pipelines.stream import FolderPublisher
 
     script, output = given["script"], given["output"]
     settings = get_settings()
@@ -211,9 +220,7 @@ def render(**given) -> None:
             voices=_parse_voices(given["voice"]),
             **_parse_characters(given["character"]),
             images=_collect_images(given["image"], given["images"]),
-            music=given["music"]
-            if given["music"] in ("generated", "none")
-            else Path(given["music"]),
+            music=given["music"] if given["music"] in MUSIC_CHOICES else Path(given["music"]),
             models_dir=given["models"],
             translations=_parse_translations(given["translation"]),
             narration=given["narration"],
@@ -244,7 +251,8 @@ def render(**given) -> None:
                 done = 100 if event.kind == "end" else (event.percent - start) / (end - start) * 100
                 bars.update(tasks[event.stage], completed=done, note=event.message[:48])
 
-            result = render_film(request, out, progress=progress)
+            stream = FolderPublisher(given["stream"]) if given["stream"] else None
+            result = render_film(request, out, progress=progress, stream=stream)
     except InputError as error:
         _fail(error)
     except KeyboardInterrupt:

@@ -37,6 +37,7 @@ class Event(BaseModel):
     stage: str | None = None
     progress: float = 0.0
     message: str | None = None
+    stream: str | None = None  # the live HLS playlist's URL, from the job's first segment on
     at: datetime
 
     @property
@@ -53,6 +54,7 @@ class Event(BaseModel):
             stage=row.stage,
             progress=row.progress,
             message=row.message,
+            stream=row.stream,
             at=row.created_at,
         )
 

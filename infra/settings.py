@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = Field(None, validation_alias=_env("S3_ACCESS_KEY_ID"))
     s3_secret_access_key: str | None = Field(None, validation_alias=_env("S3_SECRET_ACCESS_KEY"))
     presign_seconds: int = 3600  # lifetime of presigned upload/download URLs
+    stream_token_s: int = 600  # lifetime of a live stream's signed segment URLs
 
     # --- Accounts and tokens ---
     jwt_issuer: str = "filmstudio"

@@ -61,6 +61,14 @@ class Storage(ABC):
         """Copy the object to a local file (the parent directory is created)."""
 
     @abstractmethod
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        """Store a small object whole (a reader sees the old one or the new one)."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes | None:
+        """A small object's bytes; None when there is no such object."""
+
+    @abstractmethod
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
@@ -80,7 +88,9 @@ class Storage(ABC):
         """The file behind a key when it is on this machine's disk (then the API streams it)."""
         return None
 
-    def presigned_get(self, key: str, filename: str | None = None) -> str | None:
+    def presigned_get(
+        self, key: str, filename: str | None = None, seconds: int | None = None
+    ) -> str | None:
         return None
 
     def presigned_put(self, key: str, content_type: str) -> dict | None:
@@ -123,6 +133,20 @@ class LocalStorage(Storage):
     def get_file(self, key: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self._path(key), path)
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+        partial.write_bytes(data)
+        partial.replace(target)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -185,6 +209,16 @@ class S3Storage(Storage):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.client.download_file(self.bucket, key, str(path))
 
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        extra = {"ContentType": content_type} if content_type else {}
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            return None
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
@@ -208,12 +242,14 @@ class S3Storage(Storage):
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    def presigned_get(self, key: str, filename: str | None = None) -> str | None:
+    def presigned_get(
+        self, key: str, filename: str | None = None, seconds: int | None = None
+    ) -> str | None:
         params = {"Bucket": self.bucket, "Key": key}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
         return self.client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=self.presign_seconds
+            "get_object", Params=params, ExpiresIn=seconds or self.presign_seconds
         )
 
     def presigned_put(self, key: str, content_type: str) -> dict | None:

@@ -33,6 +33,7 @@ from pipelines.pictures import cover_fit, load_image
 # Text on a card keeps this fraction of each side clear: the camera's tightest window (zoom
 # 1.2, off-centre) crops up to ~15 % from one edge (see `tests/pipelines/test_motion.py`).
 SAFE_MARGIN = 0.16
+VERSE_LINES = 8  # a stanza's card shows up to this many lines (the block fits the safe area)
 
 RGB = tuple[int, int, int]
 
@@ -322,16 +323,23 @@ def fit_text(
     max_lines: int,
     font_path: str | None,
     tracking_em: float = 0.0,
+    keep_breaks: bool = False,
 ) -> tuple[ImageFont.FreeTypeFont | None, list[str]]:
     """The largest of `sizes` at which `text` wraps into `max_lines` lines of `width`; at the
     smallest size, the lines that fit with the last one ellipsized. (None, []) where no
-    installed font covers the text."""
-    text = " ".join(text.split())
+    installed font covers the text. `keep_breaks`: each line of `text` starts a new line (verse)."""
+    pieces = [" ".join(p.split()) for p in text.split("\n")] if keep_breaks else [text]
+    pieces = [p for p in pieces if p] or [" "]
+    text = " ".join(" ".join(pieces).split()) or " "
     for size in sizes:
         font = fonts.load_font(text, size, font_path=font_path, pillow_first=True)
         if font is None:
             return None, []
-        lines = _wrap(text, font, width, tracking_em * size, limit=max_lines)
+        lines = [
+            line
+            for piece in pieces
+            for line in _wrap(piece, font, width, tracking_em * size, limit=max_lines)
+        ]
         if len(lines) <= max_lines:
             return font, lines
     lines = lines[:max_lines]
@@ -421,12 +429,16 @@ def _draw_heading(
 def _draw_block(
     draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink: RGB, font_path: str | None
 ) -> None:
-    """The shot's text: up to four centred lines on a translucent rounded panel."""
+    """The shot's text: up to four centred lines on a translucent rounded panel; text of
+    several lines (a stanza) keeps its line breaks, up to VERSE_LINES lines."""
     width, height = card
     short = min(width, height)
     avail = width * (1 - 2 * SAFE_MARGIN) - short * 0.06  # inside the panel's padding
-    sizes = [round(short * f) for f in (0.05, 0.044, 0.038)]
-    font, lines = fit_text(text, avail, sizes, 4, font_path)
+    verse = "\n" in text.strip()
+    sizes = [round(short * f) for f in ((0.05, 0.044, 0.038) + ((0.032, 0.028) if verse else ()))]
+    font, lines = fit_text(
+        text, avail, sizes, VERSE_LINES if verse else 4, font_path, keep_breaks=verse
+    )
     if font is None:  # no installed font covers it: the card goes without
         return
     ascent, descent = font.getmetrics()

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from fractions import Fraction
 from pathlib import Path
@@ -206,6 +206,7 @@ class FilmEncoder:
         self._subtitles = [(language, sorted(cues)) for language, cues in subtitles]
         self._subtitle_streams: list = []
         self._cues_sent = [0] * len(self._subtitles)
+        self._shared_audio: list[av.Packet] | None = None  # AAC packets given (`share_audio`)
 
     # -- video -----------------------------------------------------------------------------
     def write_chunk(self, data: bytes) -> None:
@@ -282,8 +283,21 @@ class FilmEncoder:
                 self.container.mux(packet)
 
     # -- audio -----------------------------------------------------------------------------
+    def share_audio(self) -> Callable[[list[av.Packet]], None]:
+        """Take the film's AAC packets from another encoder of the same mix with the same
+        settings (`stream.HlsStream`, which encodes it anyway) instead of encoding it again:
+        the returned function muxes them, in order, sample-timed from the film's start."""
+        self._shared_audio = []
+        return self._shared_audio.extend  # muxed after the chunk's video, as encoded audio is
+
     def _feed_audio(self, upto: int | None) -> None:
         """Encode the audio up to sample `upto` (None: all of it, waiting for it if need be)."""
+        if self._shared_audio is not None:
+            packets, self._shared_audio[:] = list(self._shared_audio), []
+            for packet in packets:
+                packet.stream = self.audio_stream
+                self.container.mux(packet)
+            return
         if self._pending is not None:
             if upto is not None and not self._pending.done():
                 return  # not mixed yet: the muxer holds the video until the audio catches up
@@ -309,7 +323,8 @@ class FilmEncoder:
             raise ValueError("a film needs at least one frame")
         self._feed_subtitles(upto=None)
         self._feed_audio(upto=None)
-        self.container.mux(self.audio_stream.encode(None))
+        if self._shared_audio is None:
+            self.container.mux(self.audio_stream.encode(None))
         self.container.close()
 
     def abort(self) -> None:

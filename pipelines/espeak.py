@@ -34,6 +34,7 @@ _INIT_PHONEME_IPA = 0x0002  # … named in IPA ("ˈəʊ"), the same in every lan
 _EVENT_WORD, _EVENT_SENTENCE, _EVENT_END, _EVENT_PHONEME = 1, 2, 5, 7
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
+_PHONEMES = 0x100  # espeakPHONEMES: [[…]] is phoneme mnemonics, not text
 _PARAM_RATE = 1  # words per minute
 _PARAM_PITCH = 3  # 0–100, 50 = the voice's own pitch
 RATE_MIN, RATE_MAX = 80, 450  # espeak-ng's documented words-per-minute range
@@ -164,7 +165,9 @@ class _Engine:
             out.append((v.identifier.decode(), v.name.decode(), _languages(v.languages)))
         return out
 
-    def synth(self, text: str, voice: str, wpm: int, pitch: int) -> np.ndarray:
+    def synth(
+        self, text: str, voice: str, wpm: int, pitch: int, phonemes: bool = False
+    ) -> np.ndarray:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise RuntimeError(f"espeak-ng has no voice {voice!r}")
         self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
@@ -172,7 +175,14 @@ class _Engine:
         data = text.encode("utf-8")
         self._chunks, self._events = [], []
         status = self.lib.espeak_Synth(
-            data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+            data,
+            len(data) + 1,
+            0,
+            _POS_CHARACTER,
+            0,
+            _CHARS_UTF8 | (_PHONEMES if phonemes else 0),
+            None,
+            None,
         )
         if status != 0:
             raise RuntimeError(f"espeak-ng could not synthesize (error {status})")
@@ -252,26 +262,29 @@ def synth(text: str, voice: str, *, wpm: float, pitch: int) -> np.ndarray:
 
 
 def synth_events(
-    text: str, voice: str, *, wpm: float, pitch: int
+    text: str, voice: str, *, wpm: float, pitch: int, phonemes: bool = False
 ) -> tuple[np.ndarray, list[Event]]:
     """`synth`, with the word and phoneme events espeak reported while making that audio.
 
     One synthesis: the events come from the same callback as the samples, so their times are
-    exact to espeak's millisecond (no second pass, no estimate).
+    exact to espeak's millisecond (no second pass, no estimate). With `phonemes`, text in
+    `[[…]]` is read as espeak phoneme mnemonics (Sanskrit's way past Hindi's schwa deletion).
 
     Remembered per (text, voice, rate, pitch): espeak-ng's output drifts by a few samples with
     state it carries from one utterance to the next, so a line spoken again in this process (a
     resumed or repeated render, a preview) comes back identical rather than nearly so."""
     wpm = min(max(round(wpm), RATE_MIN), RATE_MAX)
     pitch = min(max(int(pitch), 0), 100)
-    pcm, events = _synth_once(text.replace("\x00", ""), voice, wpm, pitch)
+    pcm, events = _synth_once(text.replace("\x00", ""), voice, wpm, pitch, phonemes)
     return pcm, list(events)
 
 
 @lru_cache(maxsize=256)  # a few minutes of speech
-def _synth_once(text: str, voice: str, wpm: int, pitch: int) -> tuple[np.ndarray, tuple]:
+def _synth_once(
+    text: str, voice: str, wpm: int, pitch: int, phonemes: bool = False
+) -> tuple[np.ndarray, tuple]:
     with LOCK:
         engine = _engine()
-        pcm = engine.synth(text, voice, wpm, pitch)
+        pcm = engine.synth(text, voice, wpm, pitch, phonemes)
         pcm.flags.writeable = False  # shared by every caller of the cache
         return pcm, tuple(engine.events())

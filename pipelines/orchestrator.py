@@ -35,14 +35,16 @@ from pipelines import (
     narration,
     podcast,
     preflight,
-    script,
     subtitles,
+    tanpura,
     thumbnail,
     timeline,
     translate,
+    verse,
     visuals,
     voice,
 )
+from pipelines import stream as stream_mod
 from pipelines.encode import FilmEncoder, pcm16, release_freed_memory
 from pipelines.engines import engines_for
 from pipelines.fonts import load_font
@@ -105,8 +107,10 @@ def render_film(
     work_dir: Path | None = None,
     progress: Progress | None = None,
     engines=None,
+    stream: stream_mod.Publisher | None = None,
 ) -> FilmResult:
-    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it."""
+    """Render `request` to `output` (an .mp4) with .srt, .vtt and .jpg beside it; with
+    `stream`, the film is also published there as HLS while it renders (`pipelines.stream`)."""
     stages = Stages(STAGES, progress)
     workspace = Workspace(output, request, work_dir)
     engines = engines or engines_for(request.tier, request.models_dir)
@@ -149,6 +153,7 @@ def render_film(
             engines,
             image_names(request),
             caption=card_caption(request),
+            motion=request.motion,
         )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
@@ -178,7 +183,7 @@ def render_film(
     chapters = chapters_of(plan, film_timeline)
     with workspace.committing():
         workspace.cached_video(
-            partial(encode_film, stages, spec, shot_pictures, audio, tracks, chapters)
+            partial(encode_film, stages, spec, shot_pictures, audio, tracks, chapters, stream)
         )
 
         # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
@@ -278,12 +283,13 @@ def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
 
 
 def analyze(request: FilmRequest, engines) -> Plan:
-    """The plan by the script's rules, with the engines' shot prompts where they have an LLM;
+    """The plan by the script's rules (verse read line by line), with the engines' shot prompts
+    where they have an LLM;
     for a dub, its lines then translated (the prompts stay in the script's language). Or the
     request's own plan (an edited storyboard), as it is."""
     if request.plan is not None:
         return request.plan
-    plan = script.analyze(request.script, narrate_action=request.narrate_action)
+    plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
     plan = engines.plan(request.script, fallback=plan)
     if request.dub:
         backends = translators(request, engines)
@@ -338,7 +344,8 @@ def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
 def start_music_bed(request: FilmRequest, plan: Plan, inputs: Inputs, engines) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        music.bed, inputs.music, choice, plan.mood, request.duration, request.seed, engines
+        partial(music.bed, sa_hz=tanpura.note_hz(request.sa)),
+        *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 
 
@@ -417,10 +424,18 @@ def stage_characters(request, plan, film_timeline, speech, timings, engines):
 
 
 def encode_film(
-    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, chapters, path: Path
+    stages: Stages,
+    spec: frames.FrameSpec,
+    shot_pictures,
+    audio,
+    tracks,
+    chapters,
+    stream,
+    path: Path,
 ) -> Path:
     """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio, a
-    soft subtitle stream per extra track and the scenes as chapters."""
+    soft subtitle stream per extra track and the scenes as chapters; each chunk also published
+    as an HLS segment when there is a `stream` to publish to."""
     soft = [
         (alpha3(lang), [(c.start, c.end, c.text) for c in cues]) for lang, cues in tracks.items()
     ]
@@ -429,8 +444,10 @@ def encode_film(
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
         FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft, marks) as encoder,
+        stream_mod.publishing(stream, spec.fps, spec.total, audio, encoder) as hls,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):
+            hls.write_chunk(chunk)  # first: the viewer's segment before the film's remux
             encoder.write_chunk(chunk)
             report(encoder.frames / spec.total, f"frame {encoder.frames}/{spec.total}")
     return path

@@ -37,6 +37,7 @@ class Shot:
     # The user's picture this shot shows, by file name (a Fountain `[[image: NAME]]` note or a
     # storyboard edit), or DRAWN; None: the scene's, else dealt by scene (pipelines.visuals).
     image: str | None = None
+    verse: bool = False  # a stanza: one line per verse line, line breaks kept on its card
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Plan:
     characters: list[str]  # every speaking character, in order of first appearance (not NARRATOR)
     title_page: dict[str, str] = field(default_factory=dict)  # Fountain title page keys, lower case
     mood: str = "calm"  # one of MOODS, drives the generated music
-    format: str = "fountain"  # "fountain" or "prose"
+    format: str = "fountain"  # "fountain", "prose" or "verse"
 
     @property
     def shots(self) -> list[Shot]:

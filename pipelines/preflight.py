@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipelines import script, timeline
+from pipelines import timeline, verse
 from pipelines.request import FilmOptions
 
 # Characters per second faster than any voice speaks (espeak-ng's fastest language speaks ~23).
@@ -25,8 +25,8 @@ def check_fits(options: FilmOptions) -> None:
     spoken at `timeline.MAX_RATE`. A film over the user's own recording takes its length."""
     if getattr(options, "narration", None) is not None:
         return
-    plan = getattr(options, "plan", None) or script.analyze(
-        options.script, narrate_action=options.narrate_action
+    plan = getattr(options, "plan", None) or verse.analyze(
+        options.script, options.form, narrate_action=options.narrate_action
     )
     speech = [[shortest_speech(line.text) for line in shot.lines] for shot in plan.shots]
     timeline.rate_needed(plan, speech, options.duration)

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from pipelines import tanpura
 from pipelines.errors import InputError
 from pipelines.plan import Plan
 from pipelines.translate.languages import standard
@@ -33,6 +34,8 @@ SIZES: dict[str, tuple[int, int]] = {
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
+MusicChoice = Literal["generated", "none", "tanpura"]  # or a file of the user's
+MUSIC_CHOICES: tuple[str, ...] = MusicChoice.__args__
 Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
 MAX_SUBTITLE_TRACKS = 20
 
@@ -56,6 +59,11 @@ class FilmOptions(BaseModel):
     )
     voices: dict[str, str] = Field(
         default_factory=dict, description="CHARACTER → voice name (see `filmstudio voices`)"
+    )
+    form: Literal["prose", "verse", "auto"] = Field(
+        "auto",
+        description="read plain text as prose, as verse (a line spoken and captioned at a "
+        "time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)",
     )
     language: str = Field("en", max_length=16, description="language code of the speech")
     duration: float = Field(60.0, description="film length in seconds")
@@ -88,6 +96,11 @@ class FilmOptions(BaseModel):
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
         "(found by face detection when not given)",
     )
+    sa: str = Field(
+        "C#3",
+        description="the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 "
+        "(C#3 suits a male voice, G#3 a female one)",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed for pictures, motion and music")
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
@@ -95,6 +108,11 @@ class FilmOptions(BaseModel):
     look: Literal["film", "audiogram"] = Field(
         "film",
         description="film, or audiogram: the voice's waveform over the pictures, large captions",
+    )
+    motion: Literal["svd", "animatediff", "kenburns"] = Field(
+        "svd",
+        description="studio tier: how generated shots move: svd (the still animated), "
+        "animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)",
     )
     podcast: bool = Field(
         False, description="also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript"
@@ -168,6 +186,15 @@ class FilmOptions(BaseModel):
             )
         return v
 
+    @field_validator("sa")
+    @classmethod
+    def _sa(cls, v: str) -> str:
+        try:
+            tanpura.note_hz(v)
+        except InputError as error:
+            raise ValueError(error.message) from None
+        return v.strip()
+
     @field_validator("duration")
     @classmethod
     def _duration(cls, v: float, info: ValidationInfo) -> float:
@@ -181,7 +208,7 @@ class FilmRequest(FilmOptions):
     """Everything a render needs. Paths are local files (the platform downloads assets first)."""
 
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
-    music: Literal["generated", "none"] | Path = "generated"
+    music: MusicChoice | Path = "generated"
     # the user's recording as the voice: the script is aligned to it, the film as long as it
     narration: Path | None = None
     models_dir: Path | None = None  # studio tier: local model directory

@@ -660,7 +660,7 @@ def describe(plan: Plan) -> str:
         for m, shot in enumerate(scene.shots, 1):
             card = " [centered card]" if shot.centered else ""
             card += f" [image: {shot.image}]" if shot.image else ""
-            out.append(f"  Shot {m}{card}: {shot.description}")
+            out.append(f"  Shot {m}{card}: {shot.description.replace(chr(10), ' / ')}")
             for line in shot.lines:
                 who = line.speaker + (f" ({line.extension})" if line.extension else "")
                 who += " ^" if line.dual else ""

@@ -24,6 +24,8 @@ MIN_SHOT = 2.5  # no shot is shorter than this (a card needs time to be read)
 CARD_SHOT = 3.0  # a centered title card (>THE END<) with no speech
 END_HOLD = 1.5  # the last picture holds while the music fades
 MAX_RATE = 1.2  # fastest speaking rate the fitter may ask for
+LINE_PAUSE = 0.7  # verse: after each line of a stanza
+STANZA_TAIL = 1.2  # verse: after a stanza's last line (with the next LEAD_IN, the stanza pause)
 WORDS_PER_S = 2.6  # a storyboard's estimate of speech before any is made (espeak-ng's pace)
 
 
@@ -77,11 +79,17 @@ def _shot_lengths(plan: Plan, speech: list[list[float]]) -> list[float]:
         if not clips:
             lengths.append(CARD_SHOT if shot.centered else MIN_SHOT)
             continue
-        gaps = sum(
-            TURN_GAP if a.speaker != b.speaker else GAP for a, b in zip(shot.lines, shot.lines[1:])
-        )
-        lengths.append(max(MIN_SHOT, LEAD_IN + sum(clips) + gaps + TAIL))
+        gaps = sum(_gap(shot, a, b) for a, b in zip(shot.lines, shot.lines[1:]))
+        tail = STANZA_TAIL if shot.verse else TAIL
+        lengths.append(max(MIN_SHOT, LEAD_IN + sum(clips) + gaps + tail))
     return lengths
+
+
+def _gap(shot: Shot, before: Line, after: Line) -> float:
+    """The pause between two lines of a shot: a verse line's end, a turn, or a breath."""
+    if shot.verse:
+        return LINE_PAUSE
+    return TURN_GAP if before.speaker != after.speaker else GAP
 
 
 def natural_length(plan: Plan, speech: list[list[float]]) -> float:
@@ -141,7 +149,7 @@ def build_timeline(plan: Plan, speech: list[list[float]], duration: float) -> Ti
         cursor = start + LEAD_IN
         for j, (line, clip) in enumerate(zip(shot.lines, clips)):
             if j:
-                cursor += TURN_GAP if shot.lines[j - 1].speaker != line.speaker else GAP
+                cursor += _gap(shot, shot.lines[j - 1], line)
             lines.append(TimedLine(line, index, cursor, cursor + clip))
             cursor += clip
         t = start + length + per_shot

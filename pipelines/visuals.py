@@ -30,7 +30,9 @@ from pipelines.plan import DRAWN, Plan
 
 log = logging.getLogger(__name__)
 
-CLIP_FRAMES = 14  # frames the studio's clip engine makes from a still
+CLIP_FRAMES = 14  # frames SVD makes from a still
+# Frames per clip for each `FilmOptions.motion` engine: AnimateDiff's adapters learnt 16.
+MOTION_FRAMES = {"svd": CLIP_FRAMES, "animatediff": 16}
 
 
 @dataclass
@@ -132,12 +134,14 @@ def prepare(
     engines,
     names: list[str] | None = None,
     caption: bool = False,
+    motion: str = "svd",
 ) -> ShotPictures:
     """Every shot's picture prepared for Ken Burns by Ray tasks, and the clips the engines make
     of generated pictures. `caption`: cards show the shot's text (`FilmOptions.card_text`,
-    never with burned subtitles)."""
+    never with burned subtitles). `motion` (`FilmOptions.motion`): which engine makes the
+    clips, SVD from the still or AnimateDiff from the shot's prompt; "kenburns": none."""
     ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
-    can_animate = not user_images and engines.animates
+    can_animate = not user_images and engines.moves(motion)
     # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
     shot_stills = stills(
         plan, user_images, size, seed, engines, draw=can_animate, names=names, caption=caption
@@ -150,8 +154,12 @@ def prepare(
             out.pictures.append(_prepared_picture.remote(still, size))
         out.picture_of_shot.append(seen[id(still)])
     if can_animate:
+        shots = plan.shots
         for i, still in enumerate(shot_stills):
-            clip = engines.clip(still, CLIP_FRAMES, size, seed + i)
+            prompt = shots[i].prompt or shots[i].description
+            clip = engines.clip(
+                still, MOTION_FRAMES[motion], size, seed + i, prompt=prompt, motion=motion
+            )
             if clip:
                 out.clips.add(len(out.pictures))
                 out.picture_of_shot[i] = len(out.pictures)

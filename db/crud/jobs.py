@@ -95,14 +95,16 @@ def list_page(
     return list(page), total or 0
 
 
-def add_event(session: Session, job: Job) -> JobEvent:
-    """Record the job's state as it is now (status, stage, progress, message)."""
+def add_event(session: Session, job: Job, stream: str | None = None) -> JobEvent:
+    """Record the job's state as it is now (status, stage, progress, message), and the URL of
+    its live stream once it has one."""
     event = JobEvent(
         job_id=job.id,
         status=job.status,
         stage=job.stage,
         progress=job.progress,
         message=job.message,
+        stream=stream,
     )
     session.add(event)
     session.flush()
@@ -196,9 +198,16 @@ def _held(session: Session, job_id: uuid.UUID, launch_id: str) -> Job | None:
 
 
 def report_progress(
-    session: Session, job_id: uuid.UUID, launch_id: str, stage: str, progress: float, message: str
+    session: Session,
+    job_id: uuid.UUID,
+    launch_id: str,
+    stage: str,
+    progress: float,
+    message: str,
+    stream: str | None = None,
 ) -> JobEvent | None:
-    """Record progress; None when the caller no longer holds the job (then it should stop)."""
+    """Record progress (with the live stream's URL once there is one); None when the caller no
+    longer holds the job (then it should stop)."""
     job = _held(session, job_id, launch_id)
     if job is None:
         return None
@@ -206,7 +215,7 @@ def report_progress(
     job.progress = max(0.0, min(100.0, progress))
     job.message = message[:500]
     job.updated_at = utcnow()
-    return add_event(session, job)
+    return add_event(session, job, stream)
 
 
 def succeed(

@@ -5,7 +5,9 @@
 
     plan     = engines.plan(script, fallback=analyze(script))
     pictures = engines.pictures([shot.prompt for shot in plan.shots], (1280, 720), seed=7)
-    frames   = engines.clip(pictures[0], 14, (1280, 720), seed=7)
+    frames   = engines.clip(pictures[0], 14, (1280, 720), seed=7)    # SVD: the still moves
+    frames   = engines.clip(pictures[0], 16, (1280, 720), seed=7,
+                            prompt="waves at dusk", motion="animatediff")  # from the prompt
     speech   = engines.speak("Who is there?", "en", speaker=1)
     bed      = engines.music("calm film score", duration_s=60.0)
     talking  = engines.lipsync(face, speech, 48000, fps=24)     # a portrait's mouth, per frame
@@ -52,6 +54,7 @@ PICTURE_BATCH = (
     4  # SDXL pictures per pipeline call in this process (the Serve deployment's max too)
 )
 LINE_BATCH = 16  # TTS lines per model call
+MOTION_ENGINES = ("svd", "animatediff")  # `FilmOptions.motion` values that are clip engines
 
 
 ENGINE_CLASSES = {
@@ -61,6 +64,7 @@ ENGINE_CLASSES = {
     "tts": "pipelines.engines.tts:TTSEngine",
     "musicgen": "pipelines.engines.musicgen:MusicGenEngine",
     "lipsync": "pipelines.engines.lipsync:LipSyncEngine",
+    "animatediff": "pipelines.engines.animatediff:AnimateDiffEngine",
 }
 
 
@@ -125,6 +129,11 @@ class StudioEngines:
         """Whether `clip` can turn a still into moving frames."""
         return "svd" in self._ready
 
+    def moves(self, motion: str) -> bool:
+        """Whether `clip` can make clips with `motion` ("svd" or "animatediff"; "kenburns" is
+        the frame stage's own camera, never a clip)."""
+        return motion in MOTION_ENGINES and motion in self._ready
+
     # -- the stages -----------------------------------------------------------------------
 
     def plan(self, script: str, fallback: Plan) -> Plan:
@@ -166,28 +175,43 @@ class StudioEngines:
         ]
 
     def clip(
-        self, image: Image.Image, num_frames: int, size: tuple[int, int], seed: int
+        self,
+        image: Image.Image,
+        num_frames: int,
+        size: tuple[int, int],
+        seed: int,
+        *,
+        prompt: str = "",
+        motion: str = "svd",
     ) -> list[np.ndarray]:
-        """`num_frames` (14 or 25) H×W×3 uint8 frames of `size` animating `image`. [] without SVD."""
-        return self.clips([image], num_frames, size, seed)[0]
+        """`num_frames` H×W×3 uint8 frames of `size` for one shot: SVD animates `image`,
+        AnimateDiff draws the shot's `prompt` as a clip. [] without that engine."""
+        return self.clips([image], num_frames, size, seed, prompts=[prompt], motion=motion)[0]
 
     def clips(
-        self, images: list[Image.Image], num_frames: int, size: tuple[int, int], seed: int
+        self,
+        images: list[Image.Image],
+        num_frames: int,
+        size: tuple[int, int],
+        seed: int,
+        *,
+        prompts: list[str] | None = None,
+        motion: str = "svd",
     ) -> list[list[np.ndarray]]:
-        """`clip` for many stills at once (image i seeded `seed + i`): through Serve they run
-        in parallel on every SVD replica."""
-        if "svd" not in self._ready:
+        """`clip` for many shots at once (shot i seeded `seed + i`): through Serve they run
+        in parallel on every replica of the motion engine."""
+        if not self.moves(motion):
             return [[] for _ in images]
+        # SVD moves the still; AnimateDiff makes the clip from the shot's prompt.
+        inputs = images if motion == "svd" else (prompts or [""] * len(images))
+        size = tuple(size)
         if self.handles is not None:
-            svd = self.handles["svd"]
+            engine = self.handles[motion]
             return _gather(
-                [
-                    svd.clip.remote(im, num_frames, tuple(size), seed + i)
-                    for i, im in enumerate(images)
-                ]
+                [engine.clip.remote(x, num_frames, size, seed + i) for i, x in enumerate(inputs)]
             )
-        svd = self._engine("svd")
-        return [svd(im, num_frames, tuple(size), seed + i) for i, im in enumerate(images)]
+        engine = self._engine(motion)
+        return [engine(x, num_frames, size, seed + i) for i, x in enumerate(inputs)]
 
     def speak(self, text: str, language: str, speaker: int) -> np.ndarray | None:
         """Neural speech, float32 mono 48 kHz; None when there is no model for `language`
@@ -290,7 +314,10 @@ class DraftEngines:
     def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list:
         return []
 
-    def clip(self, picture, frames: int, size: tuple[int, int], seed: int) -> None:
+    def moves(self, motion: str) -> bool:
+        return False
+
+    def clip(self, picture, frames: int, size: tuple[int, int], seed: int, **_) -> None:
         return None
 
     def speak(self, text: str, language: str, speaker: int) -> None:

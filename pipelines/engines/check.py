@@ -23,6 +23,7 @@ WHAT = {
     "tts": "a VITS / MMS-TTS model per language",
     "musicgen": "a MusicgenForConditionalGeneration with its tokenizer",
     "lipsync": "unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model",
+    "animatediff": "motion_adapter/ (a MotionAdapter) and base/ (its SD 1.5 pipeline)",
 }
 
 
@@ -53,6 +54,7 @@ def check_models_dir(models_dir: Path) -> list[EngineStatus]:
         "tts": _tts,
         "musicgen": _musicgen,
         "lipsync": _lipsync,
+        "animatediff": _animatediff,
     }
     statuses = []
     for engine in ENGINES:
@@ -84,6 +86,7 @@ def _sdxl(path: Path) -> tuple[list[str], list[str]]:
         elif not _installed("peft"):
             missing.append("the peft package (pip install peft), needed for sdxl/lora/")
         notes.append("LoRA: sdxl/lora")
+    notes += _ip_adapter(path / "ip_adapter", "sdxl/ip_adapter")
     controlnets = path.parent / "controlnet"
     kinds = (
         sorted(p.name for p in controlnets.iterdir() if p.is_dir()) if controlnets.is_dir() else []
@@ -138,6 +141,21 @@ def _lipsync(path: Path) -> tuple[list[str], list[str]]:
     missing += _model_files(path / "whisper", "lipsync/whisper")
     missing += _file(path / "whisper", "preprocessor_config.json", "lipsync/whisper")
     return missing, []
+
+
+def _animatediff(path: Path) -> tuple[list[str], list[str]]:
+    missing = _model_files(path / "motion_adapter", "animatediff/motion_adapter")
+    missing += _pipeline_files(path / "base", "animatediff/base", "StableDiffusionPipeline")
+    return missing, _ip_adapter(path / "ip_adapter", "animatediff/ip_adapter")
+
+
+def _ip_adapter(adapter: Path, where: str) -> list[str]:
+    """A note on an optional IP-Adapter directory: used, or skipped for what it lacks."""
+    if not adapter.is_dir():
+        return []
+    lacking = [] if any(adapter.glob("*.safetensors")) else [f"{where}/*.safetensors"]
+    lacking += _model_files(adapter / "image_encoder", f"{where}/image_encoder")
+    return [f"IP-Adapter skipped: {', '.join(lacking)}" if lacking else f"IP-Adapter: {where}"]
 
 
 # -- files ------------------------------------------------------------------------------------

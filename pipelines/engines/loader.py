@@ -6,10 +6,12 @@ A model directory holds one sub-directory per engine, each something `from_pretr
       llm/                a causal LM (config.json, tokenizer, *.safetensors)
       sdxl/               a diffusers StableDiffusionXLPipeline (model_index.json, unet/, vae/, ...)
         lora/             optional: one LoRA (*.safetensors) fused into the UNet at load
+        ip_adapter/       optional: an IP-Adapter (*.safetensors) and its image_encoder/
       svd/                a diffusers StableVideoDiffusionPipeline (model_index.json, ...)
       tts/<language>/     one VITS / MMS-TTS model per language ("en", "de", ...)
       musicgen/           a MusicgenForConditionalGeneration with its tokenizer
       lipsync/            unet/, vae/ and whisper/ of a MuseTalk-style lip-sync model (lipsync.py)
+      animatediff/        motion_adapter/ (a MotionAdapter) and base/ (the SD 1.5 pipeline it fits)
 
 Each engine directory may also hold a `studio.json` of defaults for that model (steps, guidance,
 frames...): an SDXL-Turbo directory wants 4 steps and no guidance, the tiny test models want 2.
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen", "lipsync")
+ENGINES = ("llm", "sdxl", "svd", "tts", "musicgen", "lipsync", "animatediff")
 # Each engine's Ray Serve deployment name: serving names them so, bulk renders find them by it.
 DEPLOYMENT_NAMES = {
     "llm": "LLM",
@@ -35,6 +37,7 @@ DEPLOYMENT_NAMES = {
     "tts": "TTS",
     "musicgen": "MusicGen",
     "lipsync": "LipSync",
+    "animatediff": "AnimateDiff",
 }
 OPTIONS_FILE = "studio.json"
 

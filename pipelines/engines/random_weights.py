@@ -45,6 +45,7 @@ def build_tiny_models(out_dir: Path, engines=ENGINES, languages=("en",)) -> Path
         "tts": _tts,
         "musicgen": _musicgen,
         "lipsync": _lipsync,
+        "animatediff": _animatediff,
     }
     for engine in engines:
         target = out_dir / engine
@@ -188,6 +189,54 @@ def _sdxl(path: Path) -> None:
     pipe.save_pretrained(path)
     _options(path, steps=2, guidance=5.0)
     _controlnet(unet, Path(path).parent / "controlnet" / "pose")
+    _ip_adapter(unet, Path(path) / "ip_adapter")
+
+
+def _ip_adapter(unet, path: Path) -> None:
+    """An IP-Adapter for the tiny UNet in h94/IP-Adapter's layout (`ip-adapter_sdxl.safetensors`
+    beside `image_encoder/`), keyed as diffusers' `load_ip_adapter` reads it: the image
+    projection (`image_proj.*`) and a key/value pair per cross-attention layer (`ip_adapter.*`,
+    numbered 1, 3, 5... in the UNet's processor order, as the original checkpoints are)."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    from pipelines.engines.ip_adapter import IMAGE_ENCODER_DIR
+
+    embed, cross, tokens = 32, unet.config.cross_attention_dim, 4
+    CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            projection_dim=embed,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=224,
+            intermediate_size=37,
+            patch_size=32,
+        )
+    ).save_pretrained(path / IMAGE_ENCODER_DIR)
+    weights = {
+        "image_proj.proj.weight": torch.randn(cross * tokens, embed) * 0.5,
+        "image_proj.proj.bias": torch.zeros(cross * tokens),
+        "image_proj.norm.weight": torch.ones(cross),
+        "image_proj.norm.bias": torch.zeros(cross),
+    }
+    channels = unet.config.block_out_channels
+    key = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        block = name.split(".")[0]
+        if block == "mid_block":
+            hidden = channels[-1]
+        elif block == "up_blocks":
+            hidden = list(reversed(channels))[int(name.split(".")[1])]
+        else:
+            hidden = channels[int(name.split(".")[1])]
+        for kv in ("to_k_ip", "to_v_ip"):
+            weights[f"ip_adapter.{key}.{kv}.weight"] = torch.randn(hidden, cross) * 0.5
+        key += 2
+    save_file(weights, path / "ip-adapter_sdxl.safetensors")
 
 
 def _controlnet(unet, path: Path) -> None:
@@ -270,6 +319,84 @@ def _svd(path: Path) -> None:
     )
     pipe.save_pretrained(path)
     _options(path, steps=2, decode_chunk_size=7)
+
+
+def _animatediff(path: Path) -> None:
+    """diffusers' `AnimateDiffPipelineFastTests.get_dummy_components`, saved as production holds
+    it: a MotionAdapter in `motion_adapter/` and the SD 1.5-style base it matches in `base/`."""
+    from diffusers import (
+        AutoencoderKL,
+        DDIMScheduler,
+        MotionAdapter,
+        StableDiffusionPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from pipelines.engines.animatediff import ADAPTER_DIR, BASE_DIR, IP_ADAPTER_DIR
+
+    channels = (32, 64)
+    unet = UNet2DConditionModel(
+        block_out_channels=channels,
+        layers_per_block=2,
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=2,
+    )
+    # AnimateDiff's own scheduler settings (its model card): linear betas, no clipping.
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="linear",
+        clip_sample=False,
+        timestep_spacing="linspace",
+        steps_offset=1,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[32, 64],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        norm_num_groups=2,
+    )
+    tokenizer = _clip_tokenizer()
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            hidden_size=32,
+            intermediate_size=37,
+            layer_norm_eps=1e-05,
+            num_attention_heads=4,
+            num_hidden_layers=5,
+            vocab_size=len(tokenizer),
+        )
+    )
+    StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    ).save_pretrained(path / BASE_DIR)
+    MotionAdapter(
+        block_out_channels=channels,
+        motion_layers_per_block=2,
+        motion_norm_num_groups=2,
+        motion_num_attention_heads=4,
+    ).save_pretrained(path / ADAPTER_DIR)
+    _ip_adapter(unet, path / IP_ADAPTER_DIR)
+    _options(path, steps=2, guidance=5.0, decode_chunk_size=8)
 
 
 def _tts(path: Path) -> None:

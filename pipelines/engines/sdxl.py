@@ -10,6 +10,9 @@ drawn at a model-friendly size and cover-fitted to the film's frame.
 The same character in every shot: `control=` conditions the pictures on a reference (a pose or
 depth map, or the character's first still) through a ControlNet from `MODELS/controlnet/<kind>/`,
 built over the loaded pipeline's own components (no second copy of the UNet).
+The same face: `reference=` conditions the pictures on a picture of the character through an
+IP-Adapter (`MODELS/sdxl/ip_adapter/`: its `*.safetensors` and the CLIP `image_encoder/` it was
+trained with), loaded with diffusers' `load_ip_adapter` on the first call that has a reference.
 LoRAs: every `MODELS/sdxl/lora/*.safetensors` is loaded as one adapter (its file stem), weighted
 by `studio.json`'s `lora_weights` (default 1.0), stacked and fused at load. A file that is not a
 LoRA is refused, naming it.
@@ -22,9 +25,11 @@ from pathlib import Path
 from PIL import Image
 
 from pipelines.engines.framing import cover_fit, generation_size, latent_grid
+from pipelines.engines.ip_adapter import IPAdapter
 from pipelines.engines.loader import check_device, load_diffusers, read_options
 from pipelines.errors import InputError
 
+IP_ADAPTER_DIR = "ip_adapter"  # MODELS/sdxl/ip_adapter/: the adapter and its image encoder
 NEGATIVE_PROMPT = "blurry, low quality, distorted, watermark, text, logo, frame, border"
 
 
@@ -41,11 +46,13 @@ class SDXLEngine:
         negative_prompt: str = NEGATIVE_PROMPT,
         native: int | None = None,
         controlnets: Path | None = None,
+        ip_adapter: Path | None = None,
         lora_weights: dict[str, float] | None = None,  # read at load (see `load`)
     ):
         self.pipe = pipe
         self.controlnets = controlnets  # MODELS/controlnet: one directory per kind
         self._control_pipes: dict[str, object] = {}
+        self.ip_adapter = IPAdapter(ip_adapter)  # MODELS/sdxl/ip_adapter, loaded on first use
         self.device = device
         self.steps = steps
         self.guidance = guidance
@@ -68,7 +75,17 @@ class SDXLEngine:
         pipe, device = load_diffusers(
             "StableDiffusionXLPipeline", path, device, memory_share, adapt
         )
-        return cls(pipe, device, controlnets=Path(path).parent / "controlnet", **options)
+        return cls(
+            pipe,
+            device,
+            controlnets=Path(path).parent / "controlnet",
+            ip_adapter=Path(path) / IP_ADAPTER_DIR,
+            **options,
+        )
+
+    def has_ip_adapter(self) -> bool:
+        """Whether this model directory has an IP-Adapter (`sdxl/ip_adapter/*.safetensors`)."""
+        return self.ip_adapter.available()
 
     def control_kinds(self) -> list[str]:
         """The ControlNets this model directory has (`pose`, `depth`, ...)."""
@@ -109,21 +126,34 @@ class SDXLEngine:
         control: Image.Image | None = None,
         control_kind: str = "pose",
         control_scale: float = 0.8,
+        reference: Image.Image | None = None,
+        reference_scale: float = 0.6,
     ) -> list[Image.Image]:
         """One picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`
         (or `seed[i]` when a list is given). With `control`, every picture follows that reference
-        (pose, depth or layout) through the `control_kind` ControlNet, at `control_scale`."""
+        (pose, depth or layout) through the `control_kind` ControlNet, at `control_scale`. With
+        `reference` (a picture of the character), every picture takes its look through the
+        IP-Adapter, at `reference_scale`."""
         import torch
 
         seeds = seed if isinstance(seed, list) else [seed + i for i in range(len(prompts))]
         width, height = generation_size(size, self.native, self.multiple)
         negative = self.negative_prompt if negative_prompt is None else negative_prompt
-        pipe, conditioning = self.pipe, {}
+        guidance = self.guidance if guidance is None else guidance
+        pipe = self.pipe
+        conditioning = self.ip_adapter.conditioning(
+            pipe, reference, reference_scale, guided=guidance > 1
+        )
         if control is not None:
             pipe = self._control_pipe(control_kind)
-            reference = cover_fit(control.convert("RGB"), (width, height))
-            conditioning = {
-                "image": [reference] * len(prompts),
+            if self.ip_adapter.loaded and pipe.image_encoder is None:  # built before the adapter
+                pipe.register_modules(
+                    image_encoder=self.pipe.image_encoder,
+                    feature_extractor=self.pipe.feature_extractor,
+                )
+            layout = cover_fit(control.convert("RGB"), (width, height))
+            conditioning |= {
+                "image": [layout] * len(prompts),
                 "controlnet_conditioning_scale": float(control_scale),
             }
         images = pipe(
@@ -132,7 +162,7 @@ class SDXLEngine:
             width=width,
             height=height,
             num_inference_steps=steps or self.steps,
-            guidance_scale=self.guidance if guidance is None else guidance,
+            guidance_scale=guidance,
             generator=[torch.Generator("cpu").manual_seed(s) for s in seeds],
             **conditioning,
         ).images

@@ -21,7 +21,7 @@ from infra.settings import Settings, get_settings
 from serve_apps.api import errors, middleware
 from serve_apps.api.deps import rate_limit
 from serve_apps.api.platform import Platform
-from serve_apps.api.routes import api_router, health, voices
+from serve_apps.api.routes import api_router, health, stream, voices
 
 API_PREFIX = "/api/v1"
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "out"
@@ -71,6 +71,7 @@ def create_app(
     errors.install(app)
     app.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
     app.include_router(voices.router, prefix=API_PREFIX, dependencies=[Depends(rate_limit)])
+    app.include_router(stream.segments, prefix=API_PREFIX)  # a player's many fetches
     app.include_router(health.router)
     if web_dir is None:
         web_dir = WEB_DIR if WEB_DIR.is_dir() else None

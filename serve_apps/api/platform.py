@@ -24,6 +24,7 @@ from serve_apps.api.mail import Mailer
 from serve_apps.api.ratelimit import RateLimiter, make_rate_limiter
 from serve_apps.api.revocation import RevokedFamilies, make_revoked_families
 from serve_apps.api.security import Passwords, SigningKeys, TokenService
+from serve_apps.api.stream_tokens import StreamTokens
 from serve_apps.api.throttle import LoginThrottle
 from serve_apps.jobs.dispatch import JobDispatcher
 
@@ -41,6 +42,7 @@ class Platform:
     jobs: JobDispatcher
     throttle: LoginThrottle
     mailer: Mailer
+    stream_tokens: StreamTokens
     engines: dict[str, Any] = field(default_factory=dict)  # Serve handles of model deployments
 
     @classmethod
@@ -71,6 +73,7 @@ class Platform:
             jobs=JobDispatcher(settings, engines or {}),
             throttle=LoginThrottle.from_settings(settings),
             mailer=Mailer(settings),
+            stream_tokens=StreamTokens.from_keys(keys, settings.stream_token_s),
             engines=engines or {},
         )
         platform.jobs.start()

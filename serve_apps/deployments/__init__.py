@@ -57,6 +57,7 @@ def grouped(*keys: list) -> dict[tuple, list[int]]:
 
 def deployments() -> dict:
     """Engine name → its Serve deployment (imported here so `serve_apps.deployments` stays light)."""
+    from serve_apps.deployments.animatediff import AnimateDiffDeployment
     from serve_apps.deployments.lipsync import LipSyncDeployment
     from serve_apps.deployments.llm import LLMDeployment
     from serve_apps.deployments.musicgen import MusicGenDeployment
@@ -71,4 +72,5 @@ def deployments() -> dict:
         "tts": TTSDeployment,
         "musicgen": MusicGenDeployment,
         "lipsync": LipSyncDeployment,
+        "animatediff": AnimateDiffDeployment,
     }

@@ -86,6 +86,8 @@ class JobRun:
         self.clock = StageClock()  # seconds per stage, for the studio's metrics
         self.tier = "draft"
         self.cost = 0
+        self.stream: str | None = None  # the live playlist's URL, once its first segment is out
+        self._last_event: StageEvent | None = None
 
     def publish(self, row: JobEvent | None) -> None:
         if row is not None:
@@ -119,6 +121,7 @@ class JobRun:
                     workspace=self.settings.work_dir / str(job.id),
                     progress=self.report,
                     engines=self.engines,
+                    on_stream=self.announce_stream,
                 )
         self.publish(event)
         if context is None:
@@ -177,19 +180,30 @@ class JobRun:
             event = transition(session, self.job_id, self.launch_id, *args)
         self.publish(event)
 
+    def announce_stream(self, url: str) -> None:
+        """The render's first HLS segment is out: an event now carries the stream's URL (and
+        every event after it, so a client that joins later finds it too)."""
+        self.stream = url
+        if self._last_event is not None:
+            self._record(self._last_event)
+
     def report(self, event: StageEvent) -> None:
         """The render's progress listener: records progress and stops the render on cancel."""
         self.clock(event)
+        self._last_event = event
         if self.lease.should_stop:
             raise Cancelled("cancelled" if self.lease.cancel_requested else "lease lost")
         now = time.monotonic()
         if event.kind == "progress" and now - self._last_report < PROGRESS_INTERVAL_S:
             return
-        self._last_report = now
+        self._record(event)
+
+    def _record(self, event: StageEvent) -> None:
+        self._last_report = time.monotonic()
         stage, percent, message = event.stage, event.percent, event.message
         with self.db.transaction() as session:
             event = crud.jobs.report_progress(
-                session, self.job_id, self.launch_id, stage, percent, message
+                session, self.job_id, self.launch_id, stage, percent, message, self.stream
             )
         if event is None:  # another worker holds the job now
             self.lease.lost = True

@@ -5,7 +5,8 @@
                project (`params["storyboard"]`), its storyboard document too, or one shot's
                redrawn still, which the job's success keeps as the project's
                (db.crud.storyboards).
-* video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/.
+* video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/, and its HLS stream
+               under final/{job}/stream/, published segment by segment while it renders.
 * publish    — a finished film to a YouTube channel (serve_apps/jobs/publish.py).
 
 A film's stage outputs (the orchestrator's work dir) are copied to storage under
@@ -20,6 +21,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,6 +29,7 @@ from db.models import JobKind
 from infra.progress import Progress, StageEvent, Stages
 from infra.settings import Settings
 from infra.storage import MEDIA_TYPES, Storage, object_key
+from pipelines import stream as stream_mod
 from pipelines.errors import InputError
 from pipelines.orchestrator import STAGES, Cancelled, render_film, storyboard
 from pipelines.request import FilmRequest
@@ -55,6 +58,8 @@ class JobContext:
     workspace: Path  # this job's local scratch; the same path on every attempt
     progress: Progress
     engines: dict[str, Any] = field(default_factory=dict)
+    # Told the live stream's URL once its first segment is published (the runner's events).
+    on_stream: Callable[[str], None] | None = None
 
     def key(self, area: str, *parts: str) -> str:
         return object_key(self.owner_id, self.project_id, area, *parts)
@@ -113,6 +118,36 @@ class JobContext:
             self.storage.delete_prefix(self.stages_prefix)
         except Exception:
             log.exception("job %s: could not delete its kept stage outputs", self.job_id)
+
+
+def stream_url(job_id: uuid.UUID | str) -> str:
+    """Where the API serves a video job's live HLS playlist (serve_apps/api/routes/stream.py)."""
+    return f"/api/v1/jobs/{job_id}/stream/{stream_mod.PLAYLIST}"
+
+
+class StoragePublisher:
+    """A render's HLS stream published into storage under `prefix` (the film's final/ folder) as
+    it is made; `on_first_playlist` is called once the first segment is listed."""
+
+    def __init__(
+        self, storage: Storage, prefix: str, on_first_playlist: Callable[[], None] | None = None
+    ):
+        self.storage, self.prefix = storage, prefix
+        self.on_first_playlist = on_first_playlist
+        self._announced = False
+        self.closed = False  # the playlist has its #EXT-X-ENDLIST: the stream is whole
+
+    def put(self, name: str, data: bytes, content_type: str) -> None:
+        self.storage.put_bytes(self.prefix + name, data, content_type)
+        self.closed = name == stream_mod.PLAYLIST and data.rstrip().endswith(b"#EXT-X-ENDLIST")
+        if name == stream_mod.PLAYLIST and not self._announced:
+            self._announced = True
+            if self.on_first_playlist is not None:
+                self.on_first_playlist()
+
+    def discard(self, names: list[str]) -> None:
+        for name in names:
+            self.storage.delete(self.prefix + name)
 
 
 class StageOutputs:
@@ -196,14 +231,25 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
     request = ctx.film_request()
     stages = StageOutputs(ctx.storage, ctx.workspace / "stages", ctx.stages_prefix)
     stages.restore()
-    film = render_film(
-        request,
-        ctx.workspace / "out" / "film.mp4",
-        work_dir=stages.directory,
-        progress=stages.saving_between_stages(ctx.progress),
-        engines=ctx.studio_engines(request),
-    )
     final = str(ctx.job_id)
+    announce = ctx.on_stream and partial(ctx.on_stream, stream_url(ctx.job_id))
+    publisher = StoragePublisher(ctx.storage, ctx.key("final", final, "stream") + "/", announce)
+    try:
+        film = render_film(
+            request,
+            ctx.workspace / "out" / "film.mp4",
+            work_dir=stages.directory,
+            progress=stages.saving_between_stages(ctx.progress),
+            engines=ctx.studio_engines(request),
+            stream=publisher,
+        )
+    except BaseException as exc:
+        # Nothing half-published stays. A whole stream stays for a retry, which resumes from
+        # the encoded film (and so publishes no stream of its own).
+        retried = not (ctx.last_attempt or isinstance(exc, (Cancelled, InputError)))
+        if not (publisher.closed and retried):
+            ctx.storage.delete_prefix(ctx.key("final", final) + "/")
+        raise
     outputs = {
         "film": ctx.upload(film.video, ctx.key("final", final, "film.mp4")),
         "srt": ctx.upload(film.srt, ctx.key("final", final, "film.srt")),

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from pipelines.request import MAX_IMAGES, MAX_SCRIPT_CHARS, FilmOptions
+from pipelines.request import MAX_IMAGES, MAX_SCRIPT_CHARS, FilmOptions, MusicChoice
 from serve_apps.api.schemas.common import Out
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
@@ -32,7 +32,7 @@ FilmJobIn = create_model(
     project_id=(uuid.UUID, ...),
     **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
-    music=(Literal["generated", "none"] | uuid.UUID, "generated"),
+    music=(MusicChoice | uuid.UUID, "generated"),
 )
 
 

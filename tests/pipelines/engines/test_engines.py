@@ -243,8 +243,10 @@ def test_local_facade_serves_what_the_directory_has(tiny_models, tmp_path):
         "tts": True,
         "musicgen": False,
         "lipsync": False,
+        "animatediff": False,
     }
     assert sorted(str(w.message).split(":")[1].strip() for w in caught) == [
+        "animatediff",
         "lipsync",
         "musicgen",
         "svd",

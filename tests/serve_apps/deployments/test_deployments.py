@@ -47,6 +47,7 @@ def handles(studio, serve_session):
         "tts": "TTS",
         "musicgen": "MusicGen",
         "lipsync": "LipSync",
+        "animatediff": "AnimateDiff",
     }
     return {
         engine: serve_session.get_deployment_handle(name, "studio")
@@ -56,13 +57,14 @@ def handles(studio, serve_session):
 
 def test_the_t4_set_fits_on_one_gpu(studio, serve_session):
     """SDXL 0.36 + SVD 0.33 + LLM 0.08 + MusicGen 0.09 + TTS 0.02 = 0.88 GPU: all placed.
-    LipSync starts at zero replicas (on a T4 it needs a card of its own: t4.yaml)."""
+    LipSync and AnimateDiff start at zero replicas (on a T4 they wait for a card: t4.yaml)."""
     deployments = serve_session.status().applications["studio"].deployments
-    running = {name: d.replica_states for name, d in deployments.items() if name != "LipSync"}
+    on_demand = ("LipSync", "AnimateDiff")
+    running = {name: d.replica_states for name, d in deployments.items() if name not in on_demand}
     assert running == {
         name: {"RUNNING": 1} for name in ("LLM", "SDXL", "SVD", "TTS", "MusicGen", "StudioGateway")
     }
-    assert deployments["LipSync"].replica_states.get("RUNNING", 0) == 0
+    assert all(deployments[name].replica_states.get("RUNNING", 0) == 0 for name in on_demand)
 
 
 def test_every_engine_answers_through_its_handle(handles):
@@ -98,6 +100,10 @@ def test_every_engine_answers_through_its_handle(handles):
     face = Image.new("RGB", (60, 60), (200, 150, 120))
     talking = engines.lipsync(face, speech[0], 48000, 24)
     assert len(talking) == -(-len(speech[0]) * 24 // 48000) and talking[0].shape == (60, 60, 3)
+
+    # AnimateDiff too: a clip drawn from the shot's prompt, no still needed
+    drawn = engines.clip(None, 16, SIZE, seed=2, prompt="waves at dawn", motion="animatediff")
+    assert len(drawn) == 16 and drawn[0].shape == (180, 320, 3) and drawn[0].dtype == np.uint8
 
 
 def test_a_films_lines_come_back_in_order_from_serve(handles):

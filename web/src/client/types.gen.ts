@@ -310,6 +310,12 @@ export type FilmJobIn = {
         [key: string]: string;
     };
     /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
+    /**
      * Language
      *
      * language code of the speech
@@ -387,6 +393,12 @@ export type FilmJobIn = {
         ];
     };
     /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
+    /**
      * Seed
      *
      * seed for pictures, motion and music
@@ -398,6 +410,12 @@ export type FilmJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
     /**
      * Podcast
      *
@@ -411,7 +429,7 @@ export type FilmJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | string;
+    music?: 'generated' | 'none' | 'tanpura' | string;
 };
 
 /**
@@ -427,6 +445,12 @@ export type FilmSettings = {
         [key: string]: string;
     };
     /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
+    /**
      * Language
      *
      * language code of the speech
@@ -504,6 +528,12 @@ export type FilmSettings = {
         ];
     };
     /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
+    /**
      * Seed
      *
      * seed for pictures, motion and music
@@ -515,6 +545,12 @@ export type FilmSettings = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
     /**
      * Podcast
      *
@@ -1750,6 +1786,12 @@ export type VideoJobIn = {
         [key: string]: string;
     };
     /**
+     * Form
+     *
+     * read plain text as prose, as verse (a line spoken and captioned at a time, pauses at line and stanza ends) or auto (verse when short lines in stanzas)
+     */
+    form?: 'prose' | 'verse' | 'auto';
+    /**
      * Language
      *
      * language code of the speech
@@ -1827,6 +1869,12 @@ export type VideoJobIn = {
         ];
     };
     /**
+     * Sa
+     *
+     * the tonic (Sa) the tanpura is tuned to, a note name from A1 to C5 (C#3 suits a male voice, G#3 a female one)
+     */
+    sa?: string;
+    /**
      * Seed
      *
      * seed for pictures, motion and music
@@ -1838,6 +1886,12 @@ export type VideoJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Motion
+     *
+     * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
+     */
+    motion?: 'svd' | 'animatediff' | 'kenburns';
     /**
      * Podcast
      *
@@ -1851,7 +1905,7 @@ export type VideoJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | string;
+    music?: 'generated' | 'none' | 'tanpura' | string;
     /**
      * From
      *
@@ -3359,6 +3413,43 @@ export type JobsDownloadOutputResponses = {
 
 export type JobsDownloadOutputResponse = JobsDownloadOutputResponses[keyof JobsDownloadOutputResponses];
 
+export type JobsStreamPlaylistData = {
+    body?: never;
+    path: {
+        /**
+         * Job Id
+         */
+        job_id: string;
+    };
+    query?: {
+        /**
+         * Token
+         */
+        token?: string | null;
+    };
+    url: '/api/v1/jobs/{job_id}/stream/index.m3u8';
+};
+
+export type JobsStreamPlaylistErrors = {
+    /**
+     * no stream yet
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsStreamPlaylistError = JobsStreamPlaylistErrors[keyof JobsStreamPlaylistErrors];
+
+export type JobsStreamPlaylistResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
 export type CreditsBalanceData = {
     body?: never;
     path?: never;
@@ -4141,6 +4232,49 @@ export type VoicesPreviewResponses = {
 };
 
 export type VoicesPreviewResponse = VoicesPreviewResponses[keyof VoicesPreviewResponses];
+
+export type JobsStreamSegmentData = {
+    body?: never;
+    path: {
+        /**
+         * Job Id
+         */
+        job_id: string;
+        /**
+         * Name
+         */
+        name: string;
+    };
+    query?: {
+        /**
+         * Token
+         */
+        token?: string | null;
+    };
+    url: '/api/v1/jobs/{job_id}/stream/{name}';
+};
+
+export type JobsStreamSegmentErrors = {
+    /**
+     * the token is expired or not for this file
+     */
+    403: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type JobsStreamSegmentError = JobsStreamSegmentErrors[keyof JobsStreamSegmentErrors];
+
+export type JobsStreamSegmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: Blob | File;
+};
+
+export type JobsStreamSegmentResponse = JobsStreamSegmentResponses[keyof JobsStreamSegmentResponses];
 
 export type HealthData = {
     body?: never;
