@@ -22,6 +22,7 @@ SECTIONS = [
     "bench_gpu.py",
     "bench_youtube.py",
     "bench_crm.py",
+    "bench_show.py",
 ]
 WEB_OUT = HERE.parent / "web" / "out"
 WEB_BUDGET_KB = 150

@@ -228,6 +228,9 @@ def render(**given) -> None:
     except InputError as error:
         _fail(error)
     out = output or Path(script.stem + ".mp4")
+    if request.podcast and out.with_suffix(".txt").resolve() == Path(script).resolve():
+        # the episode's transcript is OUT.txt: it would overwrite a show.txt script
+        _fail(InputError("output", f"{out.with_suffix('.txt')} is the script; choose another -o"))
 
     started = time.perf_counter()
     columns = (

@@ -168,9 +168,11 @@ class FilmEncoder:
         fps: int,
         audio: np.ndarray | Future,
         subtitles: Sequence[tuple[str, Sequence[tuple[float, float, str]]]] = (),
+        chapters: Sequence[tuple[float, float, str]] = (),
     ):
         """`subtitles`: (ISO 639-2 language, [(start s, end s, text)]) per soft subtitle track,
-        each written as a `mov_text` stream with its language tag, in the order given."""
+        each written as a `mov_text` stream with its language tag, in the order given.
+        `chapters`: (start s, end s, title) each, written as the MP4's chapter track."""
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
         self.container = av.open(
@@ -179,6 +181,19 @@ class FilmEncoder:
             format="mp4",
             options={"movflags": "+faststart", "max_interleave_delta": "0"},
         )
+        if chapters:  # before the first packet: the muxer plans its chapter track in the header
+            self.container.set_chapters(
+                [
+                    {
+                        "id": i + 1,
+                        "start": round(start * 1000),
+                        "end": round(end * 1000),
+                        "time_base": Fraction(1, 1000),
+                        "metadata": {"title": title},
+                    }
+                    for i, (start, end, title) in enumerate(chapters)
+                ]
+            )
         self.video = None  # made from the first chunk's stream: every chunk shares its settings
         self.audio_stream = None
         self._pending = audio if isinstance(audio, Future) else None

@@ -34,6 +34,7 @@ from ray.data._internal.execution.backpressure_policy import (
 )
 from ray.data._internal.execution.execution_callback import ExecutionCallback
 
+from pipelines import audiogram
 from pipelines.encode import chunk_frames, encode_chunk, rgb_to_yuv420
 from pipelines.fonts import find_font
 
@@ -86,6 +87,9 @@ class FrameSpec:
     threads: int = 1  # x264 threads per chunk (set by `stream_chunks` for the cluster's shape)
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # one render, for worker caches
     characters: Cast | None = None  # who is drawn over which shot (`pipelines.characters`)
+    # the audiogram look: per frame, the voice's bar heights (`pipelines.audiogram.levels`)
+    waveform: np.ndarray | None = None
+    caption_scale: float = 1.0  # burned subtitles this much larger than usual
 
     @property
     def batches(self) -> int:
@@ -108,8 +112,10 @@ def frame_spec(
     seed: int,
     cues: list[tuple[float, float, str]] | None = None,
     characters: Cast | None = None,
+    waveform: np.ndarray | None = None,
 ) -> FrameSpec:
-    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i."""
+    """Turn seconds into frames. `pictures_of_shots[i]` is the picture index of shot i. With a
+    `waveform` (the audiogram look) the captions are drawn large."""
     total = round(timeline.duration * fps)
     shots = []
     for i, (shot, pic) in enumerate(zip(timeline.shots, pictures_of_shots)):
@@ -122,7 +128,8 @@ def frame_spec(
     font = find_font(sample) if sample else None
     return FrameSpec(
         width, height, fps, total, shots, fades, frame_cues, sample, font, chunk_frames(fps),
-        characters=characters,
+        characters=characters, waveform=waveform,
+        caption_scale=audiogram.CAPTION_SCALE if waveform is not None else 1.0,
     )  # fmt: skip
 
 
@@ -139,7 +146,11 @@ class FrameRenderer:
             from pipelines.subtitles import SubtitleBurner
 
             self.burner = SubtitleBurner(
-                spec.width, spec.height, spec.subtitle_sample or "", spec.subtitle_font
+                spec.width,
+                spec.height,
+                spec.subtitle_sample or "",
+                spec.subtitle_font,
+                scale=spec.caption_scale,
             )
 
     def encode(self, index: int) -> bytes:
@@ -163,6 +174,8 @@ class FrameRenderer:
             alpha = (i - (cut - half) + 0.5) / (2 * half)
             before = self._shot_frame(self._shot_at(cut - 1), i)
             frame = crossfade(before, self._shot_frame(self._shot_at(cut), i), alpha, out)
+        if spec.waveform is not None:
+            audiogram.draw(frame, spec.width, spec.height, spec.waveform[min(i, spec.total - 1)])
         if self.burner is not None:
             for a, b, text in spec.cues:
                 if a <= i < b:

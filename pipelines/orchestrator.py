@@ -27,6 +27,7 @@ import numpy as np
 
 from infra.progress import Progress, Stages
 from pipelines import (
+    audiogram,
     characters,
     frames,
     mix,
@@ -161,6 +162,9 @@ def render_film(
     # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
     cast = stage_characters(request, plan, film_timeline, speech, timings, engines)
 
+    # 4c. Audiogram (`look`): the voice's waveform per frame, drawn by the frame tasks.
+    waveform = audiogram.levels(request, film_timeline, speech, SAMPLE_RATE)
+
     # 5. Music and mix: the bed ducked under speech at −14 LUFS; in the background for films
     #    short enough to mix beside the frames.
     with stages.stage("music", "music and mix") as report:
@@ -176,21 +180,24 @@ def render_film(
 
     # 8. Frames and encode: Ray Data renders and encodes chunks; the thumbnail is chosen beside.
     burned = tracks.get(request.burn_language, cues)
-    spec = frame_spec(request, film_timeline, shot_pictures, burned, cast)
+    spec = frame_spec(request, film_timeline, shot_pictures, burned, cast, waveform)
     thumb = in_background(thumbnail.from_frames, spec, shot_pictures.pictures, plan.title)
+    chapters = chapters_of(plan, film_timeline)
     with workspace.committing():
         workspace.cached_video(
-            partial(encode_film, stages, spec, shot_pictures, audio, tracks, stream)
+            partial(encode_film, stages, spec, shot_pictures, audio, tracks, chapters, stream)
         )
 
         # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
             write_sidecars(workspace, cues, tracks, thumb)
             report(1, f"wrote {workspace.outputs['video']}")
-    chapters = chapters_of(plan, film_timeline)
 
     # 10. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
-    episode = podcast.export(request, output, audio, chapters, cues) if request.podcast else None
+    spoken = [(tl.start, tl.end, tl.line.speaker) for tl in film_timeline.lines]
+    episode = (
+        podcast.export(request, output, audio, chapters, cues, spoken) if request.podcast else None
+    )
     outputs = workspace.outputs
     return FilmResult(
         video=outputs["video"],
@@ -315,7 +322,7 @@ def languages(request: FilmRequest, film_timeline, cues, engines) -> dict[str, l
         fps=request.fps,
         film_end=request.duration,
     )
-    if request.burn_subtitles and request.burn_language in tracks:
+    if request.captions_burned and request.burn_language in tracks:
         text = " ".join(cue.text for cue in tracks[request.burn_language])
         load_font(text, 12, field="burn_language")
     return tracks
@@ -329,12 +336,12 @@ def image_names(request: FilmRequest) -> list[str]:
 def card_caption(request: FilmRequest) -> bool:
     """Drawn cards carry the shot's text only when asked, and never beside burned subtitles:
     the spoken line would be on screen twice."""
-    return request.card_text and not request.burn_subtitles
+    return request.card_text and not request.captions_burned
 
 
 def check_subtitle_font(request: FilmRequest, plan: Plan) -> None:
     """Refuse burned subtitles now if no installed font covers the script's writing system."""
-    if request.burn_subtitles:
+    if request.captions_burned:
         load_font(" ".join(line.text for line in plan.lines), 12, field="burn_subtitles")
 
 
@@ -370,7 +377,7 @@ def start_mix(request, workspace, film_timeline, speech, bed) -> np.ndarray | Fu
 
 
 def frame_spec(
-    request: FilmRequest, film_timeline, shot_pictures, cues, cast=None
+    request: FilmRequest, film_timeline, shot_pictures, cues, cast=None, waveform=None
 ) -> frames.FrameSpec:
     return frames.frame_spec(
         film_timeline,
@@ -380,8 +387,9 @@ def frame_spec(
         height=request.height,
         fps=request.fps,
         seed=request.seed,
-        cues=[(c.start, c.end, c.text) for c in cues] if request.burn_subtitles else None,
+        cues=[(c.start, c.end, c.text) for c in cues] if request.captions_burned else None,
         characters=cast,
+        waveform=waveform,
     )
 
 
@@ -439,17 +447,26 @@ def captions(request: FilmRequest, film_timeline) -> list[subtitles.Cue]:
 
 
 def encode_film(
-    stages: Stages, spec: frames.FrameSpec, shot_pictures, audio, tracks, stream, path: Path
+    stages: Stages,
+    spec: frames.FrameSpec,
+    shot_pictures,
+    audio,
+    tracks,
+    chapters,
+    stream,
+    path: Path,
 ) -> Path:
-    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio and
-    a soft subtitle stream per extra track; each chunk also published as an HLS segment when
-    there is a `stream` to publish to."""
+    """Frames rendered and encoded in chunks by Ray Data, stitched in order with the audio, a
+    soft subtitle stream per extra track and the scenes as chapters; each chunk also published
+    as an HLS segment when there is a `stream` to publish to."""
     soft = [
         (alpha3(lang), [(c.start, c.end, c.text) for c in cues]) for lang, cues in tracks.items()
     ]
+    ends = [start for start, _ in chapters[1:]] + [spec.total / spec.fps]
+    marks = [(start, end, title) for (start, title), end in zip(chapters, ends)]
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
-        FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft) as encoder,
+        FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft, marks) as encoder,
         stream_mod.publishing(stream, spec.fps, spec.total, audio, encoder) as hls,
     ):
         for chunk in frames.stream_chunks(spec, shot_pictures.pictures):

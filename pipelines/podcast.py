@@ -25,6 +25,7 @@ import av
 import numpy as np
 
 from pipelines.mix import TARGET_LUFS
+from pipelines.plan import NARRATOR
 
 PODCAST_LUFS = -16.0  # Apple Podcasts' loudness target (±1 LU), −1 dBTP
 SAMPLE_RATE = 48000
@@ -40,11 +41,13 @@ class PodcastFiles:
     transcript_json: Path  # the podcast namespace's JSON transcript
 
 
-def export(request, output: Path, audio, chapters, cues) -> PodcastFiles:
+def export(request, output: Path, audio, chapters, cues, speakers=()) -> PodcastFiles:
     """Write the episode beside `output` (OUT.m4a, OUT.mp3, OUT.txt, OUT.transcript.json).
 
     `audio` is the film's mastered mix (float32, 16-bit PCM, or a Future of either);
-    `chapters` (start s, title) per scene; `cues` the subtitle cues (start, end, text)."""
+    `chapters` (start s, title) per scene; `cues` the subtitle cues (start, end, text);
+    `speakers` (start s, end s, name) per spoken line: the transcript names who says each cue
+    (the narrator unnamed)."""
     if isinstance(audio, Future):
         audio = audio.result()
     mix = np.asarray(audio)
@@ -66,8 +69,9 @@ def export(request, output: Path, audio, chapters, cues) -> PodcastFiles:
     ]
     _id3_chapters(written[1], spans, title)
     texts = [(c.start, c.end, c.text.replace("\n", " ")) for c in cues]
-    _atomic(files.transcript, lambda p: p.write_text(_plain(texts), encoding="utf-8"))
-    _atomic(files.transcript_json, lambda p: p.write_text(_json(texts), encoding="utf-8"))
+    names = [_speaker_at((s + e) / 2, speakers) for s, e, _ in texts]
+    _atomic(files.transcript, lambda p: p.write_text(_plain(texts, names), encoding="utf-8"))
+    _atomic(files.transcript_json, lambda p: p.write_text(_json(texts, names), encoding="utf-8"))
     return files
 
 
@@ -153,10 +157,26 @@ def _clock(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}"
 
 
-def _plain(texts) -> str:
-    return "".join(f"[{_clock(s)}] {t}\n" for s, _, t in texts)
+def _speaker_at(t: float, speakers) -> str | None:
+    """Who speaks at `t` s (the line whose span holds it), None for the narrator or nobody."""
+    name = next((n for s, e, n in speakers if s <= t <= e), None)
+    return None if name in (None, NARRATOR) else name
 
 
-def _json(texts) -> str:
-    segments = [{"startTime": round(s, 3), "endTime": round(e, 3), "body": t} for s, e, t in texts]
+def _plain(texts, names) -> str:
+    return "".join(
+        f"[{_clock(s)}] {n + ': ' if n else ''}{t}\n" for (s, _, t), n in zip(texts, names)
+    )
+
+
+def _json(texts, names) -> str:
+    segments = [
+        {
+            "startTime": round(s, 3),
+            "endTime": round(e, 3),
+            **({"speaker": n} if n else {}),
+            "body": t,
+        }
+        for (s, e, t), n in zip(texts, names)
+    ]
     return json.dumps({"version": "1.0.0", "segments": segments}, ensure_ascii=False, indent=1)

@@ -116,6 +116,10 @@ class FilmOptions(BaseModel):
     tier: Literal["draft", "studio"] = Field(
         "draft", description="draft (CPU, no weights) or studio (models)"
     )
+    look: Literal["film", "audiogram"] = Field(
+        "film",
+        description="film, or audiogram: the voice's waveform over the pictures, large captions",
+    )
     motion: Literal["svd", "animatediff", "kenburns"] = Field(
         "svd",
         description="studio tier: how generated shots move: svd (the still animated), "
@@ -132,6 +136,11 @@ class FilmOptions(BaseModel):
     @property
     def height(self) -> int:
         return SIZES[self.size][1]
+
+    @property
+    def captions_burned(self) -> bool:
+        """Subtitles drawn into the picture: asked for, or the audiogram's large captions."""
+        return self.burn_subtitles or self.look == "audiogram"
 
     @property
     def speech_language(self) -> str:

@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines import show
 from pipelines.errors import InputError
 from pipelines.plan import MOODS, NARRATOR, Line, Plan, Scene, Shot
 
@@ -161,6 +162,7 @@ def analyze(text: str, *, narrate_action: bool = True) -> Plan:
     if not text or not text.strip():
         raise InputError("script", "the script is empty")
     text = _without_comments(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
+    text = show.as_fountain(text, _TITLE_KEYS)  # a "NAME: line" transcript read as cues
     lines = text.split("\n")
     title_page, body = _split_title_page(lines)
     classified = list(_classify(body))

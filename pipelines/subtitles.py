@@ -253,26 +253,36 @@ class SubtitleBurner:
     once; burn() blends the cached patch (well under 1 ms for a 720p frame).
     """
 
-    def __init__(self, width: int, height: int, sample_text: str, font_file: str | None = None):
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        sample_text: str,
+        font_file: str | None = None,
+        scale: float = 1.0,
+    ):
         """`font_file` (from `fonts.find_font(sample_text)`) saves looking for the font again, as in
-        every frame worker of a film."""
+        every frame worker of a film. `scale` draws the text that much larger (fewer letters a
+        line; the audiogram look's captions)."""
         self.width, self.height = width, height
 
         def font_of(size: int) -> ImageFont.FreeTypeFont:
             return load_font(sample_text, size, font_path=font_file, field="burn_subtitles")
 
         if width > height:  # landscape: ~1/18 of the height, smaller if 42 letters overflow
-            size = round(height / 18)
+            size = round(height / 18 * scale)
             font = font_of(size)
-            line_width = font.getlength("n" * MAX_CHARS)  # roughly a full 42-character line
+            line_width = font.getlength(
+                "n" * round(MAX_CHARS / scale)
+            )  # roughly a full 42-character line
             if line_width > 0.9 * width:
                 size = max(10, int(size * 0.9 * width / line_width))
                 font = font_of(size)
             self.bottom_margin = round(height * 0.06)
         else:  # portrait and square: sized to the width, for a phone; lines re-wrapped
-            size = round(width / 18)
+            size = round(width / 18 * scale)
             font = font_of(size)
-            line_width = font.getlength("n" * PHONE_CHARS)
+            line_width = font.getlength("n" * round(PHONE_CHARS / scale))
             size = max(10, int(size * 0.9 * width / line_width))
             font = font_of(size)
             # Clear of the lower third, where characters stand.

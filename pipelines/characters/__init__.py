@@ -12,7 +12,9 @@ request → plan → voices → timeline → **characters** → frames.
 Staging: while a character speaks, their shot shows them in a medium shot over the scene's
 picture, on their side (the first character of the cast on the left, the next on the right,
 and so on; when two share a shot, the second takes the other side); in dual dialogue both stand
-in the shot, each animating on their own line. The narrator, and lines the script marks as
+in the shot, each animating on their own line. In a two-host show (`pipelines.show.is_show`)
+both hosts stand in every shot and the one who holds the floor is lit, the other dimmed. The
+narrator, and lines the script marks as
 heard rather than seen (V.O., O.S., O.C.), stay off screen. `FilmOptions.characters` off shows
 no one.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipelines import show
 from pipelines.characters import animation, mouths
 from pipelines.characters.looks import ASPECT, Look, distinct_palettes, drawn_look
 from pipelines.characters.overlay import Cast, Patch, Sprite, Standing
@@ -160,12 +163,17 @@ def stage(
         breath,
         names=names,
     )
+    if show.is_show(plan) and len(names) == show.HOSTS:
+        cast.floor = show.floor(film_timeline, names, total, fps)
+        cast.quiet = [Sprite.of(show.dimmed(looks[name])) for name in names]
     if engines is not None:
         talking_faces(cast, looks, film_timeline, clips, sample_rate, fps, engines)
     for shot_index, shot in enumerate(film_timeline.shots):
         speakers = list(
             dict.fromkeys(tl.line.speaker for tl in seen if tl.shot_index == shot_index)
         )
+        if cast.floor:  # a show: both hosts in every shot
+            speakers = names
         if not speakers:
             continue
         start = round(shot.start * fps)

@@ -125,6 +125,10 @@ class Cast:
     # that face sits on the head (see `characters.talking_faces`)
     faces: list[dict[int, Patch]] = field(default_factory=list)
     face_at: list[tuple[int, int]] = field(default_factory=list)
+    # a two-host show (`pipelines.show`): per character, the frames where they hold the floor,
+    # and their dimmed sprite, drawn in the other frames
+    floor: list[np.ndarray] = field(default_factory=list)
+    quiet: list[Sprite] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.faces = self.faces or [{} for _ in self.sprites]
@@ -162,6 +166,8 @@ class Cast:
             k = min(max(i, s.start), s.end - 1)
             c = s.character
             sprite = self.sprites[c]
+            if self.floor and not self.floor[c][k]:
+                sprite = self.quiet[c]
             top = s.y
             if sprite.body is not None:
                 _blit(planes, sprite.body, s.x, top + int(self.breath[c][k]))

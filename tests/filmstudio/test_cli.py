@@ -55,6 +55,15 @@ def test_unreadable_script(tmp_path):
     assert "script" in refused(tmp_path / "out", str(binary))
 
 
+def test_a_podcast_transcript_never_overwrites_the_script(tmp_path):
+    show = tmp_path / "show.txt"
+    show.write_text("HOST A: Hi.\nHOST B: Hello.\n")
+    code, output = run(str(show), "--podcast", "--duration", "5", "-o", str(tmp_path / "show.mp4"))
+    assert code == 2 and output.startswith("error: output:"), output
+    assert show.read_text() == "HOST A: Hi.\nHOST B: Hello.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["show.txt"]
+
+
 def test_unknown_voice_and_language(tmp_path, script):
     assert "voices[MARA]" in refused(
         tmp_path / "out", str(script), "--voice", "MARA=xx/zz", "--duration", "5"
