@@ -423,6 +423,12 @@ export type FilmJobIn = {
      */
     tier?: 'draft' | 'studio';
     /**
+     * Look
+     *
+     * film, or audiogram: the voice's waveform over the pictures, large captions
+     */
+    look?: 'film' | 'audiogram';
+    /**
      * Motion
      *
      * studio tier: how generated shots move: svd (the still animated), animatediff (a clip drawn from the shot's prompt) or kenburns (pan and zoom only)
@@ -569,6 +575,12 @@ export type FilmSettings = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Look
+     *
+     * film, or audiogram: the voice's waveform over the pictures, large captions
+     */
+    look?: 'film' | 'audiogram';
     /**
      * Motion
      *
@@ -1922,6 +1934,12 @@ export type VideoJobIn = {
      * draft (CPU, no weights) or studio (models)
      */
     tier?: 'draft' | 'studio';
+    /**
+     * Look
+     *
+     * film, or audiogram: the voice's waveform over the pictures, large captions
+     */
+    look?: 'film' | 'audiogram';
     /**
      * Motion
      *
