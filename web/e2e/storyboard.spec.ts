@@ -59,6 +59,17 @@ test('the storyboard: make it, edit a line, reorder, pick a picture, render the 
   await page.getByLabel('Picture of shot 1').selectOption({ label: '02_open_sea.png' });
   await expect(page.getByLabel('Picture of shot 1')).toHaveValue(/.+/);
   await expect(page.getByRole('button', { name: 'Redraw still 1' })).toBeEnabled();
+  // … or drag a picture from the project's images onto the shot.
+  // (the page's own drag events, one DataTransfer carried from the picture to the shot)
+  const carried = await page.evaluateHandle(() => new DataTransfer());
+  await page.getByTestId('board-asset').filter({ hasText: '01_lighthouse_dusk.png' }).dispatchEvent('dragstart', { dataTransfer: carried });
+  await page.getByTestId('shot').first().dispatchEvent('dragover', { dataTransfer: carried });
+  await page.getByTestId('shot').first().dispatchEvent('drop', { dataTransfer: carried });
+  await expect(page.getByLabel('Picture of shot 1').locator('option:checked')).toHaveText('01_lighthouse_dusk.png');
+  await expect(page.getByRole('button', { name: 'Redraw still 1' })).toBeEnabled();
+  // Redraw the still of the shot whose picture changed.
+  await page.getByRole('button', { name: 'Redraw still 1' }).click();
+  await expect(page.getByRole('img', { name: 'Still of shot 1' })).toBeVisible({ timeout: 60_000 });
 
   // Reorder by keyboard when the scene has two shots or more.
   if (shots > 1) {

@@ -3,7 +3,8 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { authForgotPassword, authResetPassword, authVerifyEmail } from '@/client';
+import { authForgotPassword, authResetPassword, authSendVerificationLink, authVerifyEmail } from '@/client';
+import { useAuth } from '@/lib/auth';
 import { data } from '@/lib/api';
 import { useTranslation } from '@/lib/i18n';
 
@@ -26,6 +27,30 @@ function Outcome({ ok, text }: { ok: boolean; text: string }) {
   );
 }
 
+/** A signed-in user whose link failed (missing, used, expired) asks for a new one. */
+function SendAgain() {
+  const { t } = useTranslation();
+  const signedIn = useAuth((state) => state.status === 'signedIn');
+  const [sent, setSent] = useState<{ ok: boolean; text: string } | null>(null);
+  if (!signedIn) return null;
+  const send = () =>
+    data(authSendVerificationLink())
+      .then((notice) => setSent({ ok: true, text: notice.detail }))
+      .catch((error: Error) => setSent({ ok: false, text: error.message }));
+  return (
+    <>
+      <button type="button" onClick={send} className="rounded bg-blue-800 p-2 text-white">
+        {t('recovery.sendVerification')}
+      </button>
+      {sent && (
+        <p role={sent.ok ? 'status' : 'alert'} data-testid="sent">
+          {sent.text}
+        </p>
+      )}
+    </>
+  );
+}
+
 export function VerifyEmail() {
   const { t } = useTranslation();
   const token = useFragmentToken();
@@ -43,6 +68,7 @@ export function VerifyEmail() {
     <div className="mx-auto flex max-w-sm flex-col gap-3">
       <h1 className="text-2xl font-bold">{t('recovery.verifyTitle')}</h1>
       {result ? <Outcome {...result} /> : <p role="status">{t('common.loading')}</p>}
+      {result && !result.ok && <SendAgain />}
       <Link href="/projects/" className="text-blue-800 underline">
         {t('nav.projects')}
       </Link>
