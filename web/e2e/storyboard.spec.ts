@@ -11,6 +11,8 @@ The lamp turns over a black sea.
 MARA
 It's still burning.
 
+Waves break on the rocks below.
+
 TOMAS
 Then we wait for morning.`;
 const EDITED = 'The lamp will hold till dawn.';
@@ -35,7 +37,7 @@ test('the storyboard: make it, edit a line, reorder, pick a picture, render the 
   await expect(page.getByTestId('characters')).toHaveText(/MARA\s*TOMAS/);
   await page.getByTestId('asset-input').setInputFiles(['01_lighthouse_dusk.png', '02_open_sea.png'].map((f) => join(IMAGES, f)));
   await expect(page.getByTestId('asset')).toHaveCount(2);
-  await page.getByLabel('Duration (seconds)').fill('8');
+  await page.getByLabel('Duration (seconds)').fill('12');
   await page.getByLabel('Music').selectOption('none');
   await page.getByRole('button', { name: 'Open the storyboard' }).click();
   await expect(page).toHaveURL(/\/projects\/storyboard\/\?id=/);
@@ -76,7 +78,15 @@ test('the storyboard: make it, edit a line, reorder, pick a picture, render the 
     const first = await page.getByTestId('shot').first().getByTestId('speaker').allTextContents();
     await page.getByRole('button', { name: 'Move shot 1 later' }).click();
     await expect(page.getByTestId('shot').nth(1).getByTestId('speaker')).toHaveText(first);
+    // … and back by dragging the moved shot onto the first card.
+    await expect(page.getByRole('button', { name: 'Move shot 1 later' })).toBeEnabled();
+    const dragged = await page.evaluateHandle(() => new DataTransfer());
+    await page.getByTestId('shot').nth(1).dispatchEvent('dragstart', { dataTransfer: dragged });
+    await page.getByTestId('shot').first().dispatchEvent('dragover', { dataTransfer: dragged });
+    await page.getByTestId('shot').first().dispatchEvent('drop', { dataTransfer: dragged });
+    await expect(page.getByTestId('shot').first().getByTestId('speaker')).toHaveText(first);
   }
+  expect(shots, 'the scene has a shot per action paragraph').toBeGreaterThan(1);
 
   // Another tab saves first: this tab's edit is refused with a clear message and the newer shown.
   const other = await context.newPage();
