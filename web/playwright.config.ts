@@ -1,9 +1,14 @@
 import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // End to end against the real stack (e2e/serve.sh), driving Debian's Chromium: Playwright's own
 // browser download cannot run here. 127.0.0.1 is a secure context, so the Secure refresh
 // cookie works over plain http.
 const PORT = Number(process.env.E2E_PORT ?? 8765);
+// Where e2e/serve.sh's SMTP server files the studio's mails (read by e2e/account.spec.ts).
+process.env.E2E_MAILDIR ??= join(mkdtempSync(join(tmpdir(), 'filmstudio-e2e-mail-')), 'maildir');
 
 export default defineConfig({
   testDir: './e2e',

@@ -1,14 +1,44 @@
 import Link from 'next/link';
 import { useRouter } from 'next/router';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from '@/lib/i18n';
-import { authRegister } from '@/client';
+import { authProviders, authRegister, type ProviderOut } from '@/client';
 import { detail, signIn } from '@/lib/auth';
 
 interface Fields {
   email: string;
   password: string;
+}
+
+/** Where to go once signed in: the page that sent the visitor here (a path of this site). */
+function nextPath(): string {
+  const next = new URLSearchParams(location.search).get('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/projects/';
+}
+
+/** "Sign in with …" for each OpenID Connect provider the studio has: the API's login URL, which
+ *  comes back signed in (the refresh cookie) to the page asked for. */
+function ProviderButtons() {
+  const { t } = useTranslation();
+  const [providers, setProviders] = useState<ProviderOut[]>([]);
+  const [next, setNext] = useState('/projects/');
+  useEffect(() => {
+    setNext(nextPath());
+    void authProviders().then((response) => setProviders(response.data ?? []));
+  }, []);
+  if (providers.length === 0) return null;
+  return (
+    <ul className="flex flex-col gap-2" aria-label={t('auth.providers')}>
+      {providers.map((provider) => (
+        <li key={provider.name}>
+          <a href={`${provider.login_url}?return_to=${encodeURIComponent(next)}`} className="block rounded border border-slate-500 p-2 text-center">
+            {t('auth.signInWith', { provider: provider.display_name })}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 export function AuthForm({ mode }: { mode: 'signin' | 'signup' }) {
@@ -24,8 +54,7 @@ export function AuthForm({ mode }: { mode: 'signin' | 'signup' }) {
     }
     const failed = await signIn(email, password);
     if (failed) return setProblem(failed);
-    const next = new URLSearchParams(location.search).get('next');
-    void router.replace(next && next.startsWith('/') ? next : '/projects/');
+    void router.replace(nextPath());
   };
   const title = mode === 'signin' ? t('auth.signIn') : t('auth.signUp');
   return (
@@ -59,10 +88,16 @@ export function AuthForm({ mode }: { mode: 'signin' | 'signup' }) {
       <button type="submit" disabled={formState.isSubmitting} className="rounded bg-blue-800 p-2 text-white">
         {title}
       </button>
+      <ProviderButtons />
       {mode === 'signin' ? (
-        <Link href="/signup/" className="text-blue-800 underline">
-          {t('auth.noAccount')}
-        </Link>
+        <>
+          <Link href="/forgot-password/" className="text-blue-800 underline">
+            {t('auth.forgot')}
+          </Link>
+          <Link href="/signup/" className="text-blue-800 underline">
+            {t('auth.noAccount')}
+          </Link>
+        </>
       ) : (
         <Link href="/signin/" className="text-blue-800 underline">
           {t('auth.haveAccount')}

@@ -4,7 +4,9 @@ import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
 import { assetsList, generateVideo, projectsUpdate } from '@/client';
 import { data } from '@/lib/api';
+import { characterName } from '@/lib/fountain';
 import { useTranslation } from '@/lib/i18n';
+import { VoicePreview } from '@/components/VoicePreview';
 
 const SIZES = ['1280x720', '1920x1080', '1080x1920', '1080x1080'];
 const FILM_LANGUAGES = ['en', 'hi', 'es', 'ar', 'fr', 'de'];
@@ -18,6 +20,15 @@ interface FilmSettings {
   voices: Record<string, string>;
 }
 
+/** What `name` first says in the script (the text of the voice's preview). */
+function firstLine(script: string, name: string): string | null {
+  const lines = script.split(/\r?\n/);
+  const at = lines.findIndex((line, i) => characterName(line) === name && i + 1 < lines.length && lines[i + 1].trim() !== '');
+  if (at < 0) return null;
+  const spoken = lines.slice(at + 1).find((line) => line.trim() && !/^\s*\(.*\)\s*$/.test(line));
+  return spoken?.trim() || null;
+}
+
 const DEFAULTS: FilmSettings = { language: 'en', music: 'generated', duration: 60, size: '1280x720', burn_subtitles: false, voices: {} };
 
 
@@ -29,18 +40,27 @@ export function Settings({ projectId, script, cast, saved }: { projectId: string
   const { t, i18n } = useTranslation();
   const router = useRouter();
   const assets = useQuery({ queryKey: ['assets', projectId], queryFn: () => data(assetsList({ path: { project_id: projectId }, query: { limit: 100 } })) });
-  const { register, handleSubmit, reset } = useForm<FilmSettings>({ defaultValues: DEFAULTS });
+  const { register, handleSubmit, reset, watch } = useForm<FilmSettings>({ defaultValues: DEFAULTS });
   useEffect(() => {
     reset({ ...DEFAULTS, ...saved });
     // the project's saved settings when the project opens, not on every refetch
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [projectId, reset]);
+  const keep = async (settings: FilmSettings) => {
+    const voices = Object.fromEntries(Object.entries(settings.voices ?? {}).filter(([name, voice]) => voice && cast.includes(name)));
+    const kept = { music: settings.music, voices, language: settings.language, duration: Number(settings.duration), size: settings.size, burn_subtitles: settings.burn_subtitles };
+    await data(projectsUpdate({ path: { project_id: projectId }, body: { settings: kept } }));
+    return voices;
+  };
+  // The storyboard is made from the project's script and settings: keep them, then open it.
+  const storyboard = useMutation({
+    mutationFn: keep,
+    onSuccess: () => void router.push(`/projects/storyboard/?id=${projectId}`),
+  });
   const render = useMutation({
     mutationFn: async (settings: FilmSettings) => {
       const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image').map((a) => a.id);
-      const voices = Object.fromEntries(Object.entries(settings.voices ?? {}).filter(([name, voice]) => voice && cast.includes(name)));
-      const kept = { music: settings.music, voices, language: settings.language, duration: Number(settings.duration), size: settings.size, burn_subtitles: settings.burn_subtitles };
-      await data(projectsUpdate({ path: { project_id: projectId }, body: { settings: kept } }));
+      const voices = await keep(settings);
       return data(
         generateVideo({
           body: {
@@ -103,20 +123,28 @@ export function Settings({ projectId, script, cast, saved }: { projectId: string
           {t('project.burnSubtitles')}
         </label>
         {cast.map((name) => (
-          <label key={name} className="flex flex-col">
-            {t('project.voiceFor', { name })}
-            <input className="rounded border border-slate-500 p-1" placeholder={t('project.voiceDefault')} {...register(`voices.${name}`)} />
-          </label>
+          <div key={name} className="flex items-end gap-2">
+            <label className="flex flex-1 flex-col">
+              {t('project.voiceFor', { name })}
+              <input className="rounded border border-slate-500 p-1" placeholder={t('project.voiceDefault')} {...register(`voices.${name}`)} />
+            </label>
+            <VoicePreview name={name} voice={watch(`voices.${name}`) ?? ''} language={watch('language')} text={firstLine(script, name) ?? name} />
+          </div>
         ))}
       </fieldset>
-      {render.error && (
+      {(render.error ?? storyboard.error) && (
         <p role="alert" className="mt-2 text-red-800">
-          {render.error.message}
+          {(render.error ?? storyboard.error)?.message}
         </p>
       )}
-      <button type="submit" disabled={render.isPending || !script.trim()} className="mt-3 rounded bg-blue-800 px-4 py-2 text-white disabled:bg-slate-500">
-        {t('project.render')}
-      </button>
+      <div className="mt-3 flex flex-wrap gap-3">
+        <button type="submit" disabled={render.isPending || !script.trim()} className="rounded bg-blue-800 px-4 py-2 text-white disabled:bg-slate-500">
+          {t('project.render')}
+        </button>
+        <button type="button" onClick={handleSubmit((settings) => storyboard.mutate(settings))} disabled={storyboard.isPending || !script.trim()} className="rounded border border-blue-800 px-4 py-2 text-blue-800 disabled:opacity-60">
+          {t('project.storyboard')}
+        </button>
+      </div>
     </form>
   );
 }

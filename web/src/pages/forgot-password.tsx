@@ -1,0 +1,5 @@
+import { ForgotPassword } from '@/components/Recovery';
+
+export default function Page() {
+  return <ForgotPassword />;
+}

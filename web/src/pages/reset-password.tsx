@@ -1,0 +1,5 @@
+import { ResetPassword } from '@/components/Recovery';
+
+export default function Page() {
+  return <ResetPassword />;
+}

@@ -1,0 +1,5 @@
+import { VerifyEmail } from '@/components/Recovery';
+
+export default function Page() {
+  return <VerifyEmail />;
+}
