@@ -21,7 +21,8 @@ export function Player({ stream, mp4, poster, children }: { stream: string | nul
     };
     element.addEventListener('loadedmetadata', resume, { once: true });
     let destroy = () => {};
-    if (mp4 || element.canPlayType(HLS_TYPE)) element.src = source;
+    if (mp4) element.src = mp4;
+    else if (element.canPlayType(HLS_TYPE)) element.src = withToken(source); // native HLS sets no header
     else {
       let cancelled = false;
       destroy = () => {
@@ -52,4 +53,12 @@ export function Player({ stream, mp4, poster, children }: { stream: string | nul
       {children}
     </video>
   );
+}
+
+/** The playlist's URL with the access token as `?token=` (the API takes it there for players
+ *  that cannot set headers; the segments' own URLs are signed). */
+function withToken(url: string): string {
+  const token = useAuth.getState().token;
+  if (!token) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 }
