@@ -38,10 +38,12 @@ from serve_apps.jobs.work import WORK, Cancelled, JobContext
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.5  # at most two progress rows a second (plus one per stage start and end)
+CANCEL_CHECK_S = 1.0  # a cancel is seen within this, however long the lease (one UPDATE a beat)
 
 
 class Lease(threading.Thread):
-    """Renews the job's lease in the background; notices a cancel request or a lost lease."""
+    """Renews the job's lease in the background (every second at most, so a cancel stops a
+    render at once, not a third of a lease later); notices a cancel request or a lost lease."""
 
     def __init__(self, db: Database, job_id: uuid.UUID, launch_id: str, lease_s: float):
         super().__init__(name=f"lease-{job_id}", daemon=True)
@@ -51,7 +53,7 @@ class Lease(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._halt.wait(self.lease_s / 3):
+        while not self._halt.wait(min(self.lease_s / 3, CANCEL_CHECK_S)):
             try:
                 with self.db.transaction() as session:
                     held, cancel = crud.jobs.renew_lease(
