@@ -13,7 +13,7 @@ from serve_apps.deployments import EngineReplica
 # film asks for it (its first clip waits for the replica to load).
 @serve.deployment(
     name=DEPLOYMENT_NAMES["animatediff"],
-    ray_actor_options={"num_gpus": 0.2, "num_cpus": 1},
+    ray_actor_options={"num_gpus": 0.33, "num_cpus": 1},
     autoscaling_config={"min_replicas": 0, "max_replicas": 4, "target_ongoing_requests": 1},
     max_ongoing_requests=2,
     health_check_period_s=10,
