@@ -64,3 +64,41 @@ def test_the_integration_user_may_write_every_custom_field():
         for name in [*mapping.fields, EXTERNAL_ID]:
             if name.endswith("__c"):
                 assert f"{mapping.sobject}.{name}" in editable
+
+
+def report_type_columns(name: str) -> set[tuple[str, str]]:
+    """(table, field) pairs a custom report type offers its reports."""
+    path = SOURCE / "reportTypes" / f"{name.removesuffix('__c')}.reportType-meta.xml"
+    assert path.exists(), f"report type {name} is not in the metadata"
+    return {
+        (column.findtext("sf:table", namespaces=NS), column.findtext("sf:field", namespaces=NS))
+        for column in ET.parse(path).getroot().iterfind("sf:sections/sf:columns", NS)
+    }
+
+
+def test_every_report_uses_fields_its_report_type_offers():
+    reports = list((SOURCE / "reports").rglob("*.report-meta.xml"))
+    assert {p.name.removesuffix(".report-meta.xml") for p in reports} >= {
+        "Projects_by_Status",
+        "Credits_by_Month",
+    }
+    for path in reports:
+        report = ET.parse(path).getroot()
+        assert (path.parent.parent / f"{path.parent.name}.reportFolder-meta.xml").exists()
+        offered = report_type_columns(report.findtext("sf:reportType", namespaces=NS))
+        used = [
+            e.text for e in report.iter() if e.tag.endswith(("}field", "}column", "}dateColumn"))
+        ]
+        for name in used:
+            table, field_name = name.split("$")
+            assert (table, field_name) in offered, (path.name, name)
+
+
+def test_every_dashboard_component_shows_a_report_in_the_metadata():
+    dashboards = list((SOURCE / "dashboards").rglob("*.dashboard-meta.xml"))
+    assert dashboards
+    for path in dashboards:
+        assert (path.parent.parent / f"{path.parent.name}.dashboardFolder-meta.xml").exists()
+        for report in ET.parse(path).getroot().iterfind(".//sf:components/sf:report", NS):
+            folder, name = report.text.split("/")
+            assert (SOURCE / "reports" / folder / f"{name}.report-meta.xml").exists(), report.text
