@@ -283,6 +283,7 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
     return {
         "outputs": outputs,
         "duration": film.duration,
+        "language": request.speech_language,  # of the speech and its own subtitles (srt, vtt)
         "plan": asdict(film.plan),
         "chapters": [{"start": start, "title": title} for start, title in film.chapters],
     }
