@@ -85,6 +85,7 @@ class LedgerKind(enum.StrEnum):
 class AssetKind(enum.StrEnum):
     image = "image"
     audio = "audio"
+    subtitles = "subtitles"  # an SRT or WebVTT file: the user's own translation of a film
 
 
 class AssetStatus(enum.StrEnum):

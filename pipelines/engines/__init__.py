@@ -263,11 +263,14 @@ class StudioEngines:
         return self._engine("lipsync")(face, audio, sample_rate, fps)
 
     def text_model(self):
-        """The local LLM's text generator (`generate(prompts, max_new_tokens) -> texts`) for
-        other stages to prompt (translation); None without a local LLM."""
-        if "llm" not in self._ready or self.handles is not None:
+        """The LLM's text generator (`generate(prompts, max_new_tokens) -> texts`) for other
+        stages to prompt (translation): the local engine, or the Serve deployment through its
+        handle; None without an LLM."""
+        if "llm" not in self._ready:
             return None
-        return FreeText(self._engine("llm").backend)
+        if self.handles is not None:
+            return ServedText(self.handles["llm"])
+        return FreeText(self._engine("llm"))
 
     # -- local engines ----------------------------------------------------------------------
 
@@ -288,13 +291,24 @@ class StudioEngines:
 
 
 class FreeText:
-    """An LLM backend answering in free text (the planner's answers are JSON-constrained)."""
+    """The local LLM engine answering in free text (the planner's answers are JSON-constrained)."""
 
-    def __init__(self, backend):
-        self.backend = backend
+    def __init__(self, engine):
+        self.engine = engine
 
     def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
-        return self.backend.generate(prompts, max_new_tokens, constrained=False)
+        return self.engine.write(prompts, max_new_tokens)
+
+
+class ServedText:
+    """The LLM deployment answering in free text: one request carries all of a caller's prompts
+    (the deployment batches concurrent callers into one generate call)."""
+
+    def __init__(self, handle: DeploymentHandle):
+        self.handle = handle
+
+    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+        return self.handle.write.remote(list(prompts), int(max_new_tokens)).result()
 
 
 class DraftEngines:

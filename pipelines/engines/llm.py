@@ -210,6 +210,11 @@ class LLMEngine:
             backend = TransformersLLM.load(path, device)
         return cls(backend, **options)
 
+    def write(self, prompts: list[str], max_new_tokens: int) -> list[str]:
+        """Free-text answers to other stages' prompts (translation), one per prompt, unconstrained
+        (the planner's answers are JSON-shaped)."""
+        return self.backend.generate(prompts, max_new_tokens, constrained=False)
+
     def plan(self, script: str, fallback: Plan) -> Plan:
         """`fallback` with every shot's prompt and camera filled in: the LLM's where its answer
         is valid, derived from the shot's own text where not."""

@@ -51,12 +51,11 @@ class LLMTranslator:
 
     @classmethod
     def from_engines(cls, engines) -> LLMTranslator:
-        """The engines' local LLM, loaded on first use; unavailable without one."""
+        """The engines' LLM (local, loaded on first use, or the Serve deployment through its
+        handle); unavailable without one."""
         available = getattr(engines, "available", dict)().get("llm", False)
         if not available:
             return cls()
-        if getattr(engines, "handles", None) is not None:
-            return cls(missing="the LLM runs in Ray Serve, which takes no translations yet")
         return cls(load=engines.text_model, missing=None)
 
     def unavailable(self, source: str, target: str) -> str | None:

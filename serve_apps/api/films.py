@@ -64,6 +64,35 @@ def music_ref(
     return asset_ref(track)
 
 
+def translation_refs(
+    session: Session, project: Project, translations: dict[str, Any], field: str = "translations"
+) -> dict[str, dict[str, str]]:
+    """Language → the ref of a ready subtitles asset of the project (the user's own translation
+    for that language); InputError naming `field.LANG` for an id that is not one."""
+    ids: dict[str, uuid.UUID] = {}
+    for language, asset_id in translations.items():
+        try:
+            ids[language] = uuid.UUID(str(asset_id))
+        except ValueError:
+            raise InputError(f"{field}.{language}", f"{asset_id!r} is not an asset id") from None
+    assets = crud.assets.ready_in(session, project, list(ids.values()))
+    refs = {}
+    for language, asset_id in ids.items():
+        asset = assets.get(asset_id)
+        if asset is None or asset.kind != AssetKind.subtitles:
+            raise InputError(
+                f"{field}.{language}",
+                f"{asset_id} is not a ready subtitles asset (SRT/WebVTT) of this project",
+            )
+        refs[language] = asset_ref(asset)
+    return refs
+
+
+def translation_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
+    """The paths standing in for the translations' files at submit."""
+    return {language: ref_path(ref) for language, ref in refs.items()}
+
+
 def check_settings(
     session: Session, platform: Platform, project: Project, settings: dict[str, Any]
 ) -> dict[str, Any]:
@@ -76,12 +105,16 @@ def check_settings(
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"settings.{where}", err["msg"]) from None
     music = music_ref(session, project, values["music"], "settings.music")
+    translations = translation_refs(
+        session, project, values["translations"], "settings.translations"
+    )
     try:
         spec.film_request(
             {**values, "script": "."},  # the settings alone: the script is checked on its own
             images=[],
             music=ref_path(music) if isinstance(music, dict) else music,
             settings=platform.settings,
+            translations=translation_paths(translations),
         )
     except InputError as exc:
         raise InputError(f"settings.{exc.field}", exc.message) from None
@@ -92,7 +125,9 @@ SETTING_NAMES = tuple(FilmSettings.model_fields)
 
 
 def _film_fields(settings: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in settings.items() if name != "music"}
+    return {
+        name: value for name, value in settings.items() if name not in ("music", "translations")
+    }
 
 
 def project_images(session: Session, project: Project) -> list[dict[str, str]]:
@@ -125,6 +160,9 @@ def storyboard_params(
         "script": project.script,
         "images": images,
         "music": music,
+        "translations": translation_refs(
+            session, project, settings["translations"], "settings.translations"
+        ),
         "settings": settings,
         "storyboard": {"make": "all"},
     }
@@ -163,6 +201,9 @@ def plan_params(
         "script": project.script if project.script.strip() else board.document["title"],
         "images": images,
         "music": music,
+        "translations": translation_refs(
+            session, project, settings["translations"], "settings.translations"
+        ),
         "settings": settings,
         "plan": plan_of(board.document, names.__getitem__),
         "from": "storyboard",
@@ -179,4 +220,5 @@ def _check(params, platform: Platform, images, music) -> None:
         images=[ref_path(image) for image in images],
         music=ref_path(music) if isinstance(music, dict) else music,
         settings=platform.settings,
+        translations=translation_paths(params["translations"]),
     )

@@ -2,7 +2,8 @@
 
 Images must be JPEG, PNG or WebP, within the pixel limit (read from the header before any
 decoding, so a decompression bomb is refused cheaply) and must decode completely. Audio must
-hold an audio stream that decodes from start to end within the length limit.
+hold an audio stream that decodes from start to end within the length limit. Subtitles (a
+user's own translation) must be UTF-8 SRT or WebVTT that pysubs2 parses, with at least one cue.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import pysubs2
 from PIL import Image, UnidentifiedImageError
 
 from db.models import AssetKind
@@ -37,7 +39,10 @@ EXTENSIONS = {
     "audio/mp4": ".m4a",
     "audio/aac": ".aac",
     "audio/webm": ".webm",
+    "application/x-subrip": ".srt",
+    "text/vtt": ".vtt",
 }
+SUBTITLE_TYPES = {"srt": "application/x-subrip", "vtt": "text/vtt"}  # pysubs2's format → type
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,12 @@ def inspect(
     audio = _audio(path, max_audio_seconds, field)
     if audio is not None:
         return audio
-    raise InputError(field, "not a JPEG, PNG or WebP image nor a readable audio file")
+    subtitles = _subtitles(path, field)
+    if subtitles is not None:
+        return subtitles
+    raise InputError(
+        field, "not a JPEG, PNG or WebP image, a readable audio file nor SRT/WebVTT subtitles"
+    )
 
 
 def _image(path: Path, max_pixels: int, field: str) -> MediaInfo | None:
@@ -116,3 +126,20 @@ def _audio(path: Path, max_seconds: float, field: str) -> MediaInfo | None:
         return MediaInfo(
             AssetKind.audio, AUDIO_TYPES[container.format.name], duration_s=round(seconds, 3)
         )
+
+
+def _subtitles(path: Path, field: str) -> MediaInfo | None:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        kind = pysubs2.formats.autodetect_format(text)
+    except (UnicodeDecodeError, pysubs2.exceptions.FormatAutodetectionError):
+        return None
+    if kind not in SUBTITLE_TYPES:
+        return None
+    try:
+        cues = pysubs2.SSAFile.from_string(text, format_=kind)
+    except (pysubs2.exceptions.Pysubs2Error, ValueError) as exc:
+        raise InputError(field, f"{kind.upper()} subtitles do not parse ({exc})") from None
+    if not any(cue.plaintext.strip() for cue in cues if not cue.is_comment):
+        raise InputError(field, f"{kind.upper()} subtitles hold no cue with text")
+    return MediaInfo(AssetKind.subtitles, SUBTITLE_TYPES[kind])

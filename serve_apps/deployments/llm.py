@@ -1,4 +1,5 @@
-"""The planning LLM as a Serve deployment: concurrent films' plans share one generate call."""
+"""The studio LLM as a Serve deployment: concurrent films' plans share one generate call, and so
+do concurrent requests for free text (subtitle translation)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,15 @@ class LLMDeployment(EngineReplica):
     async def plan(self, scripts: list[str], fallbacks: list[Plan]) -> list[Plan]:
         """Each film's plan with the LLM's prompts and camera notes (see LLMEngine.plan)."""
         return await self.run(self.engine.plan_many, scripts, fallbacks)
+
+    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.1)
+    async def write(self, requests: list[list[str]], limits: list[int]) -> list[list[str]]:
+        """Free-text answers, one list per request (see LLMEngine.write): every request's
+        prompts in one generate call, up to the longest limit asked."""
+        prompts = [prompt for request in requests for prompt in request]
+        answers = await self.run(self.engine.write, prompts, max(limits))
+        out, start = [], 0
+        for request in requests:
+            out.append(answers[start : start + len(request)])
+            start += len(request)
+        return out

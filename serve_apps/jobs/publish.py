@@ -44,9 +44,19 @@ def metadata_of(params: dict[str, Any]) -> VideoMetadata:
     return VideoMetadata(**meta)
 
 
+def captions_of(params: dict[str, Any]) -> list[dict[str, str]]:
+    """The captions a publish job uploads: {language, name, key} per subtitle track (a job
+    stored before tracks were published holds only `srt_key`, the film's own)."""
+    if "captions" in params:
+        return params["captions"]
+    if params.get("srt_key"):
+        return [{"language": params.get("language") or "en", "key": params["srt_key"]}]
+    return []
+
+
 def estimate(params: dict[str, Any]) -> quota.Spend:
     return quota.publish_estimate(
-        captions=1 if params.get("srt_key") else 0,
+        captions=len(captions_of(params)),
         thumbnail=bool(params.get("thumbnail_key")),
         playlist=bool(params.get("playlist_id") or params.get("playlist_name")),
         create_playlist=bool(params.get("playlist_name")),
@@ -101,10 +111,13 @@ def _publish(ctx: JobContext, db: Database) -> dict[str, Any]:
         if params.get("thumbnail_key")
         else None,
         captions=[
-            Caption(params.get("language") or "en", _fetch(ctx, params["srt_key"], "film.srt"))
-        ]
-        if params.get("srt_key")
-        else [],
+            Caption(
+                c["language"],
+                _fetch(ctx, c["key"], f"film.{c['language']}.srt"),
+                c.get("name", ""),
+            )
+            for c in captions_of(params)
+        ],
         playlist_id=params.get("playlist_id"),
         playlist_name=params.get("playlist_name"),
         chunk_bytes=settings.youtube_chunk_bytes,

@@ -27,10 +27,12 @@ def film_request(
     images: list[Path],
     music: str | Path,
     settings: Settings,
+    translations: dict[str, Path] | None = None,
 ) -> FilmRequest:
     """The FilmRequest for these parameters, within the server's duration limits, every picture
     its plan or its script's `[[image: NAME]]` notes name among `images` (by file name); with
-    `params["plan"]`, a plan to render as it is. InputError names the API's field."""
+    `params["plan"]`, a plan to render as it is; `translations`: the user's own, by language.
+    InputError names the API's field."""
     fields = {name: params[name] for name in FILM_FIELDS if name in params}
     limits = DurationLimits(settings.min_duration, settings.max_duration)
     try:
@@ -41,6 +43,7 @@ def film_request(
             music=music,
             models_dir=settings.models_dir,
             plan=params.get("plan"),
+            translations=translations or {},
         )
         plan = request.plan or script.analyze(request.script, narrate_action=request.narrate_action)
         visuals.choose(plan, [path.name for path in images])

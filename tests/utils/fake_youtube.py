@@ -64,6 +64,7 @@ class FakeYouTube:
         self.videos: dict[str, dict] = {}
         self.thumbnails: dict[str, bytes] = {}
         self.captions: dict[str, dict[str, str]] = {}  # video → language → text
+        self.caption_names: dict[str, dict[str, str]] = {}  # video → language → track name
         self.playlists: dict[str, dict] = {}
         self.calls: list[str] = []
         self.units = 0
@@ -484,6 +485,8 @@ def _handler(fake: FakeYouTube):
             snippet = meta["snippet"]
             with fake.lock:
                 fake.captions.setdefault(snippet["videoId"], {})[snippet["language"]] = text
+                names = fake.caption_names.setdefault(snippet["videoId"], {})
+                names[snippet["language"]] = snippet.get("name", "")
             self._send(200, {"kind": "youtube#caption", "id": secrets.token_hex(6), **meta})
 
     return Handler

@@ -1,7 +1,8 @@
 """Generate: a script's plan, a storyboard, or the film — each a durable job, answered 202.
 
 Everything a user can get wrong is checked before anything is written: the body's types, the
-tier their subscription allows, that the images and music are ready assets of the project, and
+tier their subscription allows, that the images, music and translations are ready assets of the
+project (of the right kind), and
 the film request itself (the pipeline's own rules: duration range, size, fps…, and for a film
 that its script can fit the length). A film may also be the project's storyboard, rendered
 exactly as edited (`"from": "storyboard"`). Then, in one transaction, the job row and its credit
@@ -82,13 +83,17 @@ def _film_params(
         if track is None or track.kind != AssetKind.audio:
             raise InputError("music", f"{body.music} is not a ready audio track of this project")
         music = films.asset_ref(track)
-    params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
-    params |= {"images": images, "music": music}
+    translations = films.translation_refs(session, project, body.translations)
+    params = body.model_dump(
+        mode="json", exclude={"project_id", "image_ids", "music", "translations"}
+    )
+    params |= {"images": images, "music": music, "translations": translations}
     request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],
         music=Path(music["key"]) if isinstance(music, dict) else music,
         settings=platform.settings,
+        translations=films.translation_paths(translations),
     )
     if kind == JobKind.video:
         preflight.check_fits(request)  # a film that cannot fit is refused before it is charged

@@ -23,6 +23,7 @@ from db import crud
 from db.crud.credits import InsufficientCredits
 from db.models import ChannelStatus, Job, JobKind, JobStatus, Project, User
 from pipelines.errors import InputError
+from pipelines.translate.languages import base, name
 from serve_apps.api.deps import CurrentUser, IdempotencyDep, PlatformDep, SessionDep
 from serve_apps.api.platform import Platform
 from serve_apps.api.pricing import price
@@ -194,7 +195,7 @@ def publish(
         raise HTTPException(status.HTTP_409_CONFLICT, "the channel needs to be reconnected")
     result = render.result or {}
     outputs = result.get("outputs", {})
-    language = render.params.get("language", "en")
+    language = render.params.get("dub") or render.params.get("language", "en")  # the speech's
     metadata = body.model_dump(
         mode="json",
         exclude={"channel_id", "thumbnail", "captions", "playlist_id", "playlist_name"},
@@ -208,7 +209,7 @@ def publish(
         "language": language,
         "film_key": outputs["film"],
         "thumbnail_key": outputs.get("thumbnail") if body.thumbnail else None,
-        "srt_key": outputs.get("srt") if body.captions else None,
+        "captions": caption_tracks(outputs, language) if body.captions else [],
         "playlist_id": body.playlist_id,
         "playlist_name": body.playlist_name,
     }
@@ -260,3 +261,16 @@ def publish(
         session, job=job, render_job_id=render.id, channel_id=channel.id
     )
     return accept(session, platform, idempotency, user, job, cost)
+
+
+def caption_tracks(outputs: dict[str, str], language: str) -> list[dict[str, str]]:
+    """Each subtitle track of a render as a caption to upload: the film's own SRT in the
+    speech's language, then each extra track (`srt-<lang>`), one per language."""
+    tracks = [(language, outputs["srt"])] if outputs.get("srt") else []
+    tracks += [(out[4:], key) for out, key in outputs.items() if out.startswith("srt-")]
+    captions, seen = [], set()
+    for tag, key in tracks:
+        if base(tag) not in seen:
+            seen.add(base(tag))
+            captions.append({"language": tag, "name": name(tag), "key": key})
+    return captions

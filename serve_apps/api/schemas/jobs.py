@@ -8,7 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from pipelines.request import MAX_IMAGES, MAX_SCRIPT_CHARS, FilmOptions, MusicChoice
+from pipelines.request import (
+    MAX_IMAGES,
+    MAX_SCRIPT_CHARS,
+    MAX_SUBTITLE_TRACKS,
+    FilmOptions,
+    MusicChoice,
+)
 from serve_apps.api.schemas.common import Out
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
@@ -23,6 +29,14 @@ ScriptJobIn = create_model(
 )
 
 
+TRANSLATIONS = Field(
+    default_factory=dict,
+    max_length=MAX_SUBTITLE_TRACKS,
+    description="your own translations: language → a subtitles asset (SRT/WebVTT) of the "
+    "project, used for that language's subtitle track (or dub) instead of a translator",
+)
+
+
 # A film request as the API takes it: the film's options as declared in the pipeline (types,
 # defaults, descriptions, limits), with asset ids standing in for its files. Values are checked by
 # the film request itself at submit, so the API and the CLI refuse the same things in the same
@@ -33,6 +47,7 @@ FilmJobIn = create_model(
     **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(MusicChoice | uuid.UUID, "generated"),
+    translations=(dict[str, uuid.UUID], TRANSLATIONS),
 )
 
 

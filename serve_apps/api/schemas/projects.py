@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 
 from pipelines.request import MAX_SCRIPT_CHARS, FilmOptions
 from serve_apps.api.schemas.common import Out
+from serve_apps.api.schemas.jobs import TRANSLATIONS
 
 # The film's settings as a project keeps them: every film option but the script (declared once,
 # in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
@@ -25,6 +26,7 @@ FilmSettings = create_model(
         Literal["generated", "none"] | uuid.UUID,
         Field("generated", description="generated, none, or an audio asset of the project"),
     ),
+    translations=(dict[str, uuid.UUID], TRANSLATIONS),
 )
 
 SCRIPT = Field("", max_length=MAX_SCRIPT_CHARS, description="Fountain screenplay or plain prose")

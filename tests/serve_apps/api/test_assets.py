@@ -49,6 +49,19 @@ def test_images_and_audio_are_recognised_by_content(client, user, project):
     assert track.json()["duration_s"] == pytest.approx(1.0, abs=0.01)
 
 
+def test_srt_and_webvtt_are_subtitles_assets(client, user, project):
+    srt = upload(client, user, project, "film.es.txt", b"1\n00:00:00,500 --> 00:00:02,000\nHola.\n")
+    assert srt.status_code == 201, srt.text
+    assert srt.json() | {"kind": "subtitles", "content_type": "application/x-subrip"} == srt.json()
+    assert srt.json()["filename"] == "film.es.srt"
+    vtt = upload(
+        client, user, project, "film.hi", "WEBVTT\n\n00:00.500 --> 00:02.000\nनमस्ते\n".encode()
+    )
+    assert vtt.json()["kind"] == "subtitles" and vtt.json()["content_type"] == "text/vtt"
+    empty = upload(client, user, project, "empty.vtt", b"WEBVTT\n\n")
+    assert empty.status_code == 422 and "no cue with text" in empty.json()["detail"][0]["msg"]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pysubs2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -356,3 +357,79 @@ def test_a_film_with_a_spanish_track_offers_it_as_outputs(studio):
     track = client.get(f"/api/v1/jobs/{job_id}/outputs/vtt-es", headers=user.headers)
     assert track.status_code == 200 and track.headers["content-type"].startswith("text/vtt")
     assert track.text.startswith("WEBVTT") and "mar" in track.text  # "… sobre el mar."
+
+
+SEA = {"script": "The sea.\n\nThe boats.\n\nThe gulls.", "duration": 9}
+SPANISH = ["El mar.", "Las barcas.", "Gaviotas."]  # each within 17 characters a second
+
+
+def cue_times(srt: str) -> list[tuple[int, int]]:
+    return [(cue.start, cue.end) for cue in pysubs2.SSAFile.from_string(srt, format_="srt")]
+
+
+def upload_srt(client, account, project, name: str, cues: list[tuple[int, int, str]]) -> dict:
+    subs = pysubs2.SSAFile()
+    subs.events = [pysubs2.SSAEvent(start=s, end=e, text=text) for s, e, text in cues]
+    answer = client.post(
+        f"/api/v1/projects/{project['id']}/assets",
+        files={"file": (name, subs.to_string("srt").encode())},
+        headers=account.headers,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["kind"] == "subtitles" and answer.json()["filename"].endswith(".srt")
+    return answer.json()
+
+
+def test_the_users_own_spanish_srt_is_the_films_spanish_track(studio):
+    client, _ = studio
+    user = register(client)
+    project = create_project(client, user)
+    first = submit(client, user, project, **SEA)
+    assert follow(client, user, first)[-1]["status"] == "succeeded"
+    source = client.get(f"/api/v1/jobs/{first}/outputs/srt", headers=user.headers).text
+    times = cue_times(source)
+    assert len(times) == len(SPANISH)
+    spanish = upload_srt(
+        client, user, project, "mar.es.srt", [(*t, text) for t, text in zip(times, SPANISH)]
+    )
+
+    job_id = submit(
+        client, user, project, **SEA, subtitles="es", translations={"es": spanish["id"]}
+    )
+    assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+    track = client.get(f"/api/v1/jobs/{job_id}/outputs/srt-es", headers=user.headers).text
+    assert cue_times(track) == times
+    assert [" ".join(c.plaintext.split()) for c in pysubs2.SSAFile.from_string(track)] == SPANISH
+
+    short = upload_srt(client, user, project, "short.es.srt", [(*times[0], SPANISH[0])])
+    job_id = submit(client, user, project, **SEA, subtitles="es", translations={"es": short["id"]})
+    assert follow(client, user, job_id)[-1]["status"] == "failed"
+    error = client.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()["error"]
+    assert error.startswith("translations[es]: line 2 'The boats.'"), error
+
+
+def test_translations_must_be_subtitles_assets_of_the_project(studio):
+    client, _ = studio
+    user, other = register(client), register(client)
+    project, theirs = create_project(client, user), create_project(client, other)
+    image = client.post(
+        f"/api/v1/projects/{project['id']}/assets",
+        files={"file": ("sea.png", image_bytes())},
+        headers=user.headers,
+    ).json()
+    foreign = upload_srt(client, other, theirs, "theirs.srt", [(0, 1000, "Hola.")])
+    for asset_id in (str(uuid.uuid4()), image["id"], foreign["id"]):
+        refused = client.post(
+            "/api/v1/generate/video",
+            json={"project_id": project["id"], **FILM, "translations": {"es": asset_id}},
+            headers=user.headers,
+        )
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"][0]
+        assert detail["loc"][-2:] == ["translations", "es"] and asset_id in detail["msg"]
+    settings = client.patch(
+        f"/api/v1/projects/{project['id']}",
+        json={"settings": {"translations": {"es": image["id"]}}},
+        headers=user.headers,
+    )
+    assert settings.status_code == 422 and "translations" in settings.json()["detail"][0]["loc"]

@@ -75,8 +75,11 @@ def connect(client, account: Account) -> dict:
     return channel.json()
 
 
-def finished_render(settings, account: Account, project: dict, tmp_path: Path) -> tuple[str, bytes]:
-    """A video job of `account` that finished: its film, thumbnail and SRT in storage."""
+def finished_render(
+    settings, account: Account, project: dict, tmp_path: Path, tracks: dict[str, str] | None = None
+) -> tuple[str, bytes]:
+    """A video job of `account` that finished: its film, thumbnail and SRT in storage, and an
+    extra subtitle track (output `srt-<lang>`) per language of `tracks`."""
     film = os.urandom(FILM_BYTES)
     storage = make_storage(settings)
     database = Database(settings.database_url)
@@ -93,16 +96,21 @@ def finished_render(settings, account: Account, project: dict, tmp_path: Path) -
                 max_attempts=1,
             )
             outputs = {}
-            for name, data in (
-                ("film.mp4", film),
-                ("thumbnail.jpg", b"\xff\xd8jpeg"),
-                ("film.srt", SRT.encode()),
-            ):
+            files = [
+                ("film", "film.mp4", film),
+                ("thumbnail", "thumbnail.jpg", b"\xff\xd8jpeg"),
+                ("srt", "film.srt", SRT.encode()),
+                *(
+                    (f"srt-{lang}", f"film.{lang}.srt", t.encode())
+                    for lang, t in (tracks or {}).items()
+                ),
+            ]
+            for output, name, data in files:
                 path = tmp_path / f"{job.id}-{name}"
                 path.write_bytes(data)
                 key = object_key(owner.owner_id, owner.id, "final", str(job.id), name)
                 storage.put_file(key, path)
-                outputs[name.split(".")[0] if name != "film.srt" else "srt"] = key
+                outputs[output] = key
             job.status = JobStatus.succeeded
             job.finished_at = utcnow()
             job.result = {
@@ -289,6 +297,38 @@ def test_spent_quota_is_refused_before_the_upload_with_the_reset_time(
 
         fits = publish(client, user, render_id, channel_id=channel["id"], captions=False)
         assert fits.status_code == 202
+
+
+SRT_ES = "1\n00:00:00,500 --> 00:00:02,000\nAguanta.\n\n"
+SRT_HI = "1\n00:00:00,500 --> 00:00:02,000\nडटे रहो।\n\n"
+
+
+def test_every_subtitle_track_of_the_render_becomes_a_caption(
+    tmp_path, database_url, keys_dir, fake
+):
+    # the upload and three captions (1,200 units) fit; the quota counts each captions.insert
+    settings = youtube_settings(tmp_path, database_url, keys_dir, fake, youtube_daily_units=1300)
+    with TestClient(create_app(settings)) as client:
+        user = register(client)
+        project = create_project(client, user)
+        channel = connect(client, user)
+        render_id, _ = finished_render(
+            settings, user, project, tmp_path, tracks={"es": SRT_ES, "hi": SRT_HI, "en": SRT}
+        )
+        accepted = publish(client, user, render_id, channel_id=channel["id"], thumbnail=False)
+        assert accepted.status_code == 202, accepted.text
+        run_jobs(settings)
+        job = client.get(f"/api/v1/jobs/{accepted.json()['job_id']}", headers=user.headers).json()
+        assert job["status"] == "succeeded", job["error"]
+        video_id = job["result"]["video_id"]
+        assert fake.captions[video_id] == {"en": SRT, "es": SRT_ES, "hi": SRT_HI}
+        assert set(fake.caption_names[video_id]) == {"en", "es", "hi"}
+        assert all(fake.caption_names[video_id].values())
+        assert fake.calls.count("captions.insert") == 3  # the track in the speech's language once
+
+        again = publish(client, user, render_id, channel_id=channel["id"], thumbnail=False)
+        assert again.status_code == 429  # 1,200 units spent: three more captions do not fit
+        assert again.json()["detail"]["reason"] == "quotaExceeded"
 
 
 def test_google_quota_answer_ends_the_job_with_its_reason(studio, fake, tmp_path):

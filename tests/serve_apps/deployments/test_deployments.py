@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipelines import translate
 from pipelines.engines import ENGINES, StudioEngines
+from pipelines.errors import InputError
 from pipelines.plan import Plan, Scene, Shot
+from pipelines.translate.llm import LLMTranslator
 from serve_apps.studio import build_gateway_app
 from tests.utils.studio import assert_same_picture
 
@@ -117,6 +120,21 @@ def test_a_films_lines_come_back_in_order_from_serve(handles):
     assert all(s.dtype == np.float32 and s.ndim == 1 for s in speech)
     longest_hi = max(len(s) for s, text in zip(speech, texts) if text == "Hi.")
     assert min(len(s) for s, text in zip(speech, texts) if text == long) > 5 * longest_hi
+
+
+def test_subtitles_are_translated_through_the_llm_deployment(handles):
+    """The translate stage's LLM backend reaches the Serve deployment through its handle; the
+    tiny random model answers noise, so the validator refuses it and says why."""
+    engines = StudioEngines.from_handles(handles)
+    answers = engines.text_model().generate(["1. Hold on.", "1. Rain.", "1. Dawn."], 4)
+    assert len(answers) == 3 and all(isinstance(answer, str) for answer in answers)
+
+    translator = LLMTranslator.from_engines(engines)
+    assert translator.unavailable("en", "es") is None
+    translator.max_new_tokens, translator.retries = 8, 0
+    with pytest.raises(InputError) as refused:
+        translate.translate(["Hold on.", "Rain."], "en", "es", [translator])
+    assert "llm (the LLM's answer for lines 1–2 failed validation" in refused.value.message
 
 
 def test_the_same_seed_draws_the_same_picture_locally_and_on_serve(handles, tiny_models):

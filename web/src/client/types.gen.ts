@@ -448,6 +448,14 @@ export type FilmJobIn = {
      * Music
      */
     music?: 'generated' | 'none' | 'tanpura' | string;
+    /**
+     * Translations
+     *
+     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     */
+    translations?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -599,6 +607,14 @@ export type FilmSettings = {
      * generated, none, or an audio asset of the project
      */
     music?: 'generated' | 'none' | string;
+    /**
+     * Translations
+     *
+     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     */
+    translations?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -1960,6 +1976,14 @@ export type VideoJobIn = {
      * Music
      */
     music?: 'generated' | 'none' | 'tanpura' | string;
+    /**
+     * Translations
+     *
+     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     */
+    translations?: {
+        [key: string]: string;
+    };
     /**
      * From
      *

@@ -91,13 +91,33 @@ function useLive(jobId: string): Live | null {
   return live;
 }
 
+/** One subtitle track of the film: `label` is the language's name in the interface's language. */
+function SubtitleTrack({ url, language, interfaceLanguage, isDefault }: { url: string; language: string; interfaceLanguage: string; isDefault?: boolean }) {
+  const src = useBlobUrl(url);
+  if (!src) return null;
+  return <track kind="subtitles" src={src} srcLang={language} label={languageName(language, interfaceLanguage)} default={isDefault} />;
+}
+
+function languageName(tag: string, interfaceLanguage: string): string {
+  try {
+    return new Intl.DisplayNames([interfaceLanguage], { type: 'language' }).of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
+
 /** The film: its stream while it renders (when the render streams), then the finished MP4 with
  *  its subtitles, thumbnail and downloads. */
-function Film({ jobId, outputs, finished, stream }: { jobId: string; outputs: string[]; finished: boolean; stream: string | null }) {
-  const { t } = useTranslation();
+function Film({ jobId, outputs, finished, stream, language }: { jobId: string; outputs: string[]; finished: boolean; stream: string | null; language: string }) {
+  const { t, i18n } = useTranslation();
   const base = `/api/v1/jobs/${jobId}/outputs`;
   const film = useBlobUrl(finished ? `${base}/film` : null);
-  const vtt = useBlobUrl(outputs.includes('vtt') ? `${base}/vtt` : null);
+  // The speech's own subtitles (vtt), then each extra language's (vtt-es, …), one per language.
+  const tracks = outputs.includes('vtt') ? [['vtt', language]] : [];
+  for (const name of outputs) {
+    const tag = name.slice(4);
+    if (name.startsWith('vtt-') && !tracks.some(([, seen]) => seen === tag)) tracks.push([name, tag]);
+  }
   const thumbnail = useBlobUrl(outputs.includes('thumbnail') ? `${base}/thumbnail` : null);
   const download = async (name: string, extension: string) => {
     const response = await authorizedFetch(`${base}/${name}`);
@@ -114,7 +134,9 @@ function Film({ jobId, outputs, finished, stream }: { jobId: string; outputs: st
       </h2>
       {film || stream ? (
         <Player stream={stream} mp4={film} poster={thumbnail ?? undefined}>
-          {vtt && <track kind="subtitles" src={vtt} srcLang="en" label={t('render.subtitles')} default />}
+          {tracks.map(([name, tag], i) => (
+            <SubtitleTrack key={name} url={`${base}/${name}`} language={tag} interfaceLanguage={i18n.language} isDefault={i === 0} />
+          ))}
         </Player>
       ) : (
         <p role="status">{t('common.loading')}</p>
@@ -182,9 +204,9 @@ export function Render() {
         </p>
       )}
       {status === 'succeeded' && job.data?.status === 'succeeded' ? (
-        <Film jobId={jobId} outputs={job.data.outputs ?? []} finished stream={live?.stream ?? null} />
+        <Film jobId={jobId} outputs={job.data.outputs ?? []} finished stream={live?.stream ?? null} language={String(job.data.result?.language ?? 'en')} />
       ) : (
-        live?.stream && !finished && <Film jobId={jobId} outputs={[]} finished={false} stream={live.stream} />
+        live?.stream && !finished && <Film jobId={jobId} outputs={[]} finished={false} stream={live.stream} language="en" />
       )}
       {job.data && (
         <a href={`/projects/view/?id=${job.data.project_id}`} className="mt-4 inline-block text-blue-800 underline">
