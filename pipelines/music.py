@@ -38,7 +38,7 @@ import av
 import numpy as np
 from scipy import fft, signal
 
-from pipelines import tanpura
+from pipelines import tabla, tanpura
 from pipelines.errors import InputError
 from pipelines.plan import MOODS
 from pipelines.wav import write_wav
@@ -576,16 +576,20 @@ def bed(
     engines,
     sr: int = SAMPLE_RATE,
     sa_hz: float = 138.59,
+    tala: str = "keherwa",
 ) -> np.ndarray | None:
     """The film's music: the user's `track` when given, none when `choice` is "none", a
-    tanpura drone on `sa_hz` for "tanpura", else the engines' score for the mood, else the
-    generated bed."""
+    tanpura drone on `sa_hz` for "tanpura" (with a tabla loop in `tala` under it for
+    "tanpura+tabla"), else the engines' score for the mood, else the generated bed."""
     if track is not None:
         return track
     if choice == "none":
         return None
-    if choice == "tanpura":
-        return tanpura.bed(duration_s, sa_hz, seed=seed, sr=sr)
+    if choice in ("tanpura", "tanpura+tabla"):
+        drone = tanpura.bed(duration_s, sa_hz, seed=seed, sr=sr)
+        if choice == "tanpura":
+            return drone
+        return drone + tabla.bed(duration_s, sa_hz, tala, seed=seed, sr=sr)
     score = engines.music(f"{mood} film score, cinematic, instrumental", duration_s)
     return score if score is not None else generated_bed(duration_s, mood, seed, sr)
 
