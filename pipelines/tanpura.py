@@ -57,6 +57,12 @@ def note_hz(name: str, field: str = "tonic") -> float:
     return hz
 
 
+def note_name(hz: float) -> str:
+    """The nearest note's name without its octave, sharps for black keys: 138.59 → "C#"."""
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    return names[(round(12 * np.log2(hz / 440.0)) + 9) % 12]
+
+
 def string(
     hz: float, seconds: float, *, jawari: float = JAWARI, seed: int = 0, sr: int = SAMPLE_RATE
 ) -> np.ndarray:
