@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy import signal
 
+from pipelines import tanpura
 from pipelines.errors import InputError
 from pipelines.sanskrit import chant
 
@@ -149,11 +150,11 @@ def bed(
     out[:fade] *= ramp[:, None]
     out[n - fade :] *= ramp[::-1, None]
     peak = float(np.abs(loop).max())
+    out = tanpura.band_limited(out, sr)  # as the drone, for the AAC's sake
     return out * (10 ** (PEAK_DBFS / 20) / peak) if peak else out
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines import tanpura
     from pipelines.wav import write_wav
 
     parser = argparse.ArgumentParser(
