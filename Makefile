@@ -43,9 +43,9 @@ demo-verse: $(VENV)/.draft
 	$(BIN)/filmstudio render samples/verse/evening.txt --form verse --music tanpura --tonic C#3 \
 		--duration 60 --seed 7 --burn-subtitles -o var/demo/verse.mp4
 
-# A Gita shloka chanted pāda by pāda on a recitation tone over the tanpura (IAST under).
+# A Gita shloka chanted pāda by pāda on a recitation tone over tanpura and tabla (IAST under).
 demo-chant: $(VENV)/.draft
-	$(BIN)/filmstudio render samples/chant/gita.txt --language sa --music tanpura --tonic C#3 \
+	$(BIN)/filmstudio render samples/chant/gita.txt --language sa --music tanpura+tabla --tala keherwa --tonic C#3 \
 		--subtitle-iast --duration 60 --seed 7 -o var/demo/chant.mp4
 
 test: $(VENV)/.test

@@ -127,7 +127,10 @@ FILE_OPTIONS = [
     ),
     (
         "music",
-        Annotated[str, typer.Option(help="a music file, 'generated', 'tanpura' or 'none'")],
+        Annotated[
+            str,
+            typer.Option(help="a music file, 'generated', 'tanpura', 'tanpura+tabla' or 'none'"),
+        ],
         "generated",
     ),
     (

@@ -3,6 +3,9 @@ thumbnail alike.
 
 Looked for in `FILMSTUDIO_FONT`, then the system's font folders and fonts shipped inside
 installed packages (regular sans faces first), then Pillow's built-in Aileron (ASCII only).
+Verse is set in a face that suits its script (`verse_font`): a book (serif) face for Latin,
+Greek and Cyrillic, the script's own face for the others (Devanagari: Noto Sans Devanagari,
+a dependency), else any face that covers it, with the one to install named.
 Hand-written, the coverage test: fontTools is not installed and Pillow exposes no character
 map, so a font covers a character when the glyph it renders differs from its .notdef glyph.
 """
@@ -149,6 +152,53 @@ def _undrawn(face: ImageFont.FreeTypeFont, chars: frozenset[str]) -> frozenset[s
 
     blank = glyph("\U0010fffd")  # a private-use code point no font maps
     return frozenset(c for c in chars if glyph(c) == blank)
+
+
+BOOK_SCRIPTS = ("Latin", "Greek", "Cyrillic")  # scripts whose verse is set in a serif face
+_BOOK_HINT = "DejaVu Serif (Debian: fonts-dejavu-core)"
+
+
+def script_of(text: str) -> str:
+    """The writing system most of `text`'s letters belong to ("Latin", "Devanagari", "CJK", …;
+    "Latin" for text with no letters)."""
+    systems = [_system(c) for c in text if unicodedata.category(c)[0] == "L"]
+    return max(set(systems), key=systems.count) if systems else "Latin"
+
+
+def verse_font(text: str) -> tuple[str | None, str | None]:
+    """(font, advice) for setting the verse `text`: FILMSTUDIO_FONT where it covers the text,
+    else a regular face named for the text's script (`script_of`) that covers it, a serif one
+    for BOOK_SCRIPTS, serif preferred for the others; advice None. Where no such face is
+    installed: any face that covers the text (`find_font`) and, as advice, the face to
+    install; where none covers it: (None, `no_font_message`)."""
+    chars = _visible_chars(text)
+    env = os.environ.get(FONT_ENV)
+    if env and not _missing(env, chars):
+        return env, None
+    system = script_of(text)
+    book = system in BOOK_SCRIPTS
+    key = "serif" if book else system.lower().replace(" ", "")
+
+    def suits(font: str) -> bool:
+        name = Path(font).name.lower().replace(" ", "")
+        styled = [w for w in _STYLE_WORDS if w in name and w != "serif"]
+        return key in name and not styled and not (book and "sans" in name)
+
+    faces = [font for font in _candidates() if font != PILLOW_FONT and suits(font)]
+    faces.sort(key=lambda font: "serif" not in Path(font).name.lower())  # stable: serif first
+    found = next((font for font in faces if not _missing(font, chars)), None)
+    if found:
+        return found, None
+    fallback = find_font(text)
+    if fallback is None:
+        return None, no_font_message(text)
+    hint = _BOOK_HINT if book else _font_hint(system)
+    return fallback, f"no {system} face for verse installed; install {hint} for one"
+
+
+def _system(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return "CJK" if name.startswith("CJK") else name.split()[0].title() if name else "Unknown"
 
 
 def no_font_message(sample_text: str) -> str:

@@ -38,7 +38,7 @@ import av
 import numpy as np
 from scipy import fft, signal
 
-from pipelines import tanpura
+from pipelines import tabla, tanpura
 from pipelines.errors import InputError
 from pipelines.plan import MOODS
 from pipelines.wav import write_wav
@@ -576,18 +576,45 @@ def bed(
     engines,
     sr: int = SAMPLE_RATE,
     sa_hz: float = 138.59,
+    tala: str = "keherwa",
+    form: str = "prose",
 ) -> np.ndarray | None:
-    """The film's music: the user's `track` when given, none when `choice` is "none", a
-    tanpura drone on `sa_hz` for "tanpura", else the engines' score for the mood, else the
-    generated bed."""
+    """The film's music: the user's `track` when given, none when `choice` is "none", else
+    the engines' score (MusicGen, asked for `score_prompt`) where they have one, else drawn
+    here: a tanpura drone on `sa_hz` for "tanpura" (with a tabla loop in `tala` under it for
+    "tanpura+tabla"), the generated bed for the mood otherwise."""
     if track is not None:
         return track
     if choice == "none":
         return None
-    if choice == "tanpura":
-        return tanpura.bed(duration_s, sa_hz, seed=seed, sr=sr)
-    score = engines.music(f"{mood} film score, cinematic, instrumental", duration_s)
-    return score if score is not None else generated_bed(duration_s, mood, seed, sr)
+    score = engines.music(score_prompt(choice, mood, form, sa_hz, tala), duration_s)
+    if score is not None:
+        return score
+    if choice in ("tanpura", "tanpura+tabla"):
+        drone = tanpura.bed(duration_s, sa_hz, seed=seed, sr=sr)
+        if choice == "tanpura":
+            return drone
+        return drone + tabla.bed(duration_s, sa_hz, tala, seed=seed, sr=sr)
+    return generated_bed(duration_s, mood, seed, sr)
+
+
+# How a mood is said of a drone (calm: the devotional register a drone is mostly used in).
+DRONE_FEEL = {"calm": "devotional", "hopeful": "serene", "joyful": "festive", "tense": "intense",
+              "sad": "mournful", "mysterious": "meditative"}  # fmt: skip
+
+
+def score_prompt(choice: str, mood: str, form: str, sa_hz: float, tala: str) -> str:
+    """What the studio tier asks MusicGen for, from the music chosen, the script's mood and
+    its form: "tanpura drone in C#, devotional, slow" (a tabla in its tāla added for
+    "tanpura+tabla"); for verse, a sparse underscore in the mood that leaves room for the
+    recitation; otherwise a film score in the mood."""
+    if choice in ("tanpura", "tanpura+tabla"):
+        tabla_words = f", light tabla in {tala} taal" if choice == "tanpura+tabla" else ""
+        feel = DRONE_FEEL.get(mood, mood)
+        return f"tanpura drone in {tanpura.note_name(sa_hz)}{tabla_words}, {feel}, slow"
+    if form == "verse":
+        return f"{mood} underscore for a recited poem, sparse, slow, instrumental, no vocals"
+    return f"{mood} film score, cinematic, instrumental"
 
 
 def load_track(path: Path, duration_s: float, sr: int = SAMPLE_RATE) -> np.ndarray:

@@ -350,7 +350,7 @@ def start_music_bed(
 ) -> Future:
     choice = request.music if isinstance(request.music, str) else "file"
     return in_background(
-        partial(music.bed, sa_hz=sa_hz),
+        partial(music.bed, sa_hz=sa_hz, tala=request.tala, form=plan.format),
         *(inputs.music, choice, plan.mood, request.duration, request.seed, engines),
     )
 

@@ -23,6 +23,9 @@ class Line:
     extension: str | None = None  # "V.O.", "O.S.", "CONT'D"
     dual: bool = False  # second half of a dual-dialogue pair (Fountain "^")
     original: str | None = None  # a dubbed line: the script's own words (`text` is spoken)
+    # A verse refrain: every line with the same number is spoken with one synthesis (identical
+    # audio, for a chant the same notes), set by `verse.mark_refrains`; None: not repeated.
+    refrain: int | None = None
 
 
 @dataclass

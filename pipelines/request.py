@@ -35,7 +35,7 @@ SIZES: dict[str, tuple[int, int]] = {
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
 MAX_IMAGES = 200
-MusicChoice = Literal["generated", "none", "tanpura"]  # or a file of the user's
+MusicChoice = Literal["generated", "none", "tanpura", "tanpura+tabla"]  # or the user's file
 MUSIC_CHOICES: tuple[str, ...] = MusicChoice.__args__
 Pixel = Annotated[int, Field(ge=0, le=50_000)]  # a point on a picture (pictures' limit is 50 MP)
 MAX_SUBTITLE_TRACKS = 20
@@ -108,6 +108,11 @@ class FilmOptions(BaseModel):
         description='Sanskrit (language "sa"): the notes each pāda\'s syllables step through, '
         'in sargam ("S R G"; \' the octave above, . before a note the one below); empty for '
         "a recitation tone that rises at each pāda's start and falls at each half-verse's end",
+    )
+    tala: Literal["keherwa", "dadra", "teentaal"] = Field(
+        "keherwa",
+        description='the tāla of the tabla loop under the tanpura (music "tanpura+tabla"): '
+        "keherwa (8 beats), dadra (6) or teentaal (16)",
     )
     subtitle_iast: bool = Field(
         False, description='Sanskrit (language "sa"): an IAST line under each Devanagari cue'

@@ -7,8 +7,11 @@
 
 A verse shot (`Shot.verse`) keeps its line breaks in its description, so its card lays the
 stanza out as verse, and the timeline pauses `timeline.LINE_PAUSE` after each line and
-`timeline.STANZA_TAIL` after the stanza. A refrain needs nothing of its own: the narrator reads
-every line, and a repeated line is synthesised identically (see `pipelines.espeak`).
+`timeline.STANZA_TAIL` after the stanza. A refrain is a line the poem says more than once, its
+words the same whatever its case and punctuation ("The lamps come on," … "the lamps come
+on."): `mark_refrains` numbers it, and the voice stage speaks it once and reuses that clip
+every time (`voice.speak_to_fit`), so it has the same melody each time; a repeated group of
+lines is a run of such lines. Each occurrence keeps its own text and subtitle cue.
 
 "auto" takes a plain-text script for verse when it has at least `MIN_LINES` lines, most
 stanzas hold more than one line, `SHORT_SHARE` of the lines are at most `SHORT_LINE` characters
@@ -21,6 +24,7 @@ Hand-written: a dozen lines of rules over the text; no library decides "is this 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipelines import script
 from pipelines.errors import InputError
@@ -54,6 +58,24 @@ def analyze(text: str, form: str = "auto", *, narrate_action: bool = True) -> Pl
     ]
     plan.scenes = [scene for scene in scenes if scene.shots]
     plan.format = "verse"
+    return mark_refrains(plan)
+
+
+def refrain_key(text: str) -> str:
+    """What makes two lines the same refrain: their words (letters, marks and digits, case
+    folded), punctuation and spacing aside."""
+    kept = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text.casefold())
+    return " ".join(kept.split())
+
+
+def mark_refrains(plan: Plan) -> Plan:
+    """`plan` with every line said more than once by one speaker numbered (`Line.refrain`, 0, 1,
+    … in order of first appearance); the other lines' `refrain` None."""
+    keys = [(line.speaker, refrain_key(line.text)) for line in plan.lines]
+    repeated = [k for k in dict.fromkeys(keys) if k[1] and keys.count(k) > 1]
+    number = {k: i for i, k in enumerate(repeated)}
+    for line, key in zip(plan.lines, keys):
+        line.refrain = number.get(key)
     return plan
 
 

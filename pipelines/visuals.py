@@ -176,6 +176,10 @@ def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool, caption: bo
     )
     if text.strip() and fonts.find_font(text, pillow_first=True) is None:
         log.warning("cards without their text: %s", fonts.no_font_message(text))
+    verse = "\n".join(shot.description for shot in plan.shots if shot.verse and caption)
+    verse_font, advice = fonts.verse_font(verse) if verse.strip() else (None, None)
+    if advice:
+        log.warning("verse cards: %s", advice)
     out = []
     for scene_index, scene in enumerate(plan.scenes):
         scene_text = " ".join(shot.description for shot in scene.shots)
@@ -191,6 +195,7 @@ def _cards(plan: Plan, size: tuple[int, int], seed: int, draw: bool, caption: bo
                 centered=shot.centered,
                 caption=caption or shot.centered,
                 scene_text=scene_text,
+                font_path=verse_font if shot.verse else None,  # verse in its script's face
             )
             out.append(card() if draw else card)
     return out

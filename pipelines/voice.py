@@ -508,6 +508,8 @@ def speak_to_fit(
     """Every line of every shot spoken (the engines' voice where they have one, else espeak-ng),
     a little faster (≤ `timeline.MAX_RATE`) when the script is long for `duration`.
 
+    A refrain (`Line.refrain`) is spoken once and its clip reused at every repeat, so it
+    sounds the same each time (a model's sampling or a chant's half-verse fall would not).
     `timings`, when given, is filled like the speech (per shot, per line) with each clip's
     espeak events (`synthesize_timed`), None where a model or Piper spoke the line. `recite`
     speaks every line when given (see `synthesize_timed`; no model speaks such a language)."""
@@ -516,16 +518,22 @@ def speak_to_fit(
 
     def speak_all(rate: float) -> list[list[np.ndarray]]:
         done, out, timed = 0, [], []
+        refrains: dict[tuple[str, int], tuple] = {}  # a refrain's first synthesis, reused
         for shot in plan.shots:
             clips, events = [], []
             for line in shot.lines:
                 audio, line_events = None, None
-                if rate == 1.0 and recite is None:  # a model speaks at its own pace
+                key = (line.speaker, line.refrain)
+                if line.refrain is not None and key in refrains:
+                    audio, line_events = refrains[key]
+                if audio is None and rate == 1.0 and recite is None:  # a model's own pace
                     audio = engines.speak(line.text, language, speakers.index(line.speaker))
                 if audio is None:
                     audio, line_events = synthesize_timed(
                         line.text, voices[line.speaker], rate=rate, recite=recite
                     )
+                if line.refrain is not None:
+                    refrains.setdefault(key, (audio, line_events))
                 clips.append(audio)
                 events.append(line_events)
                 done += 1

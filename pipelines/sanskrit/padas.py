@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from indic_transliteration import sanscript
 
-from pipelines import sanskrit, script
+from pipelines import sanskrit, script, verse
 from pipelines.plan import NARRATOR, Line, Plan, Scene, Shot
 from pipelines.sanskrit import metre
 
@@ -33,7 +33,7 @@ def plan(text: str) -> Plan:
     base.scenes = [scene for scene in scenes if scene.shots]
     base.characters = []
     base.format = "verse"
-    return base
+    return verse.mark_refrains(base)  # a repeated pāda: chanted on the same notes each time
 
 
 def devanagari(text: str) -> str:

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines import cards, fonts
+from pipelines import cards, fonts, verse, visuals
 from pipelines.cards import SAFE_MARGIN, make_card, palette_for
+from pipelines.pictures import overscan_size
+from pipelines.sanskrit import padas
 
 # --- make_card -------------------------------------------------------------------------------
 
@@ -147,3 +149,60 @@ def test_command_line_refuses_a_bad_image_with_exit_code_2(tmp_path, capsys):
     bad.write_text("nope")
     assert cards._main([str(bad), "-o", str(tmp_path / "x.png")]) == 2
     assert "bad.png: does not decode" in capsys.readouterr().err
+
+
+# --- verse -----------------------------------------------------------------------------------
+
+STANZA = "The lamps come on along the quay,\nthe gulls go quiet one by one;\nthe boats lean in."
+SHLOKA = "धर्मक्षेत्रे कुरुक्षेत्रे\nसमवेता युयुत्सवः ।"
+
+
+def text_rows(with_text: Image.Image, without: Image.Image) -> list[tuple[int, int]]:
+    """The (left, right) extent of each run of rows the text lit (the panel under it only
+    darkens the card): one per line of text."""
+    diff = np.asarray(with_text, dtype=int) - np.asarray(without, dtype=int)
+    inked = diff.mean(axis=2) > 40
+    rows = np.flatnonzero(inked.any(axis=1))
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    return [(np.flatnonzero(inked[r].any(axis=0))[[0, -1]]) for r in runs]
+
+
+@pytest.mark.parametrize(
+    "text, face",
+    [(STANZA, "serif"), ("Ἄνδρα μοι ἔννεπε, Μοῦσα,\nπολύτροπον", "serif"), (SHLOKA, "devanagari")],
+)
+def test_verse_is_set_in_a_face_for_its_script(text, face):
+    font, advice = fonts.verse_font(text)
+    name = Path(font).name.lower()
+    assert face in name and advice is None
+    if face == "serif":  # a book face, not a sans
+        assert "sans" not in name
+
+
+@pytest.mark.parametrize("text", [STANZA, SHLOKA])
+def test_a_verse_card_keeps_its_lines_centred_in_that_face(text):
+    """The film's card for a stanza is the card drawn in `verse_font`'s face (not the sans
+    the rest of the film uses), a line of the card per line of verse, each centred."""
+    plan = padas.plan(text) if text == SHLOKA else verse.analyze(text, "verse")
+    stanza = plan.shots[0].description
+    size = overscan_size((640, 360))
+    card, *_ = visuals._cards(plan, (640, 360), 7, True, True)
+    opts = {**CARD, "size": size, "scene_text": stanza}
+    font, _ = fonts.verse_font(stanza)
+    assert card.tobytes() == make_card(None, stanza, font_path=font, **opts).tobytes()
+    if text == STANZA:  # the prose face is a sans; Devanagari has the one face here
+        assert card.tobytes() != make_card(None, stanza, **opts).tobytes()
+    rows = text_rows(card, make_card(None, stanza, caption=False, **opts))
+    assert len(rows) == stanza.count("\n") + 1
+    for left, right in rows:
+        assert abs((left + right) / 2 - size[0] / 2) < 0.02 * size[0]  # each centred
+    assert len({right - left for left, right in rows}) == len(rows)  # not justified
+
+
+def test_verse_no_face_suits_falls_back_naming_the_face_to_install(monkeypatch):
+    monkeypatch.setattr(fonts, "FONT_DIRS", [])  # Pillow's Aileron alone: Latin letters only
+    monkeypatch.delenv(fonts.FONT_ENV, raising=False)
+    font, advice = fonts.verse_font(STANZA)
+    assert font == fonts.PILLOW_FONT and "DejaVu Serif" in advice
+    font, advice = fonts.verse_font(SHLOKA)
+    assert font is None and "Devanagari" in advice and "fonts-noto-core" in advice

@@ -7,6 +7,7 @@ import pysubs2
 import pytest
 
 from pipelines import espeak, voice
+from pipelines.engines import DraftEngines
 from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
@@ -169,3 +170,17 @@ def test_bad_notes_and_tonic_are_refused_by_field():
     with pytest.raises(InputError) as refused:
         make_request(SHORT_FILMS, script=GITA_1_1, language="sa", duration=20, tonic="H3")
     assert refused.value.field == "tonic"
+
+
+def test_a_repeated_pada_is_chanted_on_the_same_notes_each_time():
+    """Pāda 2 comes back as pāda 4: sung, not spoken again, so the same audio (and so the same
+    F0 contour) both times, though it ends the verse where it first ended a half-verse."""
+    text = "धर्मक्षेत्रे कुरुक्षेत्रे समवेता युयुत्सवः ।\nमामकाः पाण्डवाश्चैव समवेता युयुत्सवः ॥"
+    plan = padas.plan(text)
+    assert [line.refrain for line in plan.lines] == [None, 0, None, 0]
+    recite = chant.reciter("sa", TONIC_HZ, "")
+    speech = voice.speak_to_fit(
+        plan, voice.cast([], "sa"), "hi", 30.0, DraftEngines(), lambda *_: None, None, recite
+    )
+    (_, first), (_, again) = speech
+    assert np.array_equal(first, again)

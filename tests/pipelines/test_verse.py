@@ -6,9 +6,11 @@ import numpy as np
 import pysubs2
 import pytest
 
-from pipelines import verse
+from pipelines import verse, voice
+from pipelines.engines import DraftEngines
 from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
+from pipelines.plan import NARRATOR
 from pipelines.request import make_request
 from pipelines.timeline import LINE_PAUSE, STANZA_TAIL
 from tests.utils.film import SCRIPT, SHORT_FILMS
@@ -17,10 +19,10 @@ from tests.utils.probe import decode_audio
 POEM = """The lamps come on,
 the gulls go still.
 
-I walk the wall
-and then the hill.
+I walk the wall;
+the lamps come on.
 """
-LINES = ["The lamps come on,", "the gulls go still.", "I walk the wall", "and then the hill."]
+LINES = ["The lamps come on,", "the gulls go still.", "I walk the wall;", "the lamps come on."]
 
 
 def test_short_lines_in_stanzas_are_read_as_verse():
@@ -41,6 +43,26 @@ def test_short_lines_in_stanzas_are_read_as_verse():
 )
 def test_prose_and_screenplays_stay_as_they_are(text):
     assert verse.analyze(text).format != "verse"
+
+
+def test_a_repeated_line_is_a_refrain_whatever_its_case_and_punctuation():
+    plan = verse.analyze(POEM)
+    assert [line.refrain for line in plan.lines] == [0, None, None, 0]
+    assert [line.refrain for line in verse.analyze(POEM.replace("the lamps", "and")).lines] == [
+        None
+    ] * 4
+
+
+def test_a_refrain_is_spoken_with_the_same_audio_each_time():
+    plan = verse.analyze(POEM)
+    voices = voice.cast(plan.characters, "en")
+    timings: list = []
+    speech = voice.speak_to_fit(plan, voices, "en", 12.0, DraftEngines(), lambda *_: None, timings)
+    (first, _), (_, again) = speech
+    assert np.array_equal(first, again)
+    assert timings[0][0] == timings[1][1]  # the same words at the same times: the same melody
+    alone = voice.synthesize(LINES[3], voices[NARRATOR])  # what the line says on its own
+    assert not np.array_equal(alone, first)
 
 
 def test_form_overrides_detection():
@@ -71,6 +93,7 @@ def film(ray_session, tmp_path_factory):
 
 
 def test_one_cue_per_line(film):
+    """The refrain, said twice, is captioned twice, each time as written."""
     assert [cue.plaintext for cue in pysubs2.load(str(film.srt))] == LINES
 
 
