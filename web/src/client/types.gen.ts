@@ -405,6 +405,12 @@ export type FilmJobIn = {
      */
     chant?: string;
     /**
+     * Tala
+     *
+     * the tāla of the tabla loop under the tanpura (music "tanpura+tabla"): keherwa (8 beats), dadra (6) or teentaal (16)
+     */
+    tala?: 'keherwa' | 'dadra' | 'teentaal';
+    /**
      * Subtitle Iast
      *
      * Sanskrit (language "sa"): an IAST line under each Devanagari cue
@@ -447,7 +453,7 @@ export type FilmJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | 'tanpura' | string;
+    music?: 'generated' | 'none' | 'tanpura' | 'tanpura+tabla' | string;
     /**
      * Translations
      *
@@ -565,6 +571,12 @@ export type FilmSettings = {
      * Sanskrit (language "sa"): the notes each pāda's syllables step through, in sargam ("S R G"; ' the octave above, . before a note the one below); empty for a recitation tone that rises at each pāda's start and falls at each half-verse's end
      */
     chant?: string;
+    /**
+     * Tala
+     *
+     * the tāla of the tabla loop under the tanpura (music "tanpura+tabla"): keherwa (8 beats), dadra (6) or teentaal (16)
+     */
+    tala?: 'keherwa' | 'dadra' | 'teentaal';
     /**
      * Subtitle Iast
      *
@@ -1933,6 +1945,12 @@ export type VideoJobIn = {
      */
     chant?: string;
     /**
+     * Tala
+     *
+     * the tāla of the tabla loop under the tanpura (music "tanpura+tabla"): keherwa (8 beats), dadra (6) or teentaal (16)
+     */
+    tala?: 'keherwa' | 'dadra' | 'teentaal';
+    /**
      * Subtitle Iast
      *
      * Sanskrit (language "sa"): an IAST line under each Devanagari cue
@@ -1975,7 +1993,7 @@ export type VideoJobIn = {
     /**
      * Music
      */
-    music?: 'generated' | 'none' | 'tanpura' | string;
+    music?: 'generated' | 'none' | 'tanpura' | 'tanpura+tabla' | string;
     /**
      * Translations
      *
