@@ -85,6 +85,7 @@ class LedgerKind(enum.StrEnum):
 class AssetKind(enum.StrEnum):
     image = "image"
     audio = "audio"
+    sheet = "sheet"  # a character sheet (a zip of pictures; stored as VARCHAR: no migration)
 
 
 class AssetStatus(enum.StrEnum):

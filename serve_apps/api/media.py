@@ -2,11 +2,13 @@
 
 Images must be JPEG, PNG or WebP, within the pixel limit (read from the header before any
 decoding, so a decompression bomb is refused cheaply) and must decode completely. Audio must
-hold an audio stream that decodes from start to end within the length limit.
+hold an audio stream that decodes from start to end within the length limit. A zip must be a
+complete character sheet whose pictures all decode (`pipelines.characters.sheet`).
 """
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,7 @@ EXTENSIONS = {
     "audio/mp4": ".m4a",
     "audio/aac": ".aac",
     "audio/webm": ".webm",
+    "application/zip": ".zip",
 }
 
 
@@ -60,10 +63,17 @@ def inspect(
     image = _image(path, max_pixels, field)
     if image is not None:
         return image
+    if zipfile.is_zipfile(path):
+        from pipelines.characters.sheet import check_sheet  # OpenCV loads only for sheets
+
+        check_sheet(path, field)
+        return MediaInfo(AssetKind.sheet, "application/zip")
     audio = _audio(path, max_audio_seconds, field)
     if audio is not None:
         return audio
-    raise InputError(field, "not a JPEG, PNG or WebP image nor a readable audio file")
+    raise InputError(
+        field, "not a JPEG, PNG or WebP image, a readable audio file nor a character sheet (zip)"
+    )
 
 
 def _image(path: Path, max_pixels: int, field: str) -> MediaInfo | None:

@@ -1,7 +1,8 @@
 """A project's images and audio: uploaded (multipart, or presigned PUT to S3), listed, deleted.
 
 Whatever the route, a file becomes an asset only after its content was read in full: an image
-must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode (see media.py).
+must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode; a zip must be a
+complete character sheet (see media.py).
 
 The design document's flat paths sit beside the nested ones (`files`): `GET /assets` (the
 user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipart with
@@ -111,13 +112,15 @@ def upload_asset(
     session: SessionDep,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
-    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+    file: UploadFile = File(
+        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+    ),
 ):
     if (first := idempotency.claim(session)) is not None:
         return first
     session.commit()  # end the read part: no database lock is held while the file is checked
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "upload"
+        path = Path(scratch) / safe_name(file.filename)  # named as sent: errors say its name
         size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
         info = _inspect(platform, path)
         asset_id = uuid.uuid4()
@@ -282,7 +285,9 @@ def upload_to_project(
     platform: PlatformDep,
     idempotency: IdempotencyDep,
     project_id: uuid.UUID = Form(description="the project the file belongs to"),
-    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+    file: UploadFile = File(
+        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+    ),
 ):
     """Upload a file into a project (as POST /projects/{id}/assets)."""
     project = get_project(project_id, session, user)

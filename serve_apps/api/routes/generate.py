@@ -84,6 +84,7 @@ def _film_params(
         music = films.asset_ref(track)
     params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
     params |= {"images": images, "music": music}
+    params["looks"] = films.cast_refs(session, project, params["cast"])
     request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 
 from pipelines.request import MAX_IMAGES, MAX_SCRIPT_CHARS, FilmOptions, MusicChoice
 from serve_apps.api.schemas.common import Out
+from serve_apps.api.schemas.projects import CAST, CastLook
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
 ScriptJobIn = create_model(
@@ -33,6 +34,7 @@ FilmJobIn = create_model(
     **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(MusicChoice | uuid.UUID, "generated"),
+    cast=(dict[str, CastLook], CAST),
 )
 
 

@@ -6,7 +6,6 @@ import av
 import numpy as np
 import pysubs2
 import pytest
-from PIL import Image, ImageDraw
 
 from pipelines.characters import face_of, look_for
 from pipelines.characters.mouths import SHAPES
@@ -15,22 +14,12 @@ from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
 from pipelines.request import make_request
 from tests.pipelines.characters.staged import cast_of
+from tests.utils.characters import photo
 from tests.utils.film import SHORT_FILMS
 
 SCENE = "INT. PIER - DAY\n\nIRIS\nBob met Pam by the map.\n"
 MOUTH = (120, 230)
 FPS = 24
-
-
-def photo(path, size=(240, 320)):
-    """A 'photo': blue and yellow stripes (easy to find in a frame), a skin-coloured face."""
-    img = Image.new("RGB", size, (30, 60, 200))
-    d = ImageDraw.Draw(img)
-    for x in range(0, size[0], 40):
-        d.rectangle([x, 0, x + 19, size[1]], fill=(240, 210, 40))
-    d.ellipse([50, 90, 190, 270], fill=(225, 180, 150))
-    img.save(path)
-    return path
 
 
 def test_a_portrait_is_the_photo_with_drawn_mouths_at_the_point(tmp_path):
