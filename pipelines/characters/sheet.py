@@ -56,6 +56,13 @@ def check_sheet(path: Path, field: str) -> None:
     _complete(Path(path), _read(Path(path), field), field)
 
 
+def character_picture(path: Path, field: str) -> Image.Image:
+    """The sheet's character picture (RGBA), as the mouth point is given on it."""
+    pictures = _read(Path(path), field)
+    _complete(Path(path), pictures, field)
+    return pictures["character"]
+
+
 def _complete(path: Path, pictures: dict[str, Image.Image], field: str) -> None:
     missing = [s for s in SHAPES if s not in pictures]
     if "character" not in pictures:

@@ -11,6 +11,7 @@ user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipa
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import uuid
@@ -20,7 +21,7 @@ from typing import BinaryIO
 from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
 
 from db import crud
-from db.models import Asset, AssetStatus, Project
+from db.models import Asset, AssetKind, AssetStatus, Project
 from infra.storage import object_key
 from pipelines.errors import InputError
 from serve_apps.api import media
@@ -240,6 +241,34 @@ def download_asset(
     if asset.status != AssetStatus.ready:
         raise HTTPException(status.HTTP_409_CONFLICT, "the upload was not confirmed yet")
     return stream_or_redirect(platform, asset.storage_key, asset.filename, asset.content_type)
+
+
+@router.get(
+    "/{asset_id}/picture",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+)
+def asset_picture(
+    asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
+):
+    """What a character's look shows: an image as it is, a character sheet's character picture
+    (PNG). The cast's mouth point is given in this picture's pixels."""
+    asset = _found(session, project, asset_id)
+    if asset.status != AssetStatus.ready:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the upload was not confirmed yet")
+    if asset.kind == AssetKind.image:
+        return stream_or_redirect(platform, asset.storage_key, asset.filename, asset.content_type)
+    if asset.kind != AssetKind.sheet:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the asset has no picture")
+    from pipelines.characters.sheet import character_picture  # OpenCV loads only here
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / asset.filename
+        platform.storage.get_file(asset.storage_key, path)
+        picture = character_picture(path, "asset_id")
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return Response(buffer.getvalue(), media_type="image/png")
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ import av
 import httpx
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.utils.characters import SHEET_COLOUR, make_sheet, photo
 from tests.utils.platform import LiveServer, create_project, make_settings, register
@@ -62,6 +63,11 @@ def test_sheets_are_uploaded_assets_checked_as_character_sheets(http, tmp_path):
     sheet = upload(http, user, project, "iris.zip", sheet_bytes(tmp_path))
     assert sheet.status_code == 201, sheet.text
     assert sheet.json()["kind"] == "sheet" and sheet.json()["filename"] == "iris.zip"
+    # its character picture, the one the mouth point is given on
+    url = f"/api/v1/projects/{project['id']}/assets/{sheet.json()['id']}/picture"
+    picture = http.get(url, headers=user.headers)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(picture.content)).size == (200, 300)
 
     loc, msg = problem(upload(http, user, project, "g.zip", sheet_bytes(tmp_path, leave_out="G")))
     assert loc == ["body", "file"] and "mouth shape G missing" in msg

@@ -3052,6 +3052,38 @@ export type AssetsDownloadResponses = {
 
 export type AssetsDownloadResponse = AssetsDownloadResponses[keyof AssetsDownloadResponses];
 
+export type AssetsPictureData = {
+    body?: never;
+    path: {
+        /**
+         * Asset Id
+         */
+        asset_id: string;
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/assets/{asset_id}/picture';
+};
+
+export type AssetsPictureErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AssetsPictureError = AssetsPictureErrors[keyof AssetsPictureErrors];
+
+export type AssetsPictureResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
 export type StoryboardGetData = {
     body?: never;
     path: {
