@@ -99,3 +99,24 @@ def test_the_portraits_pixels_stand_where_the_speaker_does(film):
     crops = [frames[i][y : y + h, x : x + w].astype(int) for i in line]
     changes = [np.abs(a - b).mean() for a, b in zip(crops, crops[1:])]
     assert sum(c > 4 for c in changes) >= len(changes) // 4
+
+
+@pytest.mark.filterwarnings("ignore:studio tier")  # only the lip-sync model is built
+def test_the_studio_tier_gives_the_portraits_face_to_the_lipsync_model(tmp_path):
+    from pipelines.engines import StudioEngines
+    from pipelines.engines.random_weights import build_tiny_models
+
+    models = build_tiny_models(tmp_path / "models", engines=("lipsync",))
+    request = make_request(
+        SHORT_FILMS,
+        script=SCENE,
+        duration=4.0,
+        character_portraits={"IRIS": photo(tmp_path / "iris.png")},
+        character_mouths={"IRIS": MOUTH},
+    )
+    cast = cast_of(request, engines=StudioEngines.local(models))
+    look = look_for(request, ["IRIS"], cast.sprites[0].height)["IRIS"]
+    (fx, fy), face = face_of(look)
+    assert cast.face_at[0] == (fx, fy) and face.width == face.height  # the face box, square
+    assert len(cast.faces[0]) > 24  # a talking face for every frame of her line
+    assert all(p.y.shape == (face.height, face.width) for p in cast.faces[0].values())
