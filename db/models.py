@@ -86,6 +86,7 @@ class AssetKind(enum.StrEnum):
     image = "image"
     audio = "audio"
     subtitles = "subtitles"  # an SRT or WebVTT file: the user's own translation of a film
+    sheet = "sheet"  # a character sheet (a zip of pictures; stored as VARCHAR: no migration)
 
 
 class AssetStatus(enum.StrEnum):

@@ -84,21 +84,29 @@ def _parse_voices(pairs: list[str]) -> dict[str, str]:
 
 
 def _parse_characters(pairs: list[str]) -> dict[str, dict]:
-    """--character NAME=SHEET.zip[@X,Y] → the request's character_sheets and character_mouths."""
-    sheets, mouths = {}, {}
+    """--character NAME=SHEET.zip[@X,Y] or NAME=PHOTO.jpg[@X,Y] → the request's
+    character_sheets or character_portraits (by file type) and character_mouths."""
+    from pipelines.characters.portrait import is_portrait
+
+    sheets, portraits, mouths = {}, {}, {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         path, at, point = value.strip().rpartition("@") if "@" in value else (value, "", "")
         name = name.strip().upper()
         if not sep or not name or not path.strip():
             raise InputError("character", f"{pair!r} is not NAME=SHEET.zip (e.g. IRIS=iris.zip)")
-        sheets[name] = Path(path.strip())
+        chosen = portraits if is_portrait(Path(path.strip())) else sheets
+        chosen[name] = Path(path.strip())
         if at:
             x, comma, y = point.partition(",")
             if not comma or not x.strip().isdigit() or not y.strip().isdigit():
                 raise InputError("character", f"{pair!r}: the mouth point is @X,Y in pixels")
             mouths[name] = (int(x), int(y))
-    return {"character_sheets": sheets, "character_mouths": mouths}
+    return {
+        "character_sheets": sheets,
+        "character_portraits": portraits,
+        "character_mouths": mouths,
+    }
 
 
 def _parse_translations(pairs: list[str]) -> dict[str, Path]:
@@ -148,7 +156,9 @@ FILE_OPTIONS = [
         Annotated[
             list[str],
             typer.Option(
-                "--character", help="CHARACTER=SHEET.zip or CHARACTER=SHEET.zip@X,Y (repeatable)"
+                "--character",
+                help="CHARACTER=SHEET.zip or CHARACTER=PHOTO.jpg (a portrait), "
+                "@X,Y after it for the mouth point (repeatable)",
             ),
         ],
         (),

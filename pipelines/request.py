@@ -94,7 +94,7 @@ class FilmOptions(BaseModel):
     character_mouths: dict[str, tuple[Pixel, Pixel]] = Field(
         default_factory=dict,
         max_length=60,
-        description="CHARACTER → (x, y) of the mouth on its character sheet's picture "
+        description="CHARACTER → (x, y) of the mouth on its character sheet's picture or portrait "
         "(found by face detection when not given)",
     )
     tonic: str | None = Field(
@@ -241,6 +241,8 @@ class FilmRequest(FilmOptions):
     models_dir: Path | None = None  # studio tier: local model directory
     # CHARACTER → its character sheet (a zip, see `pipelines.characters.sheet`)
     character_sheets: dict[str, Path] = Field(default_factory=dict)
+    # CHARACTER → a photo of them, shown with drawn mouths (draft) or lip-synced (studio)
+    character_portraits: dict[str, Path] = Field(default_factory=dict)
     # A plan to render as it is (an edited storyboard) instead of analysing the script; its
     # shots name their pictures by the images' file names (Shot.image).
     plan: Plan | None = None

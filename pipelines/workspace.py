@@ -105,7 +105,9 @@ def cache_key(request: FilmRequest) -> str:
     music_file = isinstance(request.music, Path)
     digest.update(request.model_dump_json(exclude={"images", "music"}).encode())
     digest.update(str("file" if music_file else request.music).encode())
-    for path in [*request.images, *([request.music] if music_file else [])]:
+    looks = [*request.character_sheets.values(), *request.character_portraits.values()]
+    looks = [path for path in looks if Path(path).is_file()]  # a missing one is refused later
+    for path in [*request.images, *([request.music] if music_file else []), *looks]:
         digest.update(Path(path).name.encode())  # plans and notes name pictures by file name
         digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
     return digest.hexdigest()[:16]

@@ -2,7 +2,8 @@
 
 request → plan → voices → timeline → **characters** → frames.
 
-* `looks` draws a character (seeded from its name) or `sheet` reads the user's character sheet;
+* `looks` draws a character (seeded from its name), `sheet` reads the user's character sheet
+  and `portrait` makes one photo a minimal sheet;
 * `mouths` turns the phoneme events espeak reported while speaking each line (the same
   synthesis that made the audio) into one of nine mouth shapes per frame;
 * `animation` adds blinks, nods on stressed words and breathing;
@@ -30,7 +31,9 @@ from pipelines import show
 from pipelines.characters import animation, mouths
 from pipelines.characters.looks import ASPECT, Look, distinct_palettes, drawn_look
 from pipelines.characters.overlay import Cast, Patch, Sprite, Standing
+from pipelines.characters.portrait import load_portrait
 from pipelines.characters.sheet import load_sheet
+from pipelines.errors import InputError
 from pipelines.plan import NARRATOR
 from pipelines.timeline import Timeline
 
@@ -56,8 +59,9 @@ def character_height(width: int, height: int) -> int:
 def look_for(
     request, names: list[str], height: int, max_width: int | None = None
 ) -> dict[str, Look]:
-    """Each character's look: its sheet where the request gives one, else drawn."""
+    """Each character's look: its sheet or portrait where the request gives one, else drawn."""
     sheets = {k.upper(): v for k, v in request.character_sheets.items()}
+    portraits = {k.upper(): v for k, v in request.character_portraits.items()}
     points = {k.upper(): v for k, v in request.character_mouths.items()}
     palettes = distinct_palettes(names)
     looks = {}
@@ -66,26 +70,33 @@ def look_for(
             looks[name] = load_sheet(
                 sheets[name], f"character_sheets[{name}]", height, points.get(name), max_width
             )
+        elif name in portraits:
+            field = f"character_portraits[{name}]"
+            looks[name] = load_portrait(portraits[name], field, height, points.get(name), max_width)
         else:
             looks[name] = drawn_look(palettes[name], height)
     return looks
 
 
 def check_sheet_files(request) -> None:
-    """Refuse a character sheet that is incomplete or does not decode (or whose mouth cannot
-    be found) before any work: each is read once here, small."""
+    """Refuse a character sheet or portrait that is incomplete or does not decode (or whose
+    mouth cannot be found) before any work: each is read once here, small."""
     points = {k.upper(): v for k, v in request.character_mouths.items()}
     for name, path in request.character_sheets.items():
         load_sheet(path, f"character_sheets[{name.upper()}]", 64, points.get(name.upper()))
+    for name, path in request.character_portraits.items():
+        field = f"character_portraits[{name.upper()}]"
+        if name.upper() in {k.upper() for k in request.character_sheets}:
+            raise InputError(field, f"{name.upper()} has a character sheet already; give one look")
+        load_portrait(path, field, 64, points.get(name.upper()))
 
 
 def check_sheets(request, characters: list[str]) -> None:
-    """Refuse a sheet or mouth point for a character the script does not have."""
-    from pipelines.errors import InputError
-
+    """Refuse a sheet, portrait or mouth point for a character the script does not have."""
     known = {c.upper() for c in characters}
     for field, given in (
         ("character_sheets", request.character_sheets),
+        ("character_portraits", request.character_portraits),
         ("character_mouths", request.character_mouths),
     ):
         for name in given:
@@ -219,11 +230,17 @@ def talking_faces(cast: Cast, looks, film_timeline, clips, sample_rate: int, fps
 
 
 def face_of(look: Look):
-    """((x, y) on the head, the face as a picture): a square around the mouth, the mouth in its
-    lower half, as a lip-sync model wants it."""
+    """((x, y) on the head, the face as a picture): a portrait's face box, else a square around
+    the mouth, the mouth in its lower half, as a lip-sync model wants it."""
     from PIL import Image
 
     head = look.head
+    if "face" in look.extra:
+        x, y, w, h = look.extra["face"]
+        side = min(w, h, head.shape[0], head.shape[1]) // 2 * 2
+        x, y = min(x, head.shape[1] - side), min(y, head.shape[0] - side)
+        crop = head[y : y + side, x : x + side]
+        return (x, y), Image.fromarray(np.ascontiguousarray(crop[..., :3]))
     mw, mh = look.mouths["X"].shape[1], look.mouths["X"].shape[0]
     side = min(int(mw * 1.6) // 2 * 2, head.shape[0], head.shape[1])
     cx, cy = look.mouth_at[0] + mw // 2, look.mouth_at[1] + mh // 2

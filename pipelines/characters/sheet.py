@@ -46,15 +46,46 @@ def load_sheet(
     """The character in sheet `path`, scaled to `height` pixels (less where that would be
     wider than `max_width`); InputError naming `field`."""
     pictures = _read(Path(path), field)
+    _complete(Path(path), pictures, field)
+    return compose(pictures, field, height, mouth, max_width)
+
+
+def check_sheet(path: Path, field: str) -> None:
+    """Refuse a sheet that is incomplete or whose pictures do not decode (the mouth point is
+    not needed yet: an upload is checked before it is placed)."""
+    _complete(Path(path), _read(Path(path), field), field)
+
+
+def character_picture(path: Path, field: str) -> Image.Image:
+    """The sheet's character picture (RGBA), as the mouth point is given on it."""
+    pictures = _read(Path(path), field)
+    _complete(Path(path), pictures, field)
+    return pictures["character"]
+
+
+def _complete(path: Path, pictures: dict[str, Image.Image], field: str) -> None:
     missing = [s for s in SHAPES if s not in pictures]
     if "character" not in pictures:
-        raise InputError(field, f"{Path(path).name}: no character picture (character.png)")
+        raise InputError(field, f"{path.name}: no character picture (character.png)")
     if missing:
         raise InputError(
             field,
-            f"{Path(path).name}: mouth shape {', '.join(missing)} missing; a sheet needs "
+            f"{path.name}: mouth shape {', '.join(missing)} missing; a sheet needs "
             f"{', '.join(SHAPES)} (A.png … X.png)",
         )
+
+
+def compose(
+    pictures: dict[str, Image.Image],
+    field: str,
+    height: int,
+    mouth: tuple[int, int] | None = None,
+    max_width: int | None = None,
+    face: tuple[int, int, int, int] | None = None,
+) -> Look:
+    """The character of a sheet's pictures (RGBA: "character", each shape, optionally
+    "eyes-closed"), scaled to `height` (less where wider than `max_width`); `face`: the face's
+    box on the character picture, kept (scaled) as the face a lip-sync model animates."""
     base = pictures["character"]
     if mouth is None:
         mouth = detect_mouth(base, field)
@@ -119,6 +150,7 @@ def load_sheet(
         eyes_at=eyes_at,
         colour=colour,
         breathes=False,
+        extra={"face": tuple(_even(v * scale) for v in face)} if face else {},
     )
 
 
@@ -159,15 +191,28 @@ def _read(path: Path, field: str) -> dict[str, Image.Image]:
         return out
 
 
-def detect_mouth(picture: Image.Image, field: str) -> tuple[int, int]:
-    """The mouth point of the largest frontal face OpenCV's bundled Haar cascade finds."""
+def detect_face(picture: Image.Image) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of the largest frontal face OpenCV's bundled Haar cascade finds, or None."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     grey = cv2.cvtColor(np.asarray(picture.convert("RGB")), cv2.COLOR_RGB2GRAY)
     faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=4, minSize=(24, 24))
     if len(faces) == 0:
-        raise InputError(
-            field,
-            "no face found on the character picture; give the mouth point (NAME=sheet.zip@X,Y)",
-        )
-    x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+        return None
+    return tuple(int(v) for v in max(faces, key=lambda f: f[2] * f[3]))
+
+
+def mouth_in(face: tuple[int, int, int, int]) -> tuple[int, int]:
+    x, y, w, h = face
     return int(x + w / 2), int(y + h * MOUTH_IN_FACE)
+
+
+def detect_mouth(
+    picture: Image.Image, field: str, hint: str = "NAME=sheet.zip@X,Y"
+) -> tuple[int, int]:
+    """The mouth point of the largest frontal face OpenCV's bundled Haar cascade finds."""
+    face = detect_face(picture)
+    if face is None:
+        raise InputError(
+            field, f"no face found on the character picture; give the mouth point ({hint})"
+        )
+    return mouth_in(face)

@@ -93,6 +93,39 @@ def translation_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
     return {language: ref_path(ref) for language, ref in refs.items()}
 
 
+LOOK_KINDS = {
+    "sheet": (AssetKind.sheet, "character sheet (zip)"),
+    "portrait": (AssetKind.image, "image"),
+}
+
+
+def cast_refs(
+    session: Session, project: Project, cast: dict[str, Any], field: str = "cast"
+) -> dict[str, dict[str, Any]]:
+    """The cast's sheets and portraits as the job finds them (`spec`'s `looks`): each a ready
+    asset of this project of the look's kind, else 422 naming `field.NAME.asset`."""
+    wanted = [uuid.UUID(str(c["asset"])) for c in cast.values() if c.get("asset")]
+    assets = crud.assets.ready_in(session, project, wanted)
+    looks = {}
+    for name, chosen in cast.items():
+        if chosen.get("look", "drawn") == "drawn":
+            continue
+        kind, words = LOOK_KINDS[chosen["look"]]
+        asset = assets.get(uuid.UUID(str(chosen["asset"])))
+        if asset is None or asset.kind != kind:
+            raise InputError(
+                f"{field}.{name}.asset", f"{chosen['asset']} is not a ready {words} of this project"
+            )
+        mouth = list(chosen["mouth"]) if chosen.get("mouth") else None
+        looks[name.upper()] = {"look": chosen["look"], **asset_ref(asset), "mouth": mouth}
+    return looks
+
+
+def portrait_ids(cast: dict[str, Any]) -> set[str]:
+    """The image assets the cast uses as portraits (not pictures for the shots)."""
+    return {str(c["asset"]) for c in cast.values() if c.get("look") == "portrait"}
+
+
 def check_settings(
     session: Session, platform: Platform, project: Project, settings: dict[str, Any]
 ) -> dict[str, Any]:
@@ -108,6 +141,7 @@ def check_settings(
     translations = translation_refs(
         session, project, values["translations"], "settings.translations"
     )
+    cast_refs(session, project, values["cast"], "settings.cast")
     try:
         spec.film_request(
             {**values, "script": "."},  # the settings alone: the script is checked on its own
@@ -126,12 +160,17 @@ SETTING_NAMES = tuple(FilmSettings.model_fields)
 
 def _film_fields(settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        name: value for name, value in settings.items() if name not in ("music", "translations")
+        name: value
+        for name, value in settings.items()
+        if name not in ("music", "translations", "cast")
     }
 
 
-def project_images(session: Session, project: Project) -> list[dict[str, str]]:
-    """Every ready image of the project, oldest first: the pictures a storyboard deals."""
+def project_images(
+    session: Session, project: Project, leave_out: set[str] = frozenset()
+) -> list[dict[str, str]]:
+    """Every ready image of the project but `leave_out` (ids: the cast's portraits), oldest
+    first: the pictures a storyboard deals."""
     rows = session.scalars(
         select(Asset)
         .where(
@@ -141,7 +180,7 @@ def project_images(session: Session, project: Project) -> list[dict[str, str]]:
         )
         .order_by(Asset.created_at, Asset.id)
     )
-    return [asset_ref(asset) for asset in rows]
+    return [asset_ref(asset) for asset in rows if str(asset.id) not in leave_out]
 
 
 def storyboard_params(
@@ -153,7 +192,7 @@ def storyboard_params(
         raise InputError("script", "the project has no script yet; PUT or PATCH it first")
     settings = check_settings(session, platform, project, project.settings or {})
     check_tier(user, platform, settings["tier"])
-    images = project_images(session, project)
+    images = project_images(session, project, portrait_ids(settings["cast"]))
     music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),
@@ -163,6 +202,7 @@ def storyboard_params(
         "translations": translation_refs(
             session, project, settings["translations"], "settings.translations"
         ),
+        "looks": cast_refs(session, project, settings["cast"], "settings.cast"),
         "settings": settings,
         "storyboard": {"make": "all"},
     }
@@ -204,6 +244,7 @@ def plan_params(
         "translations": translation_refs(
             session, project, settings["translations"], "settings.translations"
         ),
+        "looks": cast_refs(session, project, settings["cast"], "settings.cast"),
         "settings": settings,
         "plan": plan_of(board.document, names.__getitem__),
         "from": "storyboard",

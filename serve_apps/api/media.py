@@ -2,12 +2,14 @@
 
 Images must be JPEG, PNG or WebP, within the pixel limit (read from the header before any
 decoding, so a decompression bomb is refused cheaply) and must decode completely. Audio must
-hold an audio stream that decodes from start to end within the length limit. Subtitles (a
+hold an audio stream that decodes from start to end within the length limit. A zip must be a
+complete character sheet whose pictures all decode (`pipelines.characters.sheet`). Subtitles (a
 user's own translation) must be UTF-8 SRT or WebVTT that pysubs2 parses, with at least one cue.
 """
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,7 @@ EXTENSIONS = {
     "audio/webm": ".webm",
     "application/x-subrip": ".srt",
     "text/vtt": ".vtt",
+    "application/zip": ".zip",
 }
 SUBTITLE_TYPES = {"srt": "application/x-subrip", "vtt": "text/vtt"}  # pysubs2's format → type
 
@@ -65,6 +68,11 @@ def inspect(
     image = _image(path, max_pixels, field)
     if image is not None:
         return image
+    if zipfile.is_zipfile(path):
+        from pipelines.characters.sheet import check_sheet  # OpenCV loads only for sheets
+
+        check_sheet(path, field)
+        return MediaInfo(AssetKind.sheet, "application/zip")
     audio = _audio(path, max_audio_seconds, field)
     if audio is not None:
         return audio
@@ -72,7 +80,9 @@ def inspect(
     if subtitles is not None:
         return subtitles
     raise InputError(
-        field, "not a JPEG, PNG or WebP image, a readable audio file nor SRT/WebVTT subtitles"
+        field,
+        "not a JPEG, PNG or WebP image, a readable audio file, a character sheet (zip) "
+        "nor SRT/WebVTT subtitles",
     )
 
 

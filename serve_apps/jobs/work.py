@@ -69,7 +69,8 @@ class JobContext:
         return self.key("generated", str(self.job_id), "work") + "/"
 
     def film_request(self) -> FilmRequest:
-        """Download the job's images, music and translations next to it, then build the request.
+        """Download the job's images, music, translations and cast looks next to it, then build
+        the request.
 
         Files land at fixed names in the workspace, so every attempt builds the same request
         and the orchestrator finds the stage outputs it keyed by it. An image keeps its name
@@ -93,12 +94,17 @@ class JobContext:
             )
             for language, item in self.params.get("translations", {}).items()
         }
+        looks = {  # the cast's sheets and portraits
+            name: self._fetch(ref, inputs / f"look-{i:02d}" / ref["filename"], f"cast.{name}.asset")
+            for i, (name, ref) in enumerate(sorted(self.params.get("looks", {}).items()))
+        }
         return spec.film_request(
             self.params,
             images=images,
             music=music,
             settings=self.settings,
             translations=translations,
+            look_files=looks,
         )
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:

@@ -291,3 +291,14 @@ def test_admin_backup_and_restore(tmp_path, monkeypatch, sqlite_template):
     assert back.exit_code == 0, back.output
     assert (tmp_path / "media" / "users" / "a.png").read_bytes() == b"png"
     assert (tmp_path / "studio.db").is_file()
+
+
+def test_a_character_look_is_a_sheet_or_a_portrait_by_file_type(tmp_path, script):
+    photo = tmp_path / "mara.jpg"
+    Image.new("RGB", (120, 160), (90, 120, 200)).save(photo)  # no face in it
+    line = refused(tmp_path / "out", str(script), "--character", f"MARA={photo}", "--duration", "5")
+    assert "character_portraits[MARA]" in line and "no face found on the portrait" in line
+    sheet = tmp_path / "mara.zip"
+    sheet.write_bytes(b"PK not a zip")
+    line = refused(tmp_path / "out", str(script), "--character", f"MARA={sheet}", "--duration", "5")
+    assert "character_sheets[MARA]" in line and "is not a zip file" in line

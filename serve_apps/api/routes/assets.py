@@ -1,7 +1,8 @@
 """A project's images and audio: uploaded (multipart, or presigned PUT to S3), listed, deleted.
 
 Whatever the route, a file becomes an asset only after its content was read in full: an image
-must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode (see media.py).
+must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode; a zip must be a
+complete character sheet (see media.py).
 
 The design document's flat paths sit beside the nested ones (`files`): `GET /assets` (the
 user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipart with
@@ -10,6 +11,7 @@ user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipa
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import uuid
@@ -19,7 +21,7 @@ from typing import BinaryIO
 from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
 
 from db import crud
-from db.models import Asset, AssetStatus, Project
+from db.models import Asset, AssetKind, AssetStatus, Project
 from infra.storage import object_key
 from pipelines.errors import InputError
 from serve_apps.api import media
@@ -111,13 +113,15 @@ def upload_asset(
     session: SessionDep,
     platform: PlatformDep,
     idempotency: IdempotencyDep,
-    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+    file: UploadFile = File(
+        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+    ),
 ):
     if (first := idempotency.claim(session)) is not None:
         return first
     session.commit()  # end the read part: no database lock is held while the file is checked
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "upload"
+        path = Path(scratch) / safe_name(file.filename)  # named as sent: errors say its name
         size = _copy_limited(file.file, path, platform.settings.max_upload_bytes)
         info = _inspect(platform, path)
         asset_id = uuid.uuid4()
@@ -239,6 +243,34 @@ def download_asset(
     return stream_or_redirect(platform, asset.storage_key, asset.filename, asset.content_type)
 
 
+@router.get(
+    "/{asset_id}/picture",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
+)
+def asset_picture(
+    asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
+):
+    """What a character's look shows: an image as it is, a character sheet's character picture
+    (PNG). The cast's mouth point is given in this picture's pixels."""
+    asset = _found(session, project, asset_id)
+    if asset.status != AssetStatus.ready:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the upload was not confirmed yet")
+    if asset.kind == AssetKind.image:
+        return stream_or_redirect(platform, asset.storage_key, asset.filename, asset.content_type)
+    if asset.kind != AssetKind.sheet:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the asset has no picture")
+    from pipelines.characters.sheet import character_picture  # OpenCV loads only here
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / asset.filename
+        platform.storage.get_file(asset.storage_key, path)
+        picture = character_picture(path, "asset_id")
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return Response(buffer.getvalue(), media_type="image/png")
+
+
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_asset(
     asset_id: uuid.UUID, project: OwnedProject, session: SessionDep, platform: PlatformDep
@@ -282,7 +314,9 @@ def upload_to_project(
     platform: PlatformDep,
     idempotency: IdempotencyDep,
     project_id: uuid.UUID = Form(description="the project the file belongs to"),
-    file: UploadFile = File(description="an image (JPEG, PNG, WebP) or an audio track"),
+    file: UploadFile = File(
+        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+    ),
 ):
     """Upload a file into a project (as POST /projects/{id}/assets)."""
     project = get_project(project_id, session, user)

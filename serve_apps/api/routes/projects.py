@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from db import crud
 from db.models import ActivityKind, Job, JobKind, Project, Role, User
 from infra.storage import project_prefix
+from pipelines import script
 from serve_apps.api import films
 from serve_apps.api.audit import AuditDep
 from serve_apps.api.deps import (
@@ -25,6 +26,9 @@ from serve_apps.api.deps import (
 from serve_apps.api.idempotency import RESPONSES as IDEMPOTENT
 from serve_apps.api.schemas.common import Page
 from serve_apps.api.schemas.projects import (
+    CastLook,
+    CharacterOut,
+    CharactersOut,
     ProjectCreate,
     ProjectDetail,
     ProjectOut,
@@ -121,6 +125,20 @@ def update_project(
     crud.projects.update(session, project, **changes)
     session.commit()
     return _detail(session, project)
+
+
+@router.get("/{project_id}/characters", response_model=CharactersOut)
+def list_characters(project: OwnedProject) -> CharactersOut:
+    """The script's speaking characters (the narrator aside), in order of their first line, each
+    with its look from the project's `cast` setting (drawn where it has none)."""
+    names = script.analyze(project.script).characters if project.script.strip() else []
+    cast = {k.upper(): v for k, v in ((project.settings or {}).get("cast") or {}).items()}
+    return CharactersOut(
+        characters=[
+            CharacterOut(name=name, look=CastLook.model_validate(cast.get(name.upper(), {})))
+            for name in names
+        ]
+    )
 
 
 @router.get("/{project_id}/renders", response_model=Page[RenderOut])

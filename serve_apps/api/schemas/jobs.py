@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field, create_model
 from pipelines.request import (
     MAX_IMAGES,
     MAX_SCRIPT_CHARS,
-    MAX_SUBTITLE_TRACKS,
     FilmOptions,
     MusicChoice,
 )
 from serve_apps.api.schemas.common import Out
+from serve_apps.api.schemas.projects import CAST, TRANSLATIONS, CastLook
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
 ScriptJobIn = create_model(
@@ -26,14 +26,6 @@ ScriptJobIn = create_model(
         for name, info in FilmOptions.model_fields.items()
         if name in ("script", "narrate_action")
     },
-)
-
-
-TRANSLATIONS = Field(
-    default_factory=dict,
-    max_length=MAX_SUBTITLE_TRACKS,
-    description="your own translations: language → a subtitles asset (SRT/WebVTT) of the "
-    "project, used for that language's subtitle track (or dub) instead of a translator",
 )
 
 
@@ -48,6 +40,7 @@ FilmJobIn = create_model(
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(MusicChoice | uuid.UUID, "generated"),
     translations=(dict[str, uuid.UUID], TRANSLATIONS),
+    cast=(dict[str, CastLook], CAST),
 )
 
 

@@ -6,11 +6,45 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, model_validator
 
-from pipelines.request import MAX_SCRIPT_CHARS, FilmOptions
+from pipelines.request import MAX_SCRIPT_CHARS, MAX_SUBTITLE_TRACKS, FilmOptions, Pixel
 from serve_apps.api.schemas.common import Out
-from serve_apps.api.schemas.jobs import TRANSLATIONS
+
+MAX_CAST = 60
+
+
+class CastLook(BaseModel):
+    """How one character looks on screen: drawn (seeded from the name), their character sheet
+    (a zip asset) or a portrait (an image asset), with the mouth point on its picture."""
+
+    look: Literal["drawn", "sheet", "portrait"] = "drawn"
+    asset: uuid.UUID | None = Field(
+        None, description="sheet: a character-sheet asset (zip); portrait: an image asset"
+    )
+    mouth: tuple[Pixel, Pixel] | None = Field(
+        None, description="(x, y) of the mouth on the picture (found by face detection if left out)"
+    )
+
+    @model_validator(mode="after")
+    def _asset(self) -> CastLook:
+        if self.look != "drawn" and self.asset is None:
+            raise ValueError(f"a {self.look} look needs its asset (an uploaded file's id)")
+        return self
+
+
+CAST = Field(
+    default_factory=dict,
+    max_length=MAX_CAST,
+    description="CHARACTER → its look (drawn, sheet or portrait); drawn when left out",
+)
+
+TRANSLATIONS = Field(
+    default_factory=dict,
+    max_length=MAX_SUBTITLE_TRACKS,
+    description="your own translations: language → a subtitles asset (SRT/WebVTT) of the "
+    "project, used for that language's subtitle track (or dub) instead of a translator",
+)
 
 # The film's settings as a project keeps them: every film option but the script (declared once,
 # in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
@@ -22,6 +56,7 @@ FilmSettings = create_model(
         for name, info in FilmOptions.model_fields.items()
         if name != "script"
     },
+    cast=(dict[str, CastLook], CAST),
     music=(
         Literal["generated", "none"] | uuid.UUID,
         Field("generated", description="generated, none, or an audio asset of the project"),
@@ -84,3 +119,14 @@ class RenderOut(BaseModel):
     duration: float | None
     created_at: datetime
     finished_at: datetime | None
+
+
+class CharacterOut(BaseModel):
+    name: str
+    look: CastLook
+
+
+class CharactersOut(BaseModel):
+    """The script's speaking characters, in order of first line, each with its look."""
+
+    characters: list[CharacterOut]

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from pipelines.characters import look_for
 from pipelines.characters.sheet import load_sheet
 from pipelines.errors import InputError
 from pipelines.request import make_request
+from tests.utils.characters import make_sheet
 from tests.utils.film import SHORT_FILMS
 
 SHAPES = "ABCDEFGHX"
-
-
-def png(size, colour, mode="RGBA") -> bytes:
-    img = Image.new(mode, size, (0, 0, 0, 0) if mode == "RGBA" else colour)
-    ImageDraw.Draw(img).ellipse([0, 0, size[0] - 1, size[1] - 1], fill=colour)
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
-
-
-def make_sheet(path, *, leave_out=(), broken=None, eyes=True):
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("iris/character.png", png((200, 300), (200, 60, 60)))
-        for k, shape in enumerate(SHAPES):
-            if shape not in leave_out:
-                data = b"not a picture" if shape == broken else png((40, 20), (k * 25, 0, 0))
-                z.writestr(f"iris/mouths/{shape}.png", data)
-        if eyes:
-            closed = Image.open(io.BytesIO(png((200, 300), (200, 60, 60))))
-            ImageDraw.Draw(closed).rectangle([60, 80, 140, 100], fill=(90, 30, 30))
-            buffer = io.BytesIO()
-            closed.save(buffer, "PNG")
-            z.writestr("iris/eyes-closed.png", buffer.getvalue())
-    return path
 
 
 def test_a_complete_sheet_gives_the_character_its_mouths(tmp_path):

@@ -164,7 +164,7 @@ export type BodyAssetsUpload = {
     /**
      * File
      *
-     * an image (JPEG, PNG, WebP) or an audio track
+     * an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)
      */
     file: Blob | File;
 };
@@ -182,9 +182,37 @@ export type BodyAssetsUploadToProject = {
     /**
      * File
      *
-     * an image (JPEG, PNG, WebP) or an audio track
+     * an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)
      */
     file: Blob | File;
+};
+
+/**
+ * CastLook
+ *
+ * How one character looks on screen: drawn (seeded from the name), their character sheet
+ * (a zip asset) or a portrait (an image asset), with the mouth point on its picture.
+ */
+export type CastLook = {
+    /**
+     * Look
+     */
+    look?: 'drawn' | 'sheet' | 'portrait';
+    /**
+     * Asset
+     *
+     * sheet: a character-sheet asset (zip); portrait: an image asset
+     */
+    asset?: string | null;
+    /**
+     * Mouth
+     *
+     * (x, y) of the mouth on the picture (found by face detection if left out)
+     */
+    mouth?: [
+        number,
+        number
+    ] | null;
 };
 
 /**
@@ -229,6 +257,29 @@ export type ChannelOut = {
      * Updated At
      */
     updated_at: string;
+};
+
+/**
+ * CharacterOut
+ */
+export type CharacterOut = {
+    /**
+     * Name
+     */
+    name: string;
+    look: CastLook;
+};
+
+/**
+ * CharactersOut
+ *
+ * The script's speaking characters, in order of first line, each with its look.
+ */
+export type CharactersOut = {
+    /**
+     * Characters
+     */
+    characters: Array<CharacterOut>;
 };
 
 /**
@@ -384,7 +435,7 @@ export type FilmJobIn = {
     /**
      * Character Mouths
      *
-     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture or portrait (found by face detection when not given)
      */
     character_mouths?: {
         [key: string]: [
@@ -461,6 +512,14 @@ export type FilmJobIn = {
      */
     translations?: {
         [key: string]: string;
+    };
+    /**
+     * Cast
+     *
+     * CHARACTER → its look (drawn, sheet or portrait); drawn when left out
+     */
+    cast?: {
+        [key: string]: CastLook;
     };
 };
 
@@ -551,7 +610,7 @@ export type FilmSettings = {
     /**
      * Character Mouths
      *
-     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture or portrait (found by face detection when not given)
      */
     character_mouths?: {
         [key: string]: [
@@ -613,6 +672,14 @@ export type FilmSettings = {
      * also write OUT.m4a and OUT.mp3 at -16 LUFS, chapters, transcript
      */
     podcast?: boolean;
+    /**
+     * Cast
+     *
+     * CHARACTER → its look (drawn, sheet or portrait); drawn when left out
+     */
+    cast?: {
+        [key: string]: CastLook;
+    };
     /**
      * Music
      *
@@ -1924,7 +1991,7 @@ export type VideoJobIn = {
     /**
      * Character Mouths
      *
-     * CHARACTER → (x, y) of the mouth on its character sheet's picture (found by face detection when not given)
+     * CHARACTER → (x, y) of the mouth on its character sheet's picture or portrait (found by face detection when not given)
      */
     character_mouths?: {
         [key: string]: [
@@ -2001,6 +2068,14 @@ export type VideoJobIn = {
      */
     translations?: {
         [key: string]: string;
+    };
+    /**
+     * Cast
+     *
+     * CHARACTER → its look (drawn, sheet or portrait); drawn when left out
+     */
+    cast?: {
+        [key: string]: CastLook;
     };
     /**
      * From
@@ -2687,6 +2762,36 @@ export type ProjectsReplaceResponses = {
 
 export type ProjectsReplaceResponse = ProjectsReplaceResponses[keyof ProjectsReplaceResponses];
 
+export type ProjectsListCharactersData = {
+    body?: never;
+    path: {
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/characters';
+};
+
+export type ProjectsListCharactersErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProjectsListCharactersError = ProjectsListCharactersErrors[keyof ProjectsListCharactersErrors];
+
+export type ProjectsListCharactersResponses = {
+    /**
+     * Successful Response
+     */
+    200: CharactersOut;
+};
+
+export type ProjectsListCharactersResponse = ProjectsListCharactersResponses[keyof ProjectsListCharactersResponses];
+
 export type ProjectsListRendersData = {
     body?: never;
     path: {
@@ -2988,6 +3093,38 @@ export type AssetsDownloadResponses = {
 };
 
 export type AssetsDownloadResponse = AssetsDownloadResponses[keyof AssetsDownloadResponses];
+
+export type AssetsPictureData = {
+    body?: never;
+    path: {
+        /**
+         * Asset Id
+         */
+        asset_id: string;
+        /**
+         * Project Id
+         */
+        project_id: string;
+    };
+    query?: never;
+    url: '/api/v1/projects/{project_id}/assets/{asset_id}/picture';
+};
+
+export type AssetsPictureErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AssetsPictureError = AssetsPictureErrors[keyof AssetsPictureErrors];
+
+export type AssetsPictureResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
 
 export type StoryboardGetData = {
     body?: never;

@@ -7,11 +7,13 @@ import { ApiError, data } from '@/lib/api';
 import { characters } from '@/lib/fountain';
 import { useTranslation } from '@/lib/i18n';
 import { useQueryParam } from '@/lib/route';
+import type { Looks } from '@/components/Cast';
 
 // Below the editor, loaded after it: the settings form (React Hook Form) and the asset drop zone
 // (react-dropzone) are not part of the page's first load.
 const Settings = dynamic(() => import('@/components/Settings').then((m) => m.Settings), { ssr: false });
 const Assets = dynamic(() => import('@/components/Assets').then((m) => m.Assets), { ssr: false });
+const Cast = dynamic(() => import('@/components/Cast').then((m) => m.Cast), { ssr: false });
 
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -32,11 +34,16 @@ export function Project() {
   const [script, setScript] = useState<string | null>(null);
   const stored = useRef<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
+  // The script as last saved (the cast panel asks the API for its characters) and the cast.
+  const [savedScript, setSavedScript] = useState('');
+  const [looks, setLooks] = useState<Looks>({});
   const loaded = project.data?.id;
   useEffect(() => {
     if (!project.data) return;
     stored.current = project.data.script ?? '';
     setScript(stored.current);
+    setSavedScript(stored.current);
+    setLooks((project.data.settings?.cast as Looks | undefined) ?? {});
     // once per project opened, not on every refetch
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded]);
@@ -47,6 +54,7 @@ export function Project() {
     data(projectsUpdate({ path: { project_id: id }, body: { script: debounced } }))
       .then(() => {
         stored.current = debounced;
+        setSavedScript(debounced);
         setSaveError(null);
       })
       .catch((error: Error) => setSaveError(error.message));
@@ -88,7 +96,8 @@ export function Project() {
           )}
         </section>
       </div>
-      <Settings projectId={id} script={script ?? ''} cast={cast} saved={project.data.settings ?? {}} />
+      <Cast projectId={id} script={savedScript} looks={looks} onChange={setLooks} />
+      <Settings projectId={id} script={script ?? ''} cast={cast} looks={looks} saved={project.data.settings ?? {}} />
       <Assets projectId={id} />
       {renders.data && renders.data.items.length > 0 && (
         <section aria-labelledby="renders-title" className="mt-6">

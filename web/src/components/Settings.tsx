@@ -7,6 +7,7 @@ import { data } from '@/lib/api';
 import { characterName } from '@/lib/fountain';
 import { useTranslation } from '@/lib/i18n';
 import { VoicePreview } from '@/components/VoicePreview';
+import type { Looks } from '@/components/Cast';
 
 const SIZES = ['1280x720', '1920x1080', '1080x1920', '1080x1080'];
 const FILM_LANGUAGES = ['en', 'hi', 'es', 'ar', 'fr', 'de'];
@@ -36,7 +37,7 @@ const DEFAULTS: FilmSettings = { language: 'en', music: 'generated', duration: 6
  *  API checks them as it checks a film request), renders the script with the project's
  *  pictures, then opens the render's page. Loaded after the script editor (its form kit is
  *  not part of the page's first load). */
-export function Settings({ projectId, script, cast, saved }: { projectId: string; script: string; cast: string[]; saved: Record<string, unknown> }) {
+export function Settings({ projectId, script, cast, looks, saved }: { projectId: string; script: string; cast: string[]; looks: Looks; saved: Record<string, unknown> }) {
   const { t, i18n } = useTranslation();
   const router = useRouter();
   const assets = useQuery({ queryKey: ['assets', projectId], queryFn: () => data(assetsList({ path: { project_id: projectId }, query: { limit: 100 } })) });
@@ -59,7 +60,9 @@ export function Settings({ projectId, script, cast, saved }: { projectId: string
   });
   const render = useMutation({
     mutationFn: async (settings: FilmSettings) => {
-      const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image').map((a) => a.id);
+      // the project's pictures, but not the cast's portraits (they show their characters)
+      const portraits = new Set(Object.values(looks).map((look) => look.asset));
+      const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image' && !portraits.has(a.id)).map((a) => a.id);
       const voices = await keep(settings);
       return data(
         generateVideo({
@@ -73,6 +76,7 @@ export function Settings({ projectId, script, cast, saved }: { projectId: string
             duration: Number(settings.duration),
             size: settings.size,
             burn_subtitles: settings.burn_subtitles,
+            cast: looks,
           },
         }),
       );
