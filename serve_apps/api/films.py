@@ -64,6 +64,28 @@ def music_ref(
     return asset_ref(track)
 
 
+def reference_refs(
+    session: Session, project: Project, ids: dict[str, Any], field: str = "references"
+) -> dict[str, dict[str, str]]:
+    """CHARACTER → the ref of a ready image asset of the project (`references`)."""
+    wanted = {name: uuid.UUID(str(asset_id)) for name, asset_id in ids.items()}
+    assets = crud.assets.ready_in(session, project, list(wanted.values()))
+    refs = {}
+    for name, asset_id in wanted.items():
+        asset = assets.get(asset_id)
+        if asset is None or asset.kind != AssetKind.image:
+            raise InputError(f"{field}.{name}", f"{asset_id} is not a ready image of this project")
+        refs[name.upper()] = asset_ref(
+            asset, f"{name.upper()}{PurePosixPath(asset.storage_key).suffix}"
+        )
+    return refs
+
+
+def reference_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
+    """The paths standing in for the references' files at submit."""
+    return {name: ref_path(ref) for name, ref in refs.items()}
+
+
 def check_settings(
     session: Session, platform: Platform, project: Project, settings: dict[str, Any]
 ) -> dict[str, Any]:
@@ -76,11 +98,13 @@ def check_settings(
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"settings.{where}", err["msg"]) from None
     music = music_ref(session, project, values["music"], "settings.music")
+    refs = reference_refs(session, project, values["references"], "settings.references")
     try:
         spec.film_request(
             {**values, "script": "."},  # the settings alone: the script is checked on its own
             images=[],
             music=ref_path(music) if isinstance(music, dict) else music,
+            references=reference_paths(refs),
             settings=platform.settings,
         )
     except InputError as exc:
@@ -92,7 +116,7 @@ SETTING_NAMES = tuple(FilmSettings.model_fields)
 
 
 def _film_fields(settings: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in settings.items() if name != "music"}
+    return {name: value for name, value in settings.items() if name not in ("music", "references")}
 
 
 def project_images(session: Session, project: Project) -> list[dict[str, str]]:
@@ -125,6 +149,7 @@ def storyboard_params(
         "script": project.script,
         "images": images,
         "music": music,
+        "references": reference_refs(session, project, settings["references"]),
         "settings": settings,
         "storyboard": {"make": "all"},
     }
@@ -159,6 +184,7 @@ def plan_params(
     music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),
+        "references": reference_refs(session, project, settings["references"]),
         # the plan is rendered, not the script; a request still carries one
         "script": project.script if project.script.strip() else board.document["title"],
         "images": images,
@@ -178,5 +204,6 @@ def _check(params, platform: Platform, images, music) -> None:
         params,
         images=[ref_path(image) for image in images],
         music=ref_path(music) if isinstance(music, dict) else music,
+        references=reference_paths(params["references"]),
         settings=platform.settings,
     )

@@ -27,11 +27,14 @@ def film_request(
     images: list[Path],
     music: str | Path,
     settings: Settings,
+    references: dict[str, Path] | None = None,
 ) -> FilmRequest:
     """The FilmRequest for these parameters, within the server's duration limits, every picture
     its plan or its script's `[[image: NAME]]` notes name among `images` (by file name); with
-    `params["plan"]`, a plan to render as it is. InputError names the API's field."""
+    `params["plan"]`, a plan to render as it is; `references`: each character's reference
+    picture (the stored params keep their assets' refs). InputError names the API's field."""
     fields = {name: params[name] for name in FILM_FIELDS if name in params}
+    fields["references"] = {name: str(path) for name, path in (references or {}).items()}
     limits = DurationLimits(settings.min_duration, settings.max_duration)
     try:
         request = make_request(

@@ -69,7 +69,7 @@ class JobContext:
         return self.key("generated", str(self.job_id), "work") + "/"
 
     def film_request(self) -> FilmRequest:
-        """Download the job's images and music next to it, then build the request.
+        """Download the job's images, music and references next to it, then build the request.
 
         Files land at fixed names in the workspace, so every attempt builds the same request
         and the orchestrator finds the stage outputs it keyed by it. An image keeps its name
@@ -87,7 +87,13 @@ class JobContext:
         music = self.params.get("music", "generated")
         if isinstance(music, dict):
             music = self._fetch(music, inputs / "music", "music")
-        return spec.film_request(self.params, images=images, music=music, settings=self.settings)
+        references = {
+            name: self._fetch(ref, inputs / "references" / name, f"references.{name}")
+            for name, ref in (self.params.get("references") or {}).items()
+        }
+        return spec.film_request(
+            self.params, images=images, music=music, references=references, settings=self.settings
+        )
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:
         path = stem if stem.suffix else stem.with_suffix(PurePosixPath(item["key"]).suffix.lower())

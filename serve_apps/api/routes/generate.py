@@ -82,12 +82,14 @@ def _film_params(
         if track is None or track.kind != AssetKind.audio:
             raise InputError("music", f"{body.music} is not a ready audio track of this project")
         music = films.asset_ref(track)
+    refs = films.reference_refs(session, project, body.references)
     params = body.model_dump(mode="json", exclude={"project_id", "image_ids", "music"})
-    params |= {"images": images, "music": music}
+    params |= {"images": images, "music": music, "references": refs}
     request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],
         music=Path(music["key"]) if isinstance(music, dict) else music,
+        references=films.reference_paths(refs),
         settings=platform.settings,
     )
     if kind == JobKind.video:

@@ -27,12 +27,29 @@ ScriptJobIn = create_model(
 # defaults, descriptions, limits), with asset ids standing in for its files. Values are checked by
 # the film request itself at submit, so the API and the CLI refuse the same things in the same
 # words. The storyboard takes the same body and stops at one still per shot.
+# The film's `references` as the API takes them: CHARACTER → an image asset of the project.
+REFERENCES = (
+    dict[str, uuid.UUID],
+    Field(
+        default_factory=dict,
+        max_length=60,
+        description="studio tier: CHARACTER → an image asset of the project whose look every "
+        "still showing them takes; a character without one takes the look of the first still "
+        "drawn of them",
+    ),
+)
+
 FilmJobIn = create_model(
     "FilmJobIn",
     project_id=(uuid.UUID, ...),
-    **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
+    **{
+        name: (info.annotation, info)
+        for name, info in FilmOptions.model_fields.items()
+        if name != "references"
+    },
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(MusicChoice | uuid.UUID, "generated"),
+    references=REFERENCES,
 )
 
 

@@ -10,21 +10,24 @@ from pydantic import BaseModel, Field, create_model
 
 from pipelines.request import MAX_SCRIPT_CHARS, FilmOptions
 from serve_apps.api.schemas.common import Out
+from serve_apps.api.schemas.jobs import REFERENCES
 
 # The film's settings as a project keeps them: every film option but the script (declared once,
-# in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
+# in the pipeline), with the music as a choice or an audio asset's id and the references as
+# image assets' ids. Values are checked by
 # the film request's own rules when stored, so a project refuses what the CLI refuses.
 FilmSettings = create_model(
     "FilmSettings",
     **{
         name: (info.annotation, info)
         for name, info in FilmOptions.model_fields.items()
-        if name != "script"
+        if name not in ("script", "references")
     },
     music=(
         Literal["generated", "none"] | uuid.UUID,
         Field("generated", description="generated, none, or an audio asset of the project"),
     ),
+    references=REFERENCES,
 )
 
 SCRIPT = Field("", max_length=MAX_SCRIPT_CHARS, description="Fountain screenplay or plain prose")
