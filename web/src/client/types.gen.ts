@@ -448,6 +448,14 @@ export type FilmJobIn = {
      * Music
      */
     music?: 'generated' | 'none' | 'tanpura' | string;
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -599,6 +607,14 @@ export type FilmSettings = {
      * generated, none, or an audio asset of the project
      */
     music?: 'generated' | 'none' | string;
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -1960,6 +1976,14 @@ export type VideoJobIn = {
      * Music
      */
     music?: 'generated' | 'none' | 'tanpura' | string;
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
+        [key: string]: string;
+    };
     /**
      * From
      *
