@@ -291,3 +291,14 @@ def test_admin_backup_and_restore(tmp_path, monkeypatch, sqlite_template):
     assert back.exit_code == 0, back.output
     assert (tmp_path / "media" / "users" / "a.png").read_bytes() == b"png"
     assert (tmp_path / "studio.db").is_file()
+
+
+def test_a_bad_reference_is_refused_naming_the_character(tmp_path, script):
+    line = refused(tmp_path / "out", str(script), "--reference", "MARA", "--duration", "5")
+    assert "reference" in line and "NAME=PICTURE" in line
+    line = refused(tmp_path / "out", str(script), "--reference", "mara=nope.png")
+    assert "references[MARA]" in line and "is not a file" in line
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+    line = refused(tmp_path / "out", str(script), "--reference", f"MARA={junk}", "--duration", "5")
+    assert "references[MARA]" in line
