@@ -155,8 +155,9 @@ def make(request, plan: Plan, engines, own: list[bool]) -> References:
         )
         for k, still in zip(shots, drawn):
             refs.stills[k] = still
+            picture = _small(still)  # one picture for all who first appear in it: not repeated
             for name in firsts[k]:
-                refs.pictures[name] = _small(still)
+                refs.pictures[name] = picture
                 refs.generated.append(name)
     return refs
 

@@ -205,3 +205,20 @@ def test_an_animatediff_clip_takes_the_reference_of_its_shot(tiny_models, monkey
     )
     assert len(clip) == 4 and clip[0].shape == (64, 64, 3)
     assert np.array_equal(pixels(calls[-1]["ip_adapter_image"]), pixels(mara()))
+
+
+def test_who_stands_where_and_their_references_side_by_side():
+    plan = analyze(SCRIPT)
+    assert references.seen(plan) == [
+        [("MARA", 0)],
+        [("MARA", 0), ("JONAS", 1)],  # Mara left, Jonas right: as the characters stage places them
+        [],
+        [("JONAS", 1)],
+    ]
+    jonas = Image.new("RGB", (64, 128), (10, 120, 40))
+    refs = references.References(pictures={"MARA": mara(), "JONAS": jonas})
+    both = refs.for_shot(references.seen(plan)[1])
+    assert both.size == (128 + 64, 128)
+    assert np.array_equal(pixels(both.crop((0, 0, 128, 128))), pixels(mara()))  # left: Mara
+    assert np.array_equal(pixels(both.crop((128, 0, 192, 128))), pixels(jonas))
+    assert refs.for_shot([]) is None
