@@ -66,6 +66,9 @@ class Film:
         fields["images"] = [fetch(ref) for ref in fields.get("images", [])]
         if fields.get("music") not in (None, *MUSIC_CHOICES):
             fields["music"] = fetch(fields["music"])
+        refs = fields.get("references")
+        if isinstance(refs, dict):
+            fields["references"] = {name: str(fetch(ref)) for name, ref in refs.items()}
         settings = get_settings()
         return make_request(DurationLimits(settings.min_duration, settings.max_duration), **fields)
 
@@ -154,6 +157,8 @@ def _csv_rows(text: str) -> Iterator[dict]:
             cells["images"] = [p.strip() for p in cells["images"].split(";") if p.strip()]
         if "voices" in cells:
             cells["voices"] = _voices_cell(cells["voices"])
+        if "references" in cells:  # CHARACTER=PICTURE pairs
+            cells["references"] = _pairs_cell(cells["references"])
         if "youtube" in cells:
             cells["youtube"] = _pairs_cell(cells["youtube"], lists=("tags",))
         yield cells
@@ -210,6 +215,11 @@ def _film(number: int, raw: dict | InputError, base: str, out: str | None) -> Fi
         ]
     if fields.get("music") not in (None, *MUSIC_CHOICES):
         fields["music"] = _asset(fields["music"], base, "music")
+    if isinstance(fields.get("references"), dict):
+        fields["references"] = {
+            name: _asset(ref, base, f"references[{name}]")
+            for name, ref in fields["references"].items()
+        }
     film_id = _film_id(raw.get("id"), script_file, number)
     output = _output(raw.get("output"), out, film_id)
     film = Film(number, film_id, output, fields, _youtube(raw.get("youtube"), film_id))

@@ -4,6 +4,7 @@
         [--voice NAME=VOICE ...] [--language CODE] [--duration SECONDS] [--size WxH]
         [--fps 24] [--burn-subtitles] [--subtitles en,es,hi] [--dub es]
         [--translation LANG=FILE ...] [--burn-language es] [--seed N] [-o OUT.mp4]
+        [--tier studio --models DIR [--reference CHARACTER=PICTURE ...]]
     filmstudio voices [--language CODE]
     filmstudio voices --say TEXT VOICE [-o OUT.wav]
     filmstudio models check DIR
@@ -109,6 +110,20 @@ def _parse_characters(pairs: list[str]) -> dict[str, dict]:
     }
 
 
+def _parse_references(pairs: list[str]) -> dict[str, str]:
+    """--reference NAME=PICTURE → the request's references, each picture a file."""
+    references = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name, path = name.strip().upper(), Path(value.strip())
+        if not sep or not name or not value.strip():
+            raise InputError("reference", f"{pair!r} is not NAME=PICTURE (e.g. IRIS=iris.png)")
+        if not path.is_file():
+            raise InputError(f"references[{name}]", f"{path} is not a file")
+        references[name] = str(path)
+    return references
+
+
 def _parse_translations(pairs: list[str]) -> dict[str, Path]:
     """LANG=FILE pairs → {language: file}, each file present."""
     files = {}
@@ -164,6 +179,18 @@ FILE_OPTIONS = [
         (),
     ),
     (
+        "reference",
+        Annotated[
+            list[str],
+            typer.Option(
+                "--reference",
+                help="studio tier: CHARACTER=PICTURE, whose look every still of them takes "
+                "(repeatable)",
+            ),
+        ],
+        (),
+    ),
+    (
         "translation",
         Annotated[
             list[str],
@@ -190,8 +217,8 @@ FILE_OPTIONS = [
         None,
     ),
 ]
-# read from a file, given as --voice pairs, given in --character pairs
-NOT_FLAGS = ("script", "voices", "character_mouths")
+# read from a file, given as --voice pairs, given in --character pairs, --reference pairs
+NOT_FLAGS = ("script", "voices", "character_mouths", "references")
 
 
 def _film_option_parameters() -> list[inspect.Parameter]:
@@ -232,6 +259,7 @@ def render(**given) -> None:
             script=_read_script(script),
             voices=_parse_voices(given["voice"]),
             **_parse_characters(given["character"]),
+            references=_parse_references(given["reference"]),
             images=_collect_images(given["image"], given["images"]),
             music=given["music"] if given["music"] in MUSIC_CHOICES else Path(given["music"]),
             models_dir=given["models"],

@@ -35,6 +35,7 @@ from pipelines import (
     narration,
     podcast,
     preflight,
+    references,
     subtitles,
     thumbnail,
     timeline,
@@ -144,8 +145,10 @@ def render_film(
     film_timeline = time_film(plan, speech, request)
     warnings = speech.warnings if isinstance(speech, narration.Narration) else []
 
-    # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
+    # 4. Visuals: each character's reference (kept: a retry takes the same looks), then a
+    #    picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:
+        refs = workspace.cached("references", partial(character_references, request, plan, engines))
         size = (request.width, request.height)
         shot_pictures = visuals.prepare(
             plan,
@@ -156,6 +159,7 @@ def render_film(
             image_names(request),
             caption=card_caption(request),
             motion=request.motion,
+            references=refs,
         )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
@@ -241,8 +245,17 @@ def storyboard(
         size = (request.width, request.height)
         paths = []
         names = image_names(request)
+        refs = character_references(request, plan, engines)
         shot_stills = visuals.stills(
-            plan, user_images, size, request.seed, engines, False, names, card_caption(request)
+            plan,
+            user_images,
+            size,
+            request.seed,
+            engines,
+            False,
+            names,
+            card_caption(request),
+            refs,
         )
         wanted = range(len(shot_stills)) if shots is None else shots
         for done, i in enumerate(wanted, 1):
@@ -261,8 +274,8 @@ def storyboard(
 
 def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
     """The script can fit its length, the output is writable, a translator serves every language
-    asked for, every picture decodes within its limits, the music track reads, every character
-    sheet is complete."""
+    asked for, every picture (and character reference) decodes within its limits, the music
+    track reads, every character sheet is complete."""
     preflight.check_fits(request)
     workspace.check_writable()
     backends = translators(request, engines)
@@ -281,6 +294,7 @@ def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
     if isinstance(request.music, Path):
         track = music.load_track(request.music, duration, SAMPLE_RATE)
     characters.check_sheet_files(request)
+    references.load_given(request)  # each reference picture decodes within its limits
     return Inputs(images, track, recording, duration)
 
 
@@ -299,6 +313,13 @@ def analyze(request: FilmRequest, engines) -> Plan:
         backends = translators(request, engines)
         plan = dub_plan(plan, request.language, request.dub, backends)
     return plan
+
+
+def character_references(request: FilmRequest, plan: Plan, engines) -> references.References:
+    """Each character's reference picture (`pipelines.references`), for the shots the studio
+    draws (not those showing the user's pictures)."""
+    own = [chosen is None for chosen in visuals.choose(plan, image_names(request))]
+    return references.make(request, plan, engines, own)
 
 
 def translators(request: FilmRequest, engines) -> list:

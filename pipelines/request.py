@@ -97,6 +97,13 @@ class FilmOptions(BaseModel):
         description="CHARACTER → (x, y) of the mouth on its character sheet's picture or portrait "
         "(found by face detection when not given)",
     )
+    references: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=60,
+        description="studio tier: CHARACTER → a picture of them (a file; through the API an "
+        "image asset's id) whose look every still showing them takes; a character without one "
+        "takes the look of the first still drawn of them",
+    )
     tonic: str | None = Field(
         None,
         description="the tonic (Sa) the tanpura is tuned to and a chant is sung on, a note name "

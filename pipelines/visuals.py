@@ -27,6 +27,7 @@ from pipelines.illustrator import Drawing
 from pipelines.motion import LayeredPicture
 from pipelines.pictures import overscan_size, prepare_picture
 from pipelines.plan import DRAWN, Plan
+from pipelines.references import References
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,11 @@ def stills(
     draw: bool = True,
     names: list[str] | None = None,
     caption: bool = False,
+    references: References | None = None,
 ) -> list:
     """One picture per shot: the user's image the shot names (`names[i]` is `user_images[i]`'s
-    file name), else theirs dealt by scene, else the engines' stills, else drawn cards (with the
+    file name), else theirs dealt by scene, else the engines' stills (shot k seeded `seed + k`;
+    a shot showing characters with `references` takes their looks), else drawn cards (with the
     shot's text as a caption when `caption`). With `draw=False` a card comes as the call that
     draws its layers, for a Ray task to make; drawn here, it is one flat picture."""
     if names is None:
@@ -62,11 +65,17 @@ def stills(
     need = [shot for shot, i in enumerate(chosen) if i is None]  # shots of the studio's own
     own = {}
     if need:
-        shots = plan.shots
-        prompts = [shots[k].prompt or shots[k].description for k in need]
-        generated = engines.pictures(prompts, size, seed)
-        if generated:
-            own = dict(zip(need, generated))
+        refs = references or References()
+        draw_now = [k for k in need if k not in refs.stills]  # a reference's still is drawn
+        prompts, pictures = refs.shot_prompts(plan), refs.shot_references(plan)
+        generated = engines.pictures(
+            [prompts[k] for k in draw_now],
+            size,
+            [seed + k for k in draw_now],
+            references=[pictures[k] for k in draw_now],
+        )
+        if generated or (refs.stills and not draw_now):
+            own = refs.stills | dict(zip(draw_now, generated))
         else:
             drawn = _cards(plan, size, seed, draw, caption)
             own = {k: drawn[k] for k in need}
@@ -135,6 +144,7 @@ def prepare(
     names: list[str] | None = None,
     caption: bool = False,
     motion: str = "svd",
+    references: References | None = None,
 ) -> ShotPictures:
     """Every shot's picture prepared for Ken Burns by Ray tasks, and the clips the engines make
     of generated pictures. `caption`: cards show the shot's text (`FilmOptions.card_text`,
@@ -143,9 +153,8 @@ def prepare(
     ray_local.start()  # no-op when Ray is already up (a job on the cluster, the server, tests)
     can_animate = not user_images and engines.moves(motion)
     # Cards are drawn by the tasks, unless a clip engine may animate them: it needs them here.
-    shot_stills = stills(
-        plan, user_images, size, seed, engines, draw=can_animate, names=names, caption=caption
-    )
+    refs = references or References()
+    shot_stills = stills(plan, user_images, size, seed, engines, can_animate, names, caption, refs)
     out = ShotPictures([], [])
     seen: dict[int, int] = {}
     for still in shot_stills:
@@ -154,11 +163,19 @@ def prepare(
             out.pictures.append(_prepared_picture.remote(still, size))
         out.picture_of_shot.append(seen[id(still)])
     if can_animate:
-        shots = plan.shots
+        prompts = refs.shot_prompts(plan)
+        looks = refs.shot_references(plan)
+        if not (refs.pictures and motion != "svd" and engines.takes_references(motion)):
+            looks = [None] * len(looks)  # SVD moves a still that already took the look
         for i, still in enumerate(shot_stills):
-            prompt = shots[i].prompt or shots[i].description
             clip = engines.clip(
-                still, MOTION_FRAMES[motion], size, seed + i, prompt=prompt, motion=motion
+                still,
+                MOTION_FRAMES[motion],
+                size,
+                seed + i,
+                prompt=prompts[i],
+                motion=motion,
+                reference=looks[i],
             )
             if clip:
                 out.clips.add(len(out.pictures))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipelines.engines.check import EngineStatus, check_models_dir
+from pipelines.engines.ip_adapter import to_png
 from pipelines.engines.loader import DEPLOYMENT_NAMES, ENGINES, engine_dir
 from pipelines.plan import Plan
 
@@ -157,22 +158,54 @@ class StudioEngines:
             log.warning("LLM planning failed (%s); using prompts derived from the script", exc)
             return with_derived_prompts(fallback)
 
-    def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list[Image.Image]:
-        """One SDXL picture per prompt, exactly `size` (width, height); prompt i is seeded `seed + i`.
-        [] without SDXL."""
+    def takes_references(self, engine: str = "sdxl") -> bool:
+        """Whether `engine` ("sdxl": `pictures`; "animatediff": `clips`) can take a character's
+        look from a reference picture: an IP-Adapter in its model directory (or deployment's)."""
+        if engine not in self._ready:
+            return False
+        if self.handles is not None:
+            return bool(self.handles[engine].has_ip_adapter.remote().result())
+        (status,) = [s for s in check_models_dir(self.models_dir) if s.engine == engine]
+        return any(note.startswith("IP-Adapter:") for note in status.notes)
+
+    def pictures(
+        self,
+        prompts: list[str],
+        size: tuple[int, int],
+        seed: int | list[int],
+        *,
+        references: list[Image.Image | None] | None = None,
+    ) -> list[Image.Image]:
+        """One SDXL picture per prompt, exactly `size` (width, height); prompt i is seeded
+        `seed + i` (or `seed[i]`) and, with `references[i]`, takes that picture's look (a
+        character's, through the IP-Adapter). [] without SDXL."""
         if "sdxl" not in self._ready or not prompts:
             return []
+        seeds = seed if isinstance(seed, list) else [seed + i for i in range(len(prompts))]
+        refs = references or [None] * len(prompts)
         if self.handles is not None:  # one request per prompt: the deployment batches them
             sdxl = self.handles["sdxl"]
             return _gather(
-                [sdxl.generate.remote(p, tuple(size), seed + i) for i, p in enumerate(prompts)]
+                [
+                    sdxl.generate.remote(p, tuple(size), s, to_png(r))
+                    for p, s, r in zip(prompts, seeds, refs)
+                ]
             )
-        sdxl, seeds = self._engine("sdxl"), [seed + i for i in range(len(prompts))]
-        return [
-            picture
-            for batch in batches(range(len(prompts)), PICTURE_BATCH)
-            for picture in sdxl([prompts[i] for i in batch], tuple(size), [seeds[i] for i in batch])
-        ]
+        sdxl, out = self._engine("sdxl"), [None] * len(prompts)
+        sharing: dict[int, list[int]] = {}  # the prompts that share a reference: one call
+        for i, reference in enumerate(refs):
+            sharing.setdefault(id(reference), []).append(i)
+        for group in sharing.values():
+            for batch in batches(group, PICTURE_BATCH):
+                drawn = sdxl(
+                    [prompts[i] for i in batch],
+                    tuple(size),
+                    [seeds[i] for i in batch],
+                    reference=refs[batch[0]],
+                )
+                for i, picture in zip(batch, drawn):
+                    out[i] = picture
+        return out
 
     def clip(
         self,
@@ -183,10 +216,14 @@ class StudioEngines:
         *,
         prompt: str = "",
         motion: str = "svd",
+        reference: Image.Image | None = None,
     ) -> list[np.ndarray]:
         """`num_frames` H×W×3 uint8 frames of `size` for one shot: SVD animates `image`,
-        AnimateDiff draws the shot's `prompt` as a clip. [] without that engine."""
-        return self.clips([image], num_frames, size, seed, prompts=[prompt], motion=motion)[0]
+        AnimateDiff draws the shot's `prompt` as a clip (taking `reference`'s look through its
+        IP-Adapter). [] without that engine."""
+        return self.clips(
+            [image], num_frames, size, seed, prompts=[prompt], motion=motion, references=[reference]
+        )[0]
 
     def clips(
         self,
@@ -197,21 +234,31 @@ class StudioEngines:
         *,
         prompts: list[str] | None = None,
         motion: str = "svd",
+        references: list[Image.Image | None] | None = None,
     ) -> list[list[np.ndarray]]:
         """`clip` for many shots at once (shot i seeded `seed + i`): through Serve they run
         in parallel on every replica of the motion engine."""
         if not self.moves(motion):
             return [[] for _ in images]
-        # SVD moves the still; AnimateDiff makes the clip from the shot's prompt.
-        inputs = images if motion == "svd" else (prompts or [""] * len(images))
         size = tuple(size)
+        if motion == "svd":  # SVD moves the still (which already took the reference's look)
+            calls = [((image, num_frames, size, seed + i), {}) for i, image in enumerate(images)]
+        else:  # AnimateDiff draws the shot's prompt, taking the reference's look
+            refs = references or [None] * len(images)
+            calls = [
+                ((prompt, num_frames, size, seed + i), {"reference": reference})
+                for i, (prompt, reference) in enumerate(zip(prompts or [""] * len(images), refs))
+            ]
         if self.handles is not None:
             engine = self.handles[motion]
             return _gather(
-                [engine.clip.remote(x, num_frames, size, seed + i) for i, x in enumerate(inputs)]
+                [
+                    engine.clip.remote(*args, **{k: to_png(v) for k, v in kwargs.items()})
+                    for args, kwargs in calls
+                ]
             )
         engine = self._engine(motion)
-        return [engine(x, num_frames, size, seed + i) for i, x in enumerate(inputs)]
+        return [engine(*args, **kwargs) for args, kwargs in calls]
 
     def speak(self, text: str, language: str, speaker: int) -> np.ndarray | None:
         """Neural speech, float32 mono 48 kHz; None when there is no model for `language`
@@ -325,7 +372,10 @@ class DraftEngines:
         remote = api_engine()
         return fallback if remote is None else remote.plan(script, fallback)
 
-    def pictures(self, prompts: list[str], size: tuple[int, int], seed: int) -> list:
+    def takes_references(self, engine: str = "sdxl") -> bool:
+        return False
+
+    def pictures(self, prompts: list[str], size: tuple[int, int], seed, **_) -> list:
         return []
 
     def moves(self, motion: str) -> bool:

@@ -79,6 +79,10 @@ class AnimateDiffEngine:
         pipe.set_progress_bar_config(disable=True)
         return cls(pipe, device, ip_adapter=path / IP_ADAPTER_DIR, **read_options(path))
 
+    def has_ip_adapter(self) -> bool:
+        """Whether this model directory has an IP-Adapter (`animatediff/ip_adapter/`)."""
+        return self.ip_adapter.available()
+
     def __call__(
         self,
         prompt: str,

@@ -11,6 +11,7 @@ UNet on the first call that has a reference, so a film without references never 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image
@@ -68,3 +69,17 @@ class IPAdapter:
         width = pipe.image_encoder.config.projection_dim
         zeros = torch.zeros(2 if guided else 1, 1, width, dtype=pipe.unet.dtype)
         return {"ip_adapter_image_embeds": [zeros.to(pipe.device)]}
+
+
+def to_png(picture: Image.Image | None) -> bytes | None:
+    """A reference as PNG bytes: how it travels to a Serve deployment (lossless, and equal
+    pictures are equal bytes, so a replica can batch the requests that share one)."""
+    if picture is None:
+        return None
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def from_png(data: bytes | None) -> Image.Image | None:
+    return None if data is None else Image.open(io.BytesIO(data)).convert("RGB")

@@ -126,6 +126,28 @@ def portrait_ids(cast: dict[str, Any]) -> set[str]:
     return {str(c["asset"]) for c in cast.values() if c.get("look") == "portrait"}
 
 
+def reference_refs(
+    session: Session, project: Project, ids: dict[str, Any], field: str = "references"
+) -> dict[str, dict[str, str]]:
+    """CHARACTER → the ref of a ready image asset of the project (`references`)."""
+    wanted = {name: uuid.UUID(str(asset_id)) for name, asset_id in ids.items()}
+    assets = crud.assets.ready_in(session, project, list(wanted.values()))
+    refs = {}
+    for name, asset_id in wanted.items():
+        asset = assets.get(asset_id)
+        if asset is None or asset.kind != AssetKind.image:
+            raise InputError(f"{field}.{name}", f"{asset_id} is not a ready image of this project")
+        refs[name.upper()] = asset_ref(
+            asset, f"{name.upper()}{PurePosixPath(asset.storage_key).suffix}"
+        )
+    return refs
+
+
+def reference_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
+    """The paths standing in for the references' files at submit."""
+    return {name: ref_path(ref) for name, ref in refs.items()}
+
+
 def check_settings(
     session: Session, platform: Platform, project: Project, settings: dict[str, Any]
 ) -> dict[str, Any]:
@@ -142,11 +164,13 @@ def check_settings(
         session, project, values["translations"], "settings.translations"
     )
     cast_refs(session, project, values["cast"], "settings.cast")
+    refs = reference_refs(session, project, values["references"], "settings.references")
     try:
         spec.film_request(
             {**values, "script": "."},  # the settings alone: the script is checked on its own
             images=[],
             music=ref_path(music) if isinstance(music, dict) else music,
+            references=reference_paths(refs),
             settings=platform.settings,
             translations=translation_paths(translations),
         )
@@ -162,7 +186,7 @@ def _film_fields(settings: dict[str, Any]) -> dict[str, Any]:
     return {
         name: value
         for name, value in settings.items()
-        if name not in ("music", "translations", "cast")
+        if name not in ("music", "translations", "cast", "references")
     }
 
 
@@ -203,6 +227,7 @@ def storyboard_params(
             session, project, settings["translations"], "settings.translations"
         ),
         "looks": cast_refs(session, project, settings["cast"], "settings.cast"),
+        "references": reference_refs(session, project, settings["references"]),
         "settings": settings,
         "storyboard": {"make": "all"},
     }
@@ -237,6 +262,7 @@ def plan_params(
     music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),
+        "references": reference_refs(session, project, settings["references"]),
         # the plan is rendered, not the script; a request still carries one
         "script": project.script if project.script.strip() else board.document["title"],
         "images": images,
@@ -260,6 +286,7 @@ def _check(params, platform: Platform, images, music) -> None:
         params,
         images=[ref_path(image) for image in images],
         music=ref_path(music) if isinstance(music, dict) else music,
+        references=reference_paths(params["references"]),
         settings=platform.settings,
         translations=translation_paths(params["translations"]),
     )

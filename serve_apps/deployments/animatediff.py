@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from ray import serve
 
+from pipelines.engines.ip_adapter import from_png
 from pipelines.engines.loader import DEPLOYMENT_NAMES
 from serve_apps.deployments import EngineReplica
 
@@ -22,8 +23,20 @@ from serve_apps.deployments import EngineReplica
 class AnimateDiffDeployment(EngineReplica):
     engine_name = "animatediff"
 
+    def has_ip_adapter(self) -> bool:
+        """Whether a request's `reference` can be taken (the model directory's IP-Adapter)."""
+        return self.engine.has_ip_adapter()
+
     async def clip(
-        self, prompt: str, num_frames: int, size: tuple[int, int], seed: int
+        self,
+        prompt: str,
+        num_frames: int,
+        size: tuple[int, int],
+        seed: int,
+        reference: bytes | None = None,
     ) -> list[np.ndarray]:
-        """`num_frames` H×W×3 uint8 frames of `size` drawn from `prompt`."""
-        return await self.run(self.engine, prompt, num_frames, size, seed)
+        """`num_frames` H×W×3 uint8 frames of `size` drawn from `prompt`, taking the look of
+        `reference` (a character's picture as PNG bytes) through the IP-Adapter."""
+        return await self.run(
+            self.engine, prompt, num_frames, size, seed, reference=from_png(reference)
+        )

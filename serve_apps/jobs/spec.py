@@ -32,13 +32,16 @@ def film_request(
     settings: Settings,
     translations: dict[str, Path] | None = None,
     look_files: dict[str, Path] | None = None,
+    references: dict[str, Path] | None = None,
 ) -> FilmRequest:
     """The FilmRequest for these parameters, within the server's duration limits, every picture
     its plan or its script's `[[image: NAME]]` notes name among `images` (by file name); with
     `params["plan"]`, a plan to render as it is; `translations`: the user's own, by language;
-    `look_files`: each look's downloaded file (left out: the refs' file names stand in).
-    InputError names the API's field."""
+    `look_files`: each look's downloaded file (left out: the refs' file names stand in);
+    `references`: each character's reference picture (the stored params keep their assets'
+    refs). InputError names the API's field."""
     fields = {name: params[name] for name in FILM_FIELDS if name in params}
+    fields["references"] = {name: str(path) for name, path in (references or {}).items()}
     looks = params.get("looks") or {}
     files = look_files or {name: Path(ref["filename"]) for name, ref in looks.items()}
     mouths = dict(fields.pop("character_mouths", None) or {})

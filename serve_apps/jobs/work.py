@@ -69,8 +69,8 @@ class JobContext:
         return self.key("generated", str(self.job_id), "work") + "/"
 
     def film_request(self) -> FilmRequest:
-        """Download the job's images, music, translations and cast looks next to it, then build
-        the request.
+        """Download the job's images, music, translations, cast looks and references next to it,
+        then build the request.
 
         Files land at fixed names in the workspace, so every attempt builds the same request
         and the orchestrator finds the stage outputs it keyed by it. An image keeps its name
@@ -98,6 +98,10 @@ class JobContext:
             name: self._fetch(ref, inputs / f"look-{i:02d}" / ref["filename"], f"cast.{name}.asset")
             for i, (name, ref) in enumerate(sorted(self.params.get("looks", {}).items()))
         }
+        references = {
+            name: self._fetch(ref, inputs / "references" / name, f"references.{name}")
+            for name, ref in (self.params.get("references") or {}).items()
+        }
         return spec.film_request(
             self.params,
             images=images,
@@ -105,6 +109,7 @@ class JobContext:
             settings=self.settings,
             translations=translations,
             look_files=looks,
+            references=references,
         )
 
     def _fetch(self, item: dict[str, str], stem: Path, field_name: str) -> Path:

@@ -41,13 +41,14 @@ def test_jsonl_rows_become_films_with_files_read_relative_to_the_manifest(assets
 def test_csv_rows_take_lists_and_voice_pairs(assets, tmp_path):
     manifest = assets / "ok.csv"
     manifest.write_text(
-        "id,script,images,voices,duration,burn_subtitles\n"
-        "pier,scene.fountain,still.png;still.png,IRIS=en/f1,75,yes\n"
+        "id,script,images,voices,duration,burn_subtitles,references\n"
+        "pier,scene.fountain,still.png;still.png,IRIS=en/f1,75,yes,IRIS=still.png\n"
     )
     [film] = read_manifest(str(manifest), out=str(tmp_path)).films
     request = film.request()
     assert request.images == [assets / "still.png"] * 2
     assert request.voices == {"IRIS": "en/f1"}
+    assert request.references == {"IRIS": str(assets / "still.png")}
     assert request.duration == 75 and request.burn_subtitles is True
 
 
@@ -57,6 +58,10 @@ def test_csv_rows_take_lists_and_voice_pairs(assets, tmp_path):
         (
             {"id": "long", "script": "Waves.", "duration": 900},
             "duration: duration 900 s is outside",
+        ),
+        (
+            {"id": "ref", "script": "Waves.", "references": {"IRIS": "nowhere.png"}},
+            "references[IRIS]: file nowhere.png not found",
         ),
         (
             {"id": "wide", "script": "Waves.", "size": "640x480"},

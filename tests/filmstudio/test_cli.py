@@ -302,3 +302,14 @@ def test_a_character_look_is_a_sheet_or_a_portrait_by_file_type(tmp_path, script
     sheet.write_bytes(b"PK not a zip")
     line = refused(tmp_path / "out", str(script), "--character", f"MARA={sheet}", "--duration", "5")
     assert "character_sheets[MARA]" in line and "is not a zip file" in line
+
+
+def test_a_bad_reference_is_refused_naming_the_character(tmp_path, script):
+    line = refused(tmp_path / "out", str(script), "--reference", "MARA", "--duration", "5")
+    assert "reference" in line and "NAME=PICTURE" in line
+    line = refused(tmp_path / "out", str(script), "--reference", "mara=nope.png")
+    assert "references[MARA]" in line and "is not a file" in line
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
+    line = refused(tmp_path / "out", str(script), "--reference", f"MARA={junk}", "--duration", "5")
+    assert "references[MARA]" in line

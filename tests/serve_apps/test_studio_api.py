@@ -15,6 +15,7 @@ import pytest
 from pipelines.engines import ENGINES
 from serve_apps.studio import build_studio_app
 from tests.utils.film import SCRIPT
+from tests.utils.media import image_bytes
 from tests.utils.platform import ADMIN_EMAIL, PASSWORD, make_settings
 from tests.utils.probe import probe
 
@@ -65,10 +66,23 @@ def test_studio_job_renders_through_the_engine_deployments(
         assert promoted.status_code == 200, promoted.text
         auth = login(http, "pro@studio.test")  # a fresh token carries the pro tier
         project = http.post("/api/v1/projects", json={"name": "Kettle"}, headers=auth).json()
+        # Mara's reference picture: the job downloads it and the SDXL replica takes her look.
+        mara = http.post(
+            f"/api/v1/projects/{project['id']}/assets",
+            files={"file": ("mara.png", image_bytes(color=(200, 30, 40)))},
+            headers=auth,
+        )
+        assert mara.status_code == 201, mara.text
 
         submitted = http.post(
             "/api/v1/generate/video",
-            json={"project_id": project["id"], "script": SCRIPT, "duration": 6, "tier": "studio"},
+            json={
+                "project_id": project["id"],
+                "script": SCRIPT,
+                "duration": 6,
+                "tier": "studio",
+                "references": {"MARA": mara.json()["id"]},
+            },
             headers=auth,
         )
         assert submitted.status_code == 202, submitted.text

@@ -84,15 +84,17 @@ def _film_params(
             raise InputError("music", f"{body.music} is not a ready audio track of this project")
         music = films.asset_ref(track)
     translations = films.translation_refs(session, project, body.translations)
+    refs = films.reference_refs(session, project, body.references)
     params = body.model_dump(
         mode="json", exclude={"project_id", "image_ids", "music", "translations"}
     )
-    params |= {"images": images, "music": music, "translations": translations}
+    params |= {"images": images, "music": music, "translations": translations, "references": refs}
     params["looks"] = films.cast_refs(session, project, params["cast"])
     request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],
         music=Path(music["key"]) if isinstance(music, dict) else music,
+        references=films.reference_paths(refs),
         settings=platform.settings,
         translations=films.translation_paths(translations),
     )

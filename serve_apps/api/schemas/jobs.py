@@ -15,7 +15,7 @@ from pipelines.request import (
     MusicChoice,
 )
 from serve_apps.api.schemas.common import Out
-from serve_apps.api.schemas.projects import CAST, TRANSLATIONS, CastLook
+from serve_apps.api.schemas.projects import CAST, REFERENCES, TRANSLATIONS, CastLook
 
 # Analyse a script into its plan (scenes, shots, lines, characters, mood).
 ScriptJobIn = create_model(
@@ -33,14 +33,20 @@ ScriptJobIn = create_model(
 # defaults, descriptions, limits), with asset ids standing in for its files. Values are checked by
 # the film request itself at submit, so the API and the CLI refuse the same things in the same
 # words. The storyboard takes the same body and stops at one still per shot.
+
 FilmJobIn = create_model(
     "FilmJobIn",
     project_id=(uuid.UUID, ...),
-    **{name: (info.annotation, info) for name, info in FilmOptions.model_fields.items()},
+    **{
+        name: (info.annotation, info)
+        for name, info in FilmOptions.model_fields.items()
+        if name != "references"
+    },
     image_ids=(list[uuid.UUID], Field(default_factory=list, max_length=MAX_IMAGES)),
     music=(MusicChoice | uuid.UUID, "generated"),
     translations=(dict[str, uuid.UUID], TRANSLATIONS),
     cast=(dict[str, CastLook], CAST),
+    references=REFERENCES,
 )
 
 

@@ -39,6 +39,18 @@ CAST = Field(
     description="CHARACTER → its look (drawn, sheet or portrait); drawn when left out",
 )
 
+# The film's `references` as the API takes them: CHARACTER → an image asset of the project.
+REFERENCES = (
+    dict[str, uuid.UUID],
+    Field(
+        default_factory=dict,
+        max_length=MAX_CAST,
+        description="studio tier: CHARACTER → an image asset of the project whose look every "
+        "still showing them takes; a character without one takes the look of the first still "
+        "drawn of them",
+    ),
+)
+
 TRANSLATIONS = Field(
     default_factory=dict,
     max_length=MAX_SUBTITLE_TRACKS,
@@ -47,14 +59,15 @@ TRANSLATIONS = Field(
 )
 
 # The film's settings as a project keeps them: every film option but the script (declared once,
-# in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
+# in the pipeline), with the music as a choice or an audio asset's id and the references as
+# image assets' ids. Values are checked by
 # the film request's own rules when stored, so a project refuses what the CLI refuses.
 FilmSettings = create_model(
     "FilmSettings",
     **{
         name: (info.annotation, info)
         for name, info in FilmOptions.model_fields.items()
-        if name != "script"
+        if name not in ("script", "references")
     },
     cast=(dict[str, CastLook], CAST),
     music=(
@@ -62,6 +75,7 @@ FilmSettings = create_model(
         Field("generated", description="generated, none, or an audio asset of the project"),
     ),
     translations=(dict[str, uuid.UUID], TRANSLATIONS),
+    references=REFERENCES,
 )
 
 SCRIPT = Field("", max_length=MAX_SCRIPT_CHARS, description="Fountain screenplay or plain prose")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipelines import references
 from pipelines.engines import StudioEngines, check_models_dir
 from pipelines.engines.animatediff import AnimateDiffEngine
 from pipelines.errors import InputError
@@ -88,7 +89,7 @@ def film(studio_ray, tiny_models, tmp_path_factory):
     original = AnimateDiffEngine.__call__
 
     def counted(self, prompt, *args, **kwargs):
-        calls.append(prompt)
+        calls.append((prompt, kwargs.get("reference")))
         return original(self, prompt, *args, **kwargs)
 
     out = tmp_path_factory.mktemp("animatediff-film") / "kettle.mp4"
@@ -109,7 +110,12 @@ def film(studio_ray, tiny_models, tmp_path_factory):
 
 def test_a_studio_film_with_animatediff_meets_the_upload_standard(film):
     result, calls = film
-    assert calls == [shot.prompt for shot in result.plan.shots]  # a clip per shot, from its prompt
+    # A clip per shot, from its prompt saying who stands where, with the look of whoever is seen
+    # in it (Mara: her first still, the tiny models having an IP-Adapter for AnimateDiff too).
+    assert [prompt for prompt, _ in calls] == references.prompts(result.plan)
+    seen = references.seen(result.plan)
+    assert [reference is not None for _, reference in calls] == [bool(s) for s in seen]
+    assert any(seen)
     assert_upload_standard(probe(result.video), DURATION)
     first, later = decode_frames(result.video, [0.5, 1.5])
     assert np.abs(first.astype(int) - later.astype(int)).mean() > 0.5

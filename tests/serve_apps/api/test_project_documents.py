@@ -123,3 +123,33 @@ def test_the_flat_asset_paths(client, user, other_user):
         "body",
         "project_id",
     ]
+
+
+def test_a_character_reference_is_an_image_of_the_project(client, user, project):
+    """`settings.references`: CHARACTER → an image asset of the project; the job's parameters
+    carry its ref, so the worker downloads the picture like the project's images."""
+    url = f"{PROJECTS}/{project['id']}"
+    up = client.post(
+        f"{url}/assets", files={"file": ("teo.png", image_bytes())}, headers=user.headers
+    )
+    assert up.status_code == 201, up.text
+    teo = up.json()["id"]
+    patched = client.patch(
+        url, json={"script": SCRIPT, "settings": {"references": {"TEO": teo}}}, headers=user.headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert client.get(url, headers=user.headers).json()["settings"]["references"] == {"TEO": teo}
+
+    missing = str(uuid.uuid4())
+    refused = client.patch(
+        url, json={"settings": {"references": {"TEO": missing}}}, headers=user.headers
+    )
+    assert refused.status_code == 422
+    detail = refused.json()["detail"][0]
+    assert detail["loc"] == ["body", "settings", "references", "TEO"]
+    assert f"{missing} is not a ready image of this project" in detail["msg"]
+    not_an_id = client.patch(
+        url, json={"settings": {"references": {"TEO": "teo.png"}}}, headers=user.headers
+    )
+    assert not_an_id.status_code == 422
+    assert client.get(url, headers=user.headers).json()["settings"]["references"] == {"TEO": teo}

@@ -177,3 +177,23 @@ def test_a_bad_request_is_a_4xx(studio, serve_url):
         f"{serve_url}{ROUTE}/pictures", json={"prompts": [], "width": 10}, timeout=30
     )
     assert reply.status_code == 422
+
+
+def test_a_reference_travels_through_the_handles(handles, tiny_models):
+    """A character's reference reaches the SDXL replica as PNG bytes: the picture it draws is
+    the one drawn here with the same reference, and not the one drawn without it."""
+    face = Image.new("RGB", (96, 96), (40, 60, 90))
+    face.paste((230, 190, 160), (28, 16, 68, 70))
+    remote = StudioEngines.from_handles(handles)
+    assert remote.takes_references()
+    looked = remote.pictures(["Mara at the window"], SIZE, [5], references=[face])[0]
+    local = StudioEngines.local(tiny_models)
+    assert_same_picture(
+        looked, local.pictures(["Mara at the window"], SIZE, [5], references=[face])[0]
+    )
+    plain = local.pictures(["Mara at the window"], SIZE, [5])[0]
+    assert np.abs(np.asarray(looked, np.int16) - np.asarray(plain, np.int16)).mean() > 1
+    # AnimateDiff's replica takes a reference the same way.
+    assert remote.takes_references("animatediff")
+    clip = remote.clip(None, 4, SIZE, 2, prompt="Mara", motion="animatediff", reference=face)
+    assert len(clip) == 4 and clip[0].shape == (180, 320, 3)

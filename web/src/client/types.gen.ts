@@ -521,6 +521,14 @@ export type FilmJobIn = {
     cast?: {
         [key: string]: CastLook;
     };
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -692,6 +700,14 @@ export type FilmSettings = {
      * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
      */
     translations?: {
+        [key: string]: string;
+    };
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
         [key: string]: string;
     };
 };
@@ -2076,6 +2092,14 @@ export type VideoJobIn = {
      */
     cast?: {
         [key: string]: CastLook;
+    };
+    /**
+     * References
+     *
+     * studio tier: CHARACTER → an image asset of the project whose look every still showing them takes; a character without one takes the look of the first still drawn of them
+     */
+    references?: {
+        [key: string]: string;
     };
     /**
      * From

@@ -1,0 +1,224 @@
+"""The same character in every shot: a studio film with two characters, one with the user's
+reference picture and one whose first still becomes theirs; every later still showing them is
+conditioned on it through the tiny IP-Adapter (built from configs, loaded by the production
+loader), and the film still meets the upload standard."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipelines import references
+from pipelines.engines import StudioEngines
+from pipelines.errors import InputError
+from pipelines.orchestrator import render_film
+from pipelines.request import make_request
+from pipelines.script import analyze
+from tests.utils.film import SHORT_FILMS
+from tests.utils.probe import assert_upload_standard, loudness, probe
+
+DURATION = 12.0
+SIZE = (1280, 720)
+SCRIPT = """Title: Tea
+
+INT. KITCHEN - NIGHT
+
+A kettle hums on the stove.
+
+MARA
+Hello?
+
+Jonas steps in from the rain.
+
+JONAS
+Me.
+
+MARA
+Come.
+
+The kettle sings.
+
+Jonas pours the tea.
+
+JONAS
+Tea?
+"""
+# Shot 0 shows Mara, 1 Mara and Jonas, 2 nobody, 3 Jonas.
+
+
+def mara() -> Image.Image:
+    """Mara's reference picture: a face in a red scarf."""
+    image = Image.new("RGB", (128, 128), (40, 60, 90))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((34, 16, 94, 86), fill=(230, 190, 160))
+    draw.rectangle((30, 86, 98, 112), fill=(200, 30, 40))
+    return image
+
+
+def pixels(image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"), dtype=float)
+
+
+@pytest.fixture(scope="module")
+def mara_png(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("refs") / "mara.png"
+    mara().save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def received(tiny_models):
+    """Every SDXL pipeline call's prompts and IP-Adapter picture, as the pipeline got them."""
+    from diffusers import StableDiffusionXLPipeline
+
+    calls: list[dict] = []
+    original = StableDiffusionXLPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StableDiffusionXLPipeline, "__call__", spy)
+        yield calls
+
+
+@pytest.fixture(scope="module")
+def film(studio_ray, tiny_models, mara_png, received, tmp_path_factory):
+    out = tmp_path_factory.mktemp("refs-film") / "tea.mp4"
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        seed=5,
+        tier="studio",
+        models_dir=tiny_models,
+        motion="kenburns",
+        narrate_action=False,
+        references={"mara": str(mara_png)},
+    )
+    calls_before = len(received)
+    work = tmp_path_factory.mktemp("refs-work")
+    result = render_film(request, out, work_dir=work)
+    # The render keeps its references with its stage outputs: a retry takes the same looks.
+    (kept,) = Path(work).rglob("references.pkl")
+    refs = pickle.loads(kept.read_bytes())
+    return result, refs, received[calls_before:]
+
+
+def drawn(calls) -> dict[str, Image.Image | None]:
+    """Each prompt drawn → the IP-Adapter picture it was drawn with (None: without)."""
+    out = {}
+    for call in calls:
+        for prompt in call["prompt"]:
+            out[prompt] = call.get("ip_adapter_image")
+    return out
+
+
+def test_each_shot_with_a_character_is_drawn_with_their_reference(film):
+    result, refs, calls = film
+    by_prompt = drawn(calls)
+    prompts = references.prompts(result.plan)
+    assert set(by_prompt) == set(prompts)  # every shot's still, each drawn once
+    assert "Mara in the frame" in prompts[0]
+    assert "Mara on the left, Jonas on the right" in prompts[1]
+    assert "Jonas" in prompts[3] and "Mara" not in prompts[3]
+    # The user's picture of Mara, as given, for her own shot.
+    assert np.array_equal(pixels(by_prompt[prompts[0]]), pixels(mara()))
+    # Jonas's first still was drawn with Mara's look (she is in it) and became his reference.
+    assert np.array_equal(pixels(by_prompt[prompts[1]]), pixels(mara()))
+    assert refs.generated == ["JONAS"]
+    assert np.array_equal(pixels(by_prompt[prompts[3]]), pixels(refs.pictures["JONAS"]))
+    # Nobody is seen in the kettle's shot: no reference.
+    assert by_prompt[prompts[2]] is None
+
+
+def test_the_first_still_of_a_character_is_their_reference_and_is_seeded(tiny_models):
+    engines = StudioEngines.local(tiny_models)
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        seed=5,
+        tier="studio",
+        models_dir=tiny_models,
+    )
+    first = references.make(request, analyze(SCRIPT), engines, [True] * 4)
+    # Without the user's picture, Mara's is her first still (shot 0), Jonas's his (shot 1).
+    assert first.generated == ["MARA", "JONAS"] and set(first.stills) == {0, 1}
+    assert np.array_equal(
+        pixels(first.pictures["MARA"]), pixels(references._small(first.stills[0]))
+    )
+    again = references.make(request, analyze(SCRIPT), engines, [True] * 4)
+    assert np.array_equal(pixels(again.pictures["JONAS"]), pixels(first.pictures["JONAS"]))
+
+
+def test_a_reference_changes_the_still_it_conditions(tiny_models):
+    engines = StudioEngines.local(tiny_models)
+    plain = engines.pictures(["Mara at the window"], (64, 64), [3])
+    looked = engines.pictures(["Mara at the window"], (64, 64), [3], references=[mara()])
+    assert np.abs(pixels(plain[0]) - pixels(looked[0])).mean() > 1.0
+
+
+def test_the_film_meets_the_upload_standard(film):
+    """The checks of ../shared/tools/film_qc.py, as the other studio film tests make them (in
+    Python: this machine's PyAV and pyloudnorm, no ffprobe needed)."""
+    result, *_ = film
+    assert_upload_standard(probe(result.video), DURATION)
+    lufs, true_peak = loudness(result.video)
+    assert abs(lufs + 14) <= 1 and true_peak <= -1.0
+
+
+def test_a_reference_for_someone_not_in_the_script_is_refused(tiny_models, mara_png):
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        tier="studio",
+        models_dir=tiny_models,
+        references={"IRIS": str(mara_png)},
+    )
+    with pytest.raises(InputError, match="IRIS is not a character of the script") as error:
+        references.make(request, analyze(SCRIPT), StudioEngines.local(tiny_models), [True] * 4)
+    assert error.value.field == "references[IRIS]"
+
+
+def test_an_animatediff_clip_takes_the_reference_of_its_shot(tiny_models, monkeypatch):
+    from diffusers import AnimateDiffPipeline
+
+    calls = []
+    original = AnimateDiffPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AnimateDiffPipeline, "__call__", spy)
+    engines = StudioEngines.local(tiny_models)
+    assert engines.takes_references("animatediff")
+    clip = engines.clip(
+        None, 4, (64, 64), 2, prompt="Mara pours tea", motion="animatediff", reference=mara()
+    )
+    assert len(clip) == 4 and clip[0].shape == (64, 64, 3)
+    assert np.array_equal(pixels(calls[-1]["ip_adapter_image"]), pixels(mara()))
+
+
+def test_who_stands_where_and_their_references_side_by_side():
+    plan = analyze(SCRIPT)
+    assert references.seen(plan) == [
+        [("MARA", 0)],
+        [("MARA", 0), ("JONAS", 1)],  # Mara left, Jonas right: as the characters stage places them
+        [],
+        [("JONAS", 1)],
+    ]
+    jonas = Image.new("RGB", (64, 128), (10, 120, 40))
+    refs = references.References(pictures={"MARA": mara(), "JONAS": jonas})
+    both = refs.for_shot(references.seen(plan)[1])
+    assert both.size == (128 + 64, 128)
+    assert np.array_equal(pixels(both.crop((0, 0, 128, 128))), pixels(mara()))  # left: Mara
+    assert np.array_equal(pixels(both.crop((128, 0, 192, 128))), pixels(jonas))
+    assert refs.for_shot([]) is None
