@@ -45,15 +45,24 @@ from pipelines.encode import (
     SAMPLE_RATE,
     FilmEncoder,
     chunk_frames,
+    gop_frames,
 )
 
 PLAYLIST = "index.m3u8"
 INIT = "init.mp4"
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4", ".m4s": "video/mp4"}
 AAC_FRAME = 1024  # samples per AAC frame, and AAC's priming
+# GOPs in a streamed film's first chunk (1 s): its segment is out after a quarter of a whole
+# chunk's work, which three chunk tasks share two cores with (benchmarks/results.md).
+LEAD_GOPS = 2
 # movflags for one segment: fragments only when asked (at close), an empty moov to reuse as the
 # init segment, offsets from the moof (CMAF), and this segment's own decode start in its tfdt.
 SEGMENT_FLAGS = "frag_custom+empty_moov+default_base_moof+frag_discont"
+
+
+def lead_frames(fps: int) -> int:
+    """Frames of a streamed film's first chunk (`frames.FrameSpec.lead`): whole GOPs."""
+    return gop_frames(fps) * LEAD_GOPS
 
 
 def segment_name(index: int) -> str:

@@ -52,7 +52,7 @@ def test_the_playlist_grows_while_the_film_renders(streamed):
     assert last.rstrip().endswith("#EXT-X-ENDLIST")
     assert '#EXT-X-MAP:URI="init.mp4"' in last
     durations = [d for d, _ in segments(last)]
-    assert len(durations) == 3  # one segment per 4 s chunk
+    assert durations == [1.0, 4.0, 4.0]  # one segment per chunk: a 1 s lead, then 4 s chunks
     assert abs(sum(durations) - DURATION) <= 1 / FPS
 
 
