@@ -222,7 +222,11 @@ class HlsStream:
             self._encoder.codec_context.profile = "LC"
             self._encoder.options = AUDIO_OPTIONS
             self._encoder.codec_context.open()
-        return out.add_stream_from_template(self._encoder)
+        stream = out.add_stream_from_template(self._encoder)
+        # The AudioSpecificConfig (the esds's DecoderSpecificInfo), which the template copy
+        # leaves out: without it a browser's Media Source refuses the audio ("mp4a.40").
+        stream.codec_context.extradata = self._encoder.codec_context.extradata
+        return stream
 
     def _audio_until(self, end: Fraction, last: bool) -> list[av.Packet]:
         """The AAC packets whose middle is before `end` seconds of film (all that remain if

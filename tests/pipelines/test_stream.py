@@ -92,6 +92,19 @@ def test_every_segment_starts_on_a_keyframe_with_its_sound(streamed):
         assert abs(starts[0] - priming - starts[1]) <= 0.011, (name, starts)  # half a frame
 
 
+def test_the_init_segment_describes_both_tracks_for_a_browser(streamed):
+    """What Media Source needs to accept the tracks (hls.js reads the codecs from the init):
+    H.264's avcC and AAC's AudioSpecificConfig, AAC-LC (object type 2) at 48 kHz stereo."""
+    _, folder, _ = streamed
+    with av.open(str(folder / "init.mp4")) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.codec_context.extradata
+        config = audio.codec_context.extradata
+    assert config is not None and config[0] >> 3 == 2  # audioObjectType: AAC-LC, "mp4a.40.2"
+    assert (config[0] & 7) << 1 | config[1] >> 7 == 3  # sampling frequency index: 48 kHz
+    assert (config[1] >> 3) & 15 == 2  # channel configuration: stereo
+
+
 def test_a_failed_render_leaves_no_stream(tmp_path):
     frame = rgb_to_yuv420(np.full((180, 320, 3), 90, np.uint8))
     audio = np.zeros((48000 * 8, 2), np.float32)
