@@ -35,14 +35,15 @@ from db.models import ChannelStatus, YouTubeChannel
 from db.session import Database
 from infra.settings import Settings
 from pipelines.errors import InputError
-from youtube import quota
+from youtube import channel as youtube_channel
+from youtube.channel import estimate
 from youtube.client import build_youtube
 from youtube.crypto import TokenCipher
 from youtube.errors import NeedsReconnect, QuotaExceeded, YouTubeError
 from youtube.metadata import MetadataError, video_body
 from youtube.oauth import DeviceCode, OAuthClient, OAuthError
 from youtube.options import PublishOptions
-from youtube.publish import Caption, Publication, PublishPlan
+from youtube.publish import Caption, PublishPlan
 
 NOT_CONFIGURED = (
     "YouTube is not configured: set FILMSTUDIO_YOUTUBE_CLIENT_ID and "
@@ -93,15 +94,6 @@ def plan_for(
         chunk_bytes=settings.youtube_chunk_bytes,
         retry_max=settings.youtube_retry_max,
         retry_base_s=settings.youtube_retry_base_s,
-    )
-
-
-def estimate(plan: PublishPlan) -> quota.Spend:
-    return quota.publish_estimate(
-        captions=len(plan.captions),
-        thumbnail=plan.thumbnail is not None,
-        playlist=bool(plan.playlist_id or plan.playlist_name),
-        create_playlist=bool(plan.playlist_name),
     )
 
 
@@ -177,7 +169,7 @@ class Studio:
         if not tokens.get("refresh_token"):
             raise InputError("youtube", "Google returned no refresh token; connect again")
         service = build_youtube(self.oauth.credentials(tokens), self.settings.youtube_api_root)
-        self._spend("channels.list")
+        youtube_channel.spender(self._records())("channels.list")
         items = service.channels().list(part="snippet", mine=True).execute().get("items", [])
         if not items:
             raise InputError("youtube", "this Google account has no YouTube channel")
@@ -211,55 +203,33 @@ class Studio:
                 raise InputError("channel", f"{NeedsReconnect()}; {RECONNECT}")
             ciphertext = row.tokens
         state = read_state(state_file)
+        records = self._records(channel.id)
         if not state.get("video_id"):  # refuse before the upload, not in the middle of it
-            self._check_quota(estimate(plan))
-
-        credentials = self.oauth.credentials(self.cipher.decrypt(ciphertext))
-        service = build_youtube(credentials, self.settings.youtube_api_root)
-        token_before = credentials.token
+            try:
+                youtube_channel.check_quota(records, self.settings, estimate(plan))
+            except QuotaExceeded as exc:
+                raise InputError("quota", str(exc)) from None
         try:
-            return Publication(
-                service, plan, state, lambda s: write_state(state_file, s), self._spend, progress
-            ).run()
+            return youtube_channel.publish(
+                records,
+                self.settings,
+                ciphertext,
+                plan,
+                state,
+                lambda s: write_state(state_file, s),
+                progress,
+                oauth=self.oauth,
+                cipher=self.cipher,
+            )
         except NeedsReconnect as exc:
-            with self.db.transaction() as session:
-                crud.youtube.needs_reconnect(session, channel.id)
             raise InputError("channel", f"{exc}; {RECONNECT}") from None
         except QuotaExceeded as exc:
             raise InputError("quota", str(exc)) from None
         except YouTubeError as exc:
             raise InputError("youtube", str(exc)) from None
-        finally:
-            if credentials.token != token_before and credentials.refresh_token:
-                with self.db.transaction() as session:  # keep the refreshed access token
-                    crud.youtube.set_tokens(
-                        session, channel.id, self.cipher.encrypt(self.oauth.bundle(credentials))
-                    )
 
-    def _check_quota(self, needed: quota.Spend) -> None:
-        with self.db.session(write=False) as session:
-            units, uploads = crud.youtube.quota_used(
-                session, self.settings.youtube_client_id, str(quota.quota_day())
-            )
-        try:
-            quota.check(
-                quota.Spend(units, uploads),
-                needed,
-                daily_units=self.settings.youtube_daily_units,
-                daily_uploads=self.settings.youtube_daily_uploads,
-            )
-        except QuotaExceeded as exc:
-            raise InputError("quota", str(exc)) from None
-
-    def _spend(self, method: str) -> None:
-        with self.db.transaction() as session:
-            crud.youtube.quota_spend(
-                session,
-                self.settings.youtube_client_id,
-                str(quota.quota_day()),
-                quota.COST.get(method, 1),
-                1 if method == "videos.insert" else 0,
-            )
+    def _records(self, channel: uuid.UUID | None = None) -> crud.youtube.ChannelRecords:
+        return crud.youtube.ChannelRecords(self.db, self.settings.youtube_client_id, channel)
 
 
 # --- the state file -------------------------------------------------------------------------------

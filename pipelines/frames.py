@@ -90,14 +90,22 @@ class FrameSpec:
     # the audiogram look: per frame, the voice's bar heights (`pipelines.audiogram.levels`)
     waveform: np.ndarray | None = None
     caption_scale: float = 1.0  # burned subtitles this much larger than usual
+    # frames of a shorter first chunk (whole GOPs; 0: none): a stream's first segment is out
+    # after that many frames' work instead of a whole chunk's (`stream.lead_frames`)
+    lead: int = 0
 
     @property
     def batches(self) -> int:
-        return -(-self.total // self.batch)
+        lead = min(self.lead, self.total)
+        return (lead > 0) + -(-(self.total - lead) // self.batch)
 
     def chunk(self, index: int) -> range:
-        """The frame numbers of chunk `index`: [index * batch, (index + 1) * batch)."""
-        start = index * self.batch
+        """The frame numbers of chunk `index`: [index * batch, (index + 1) * batch), or after
+        a `lead` chunk of [0, lead) when there is one."""
+        lead = min(self.lead, self.total)
+        if lead and index == 0:
+            return range(0, lead)
+        start = lead + (index - (lead > 0)) * self.batch
         return range(start, min(start + self.batch, self.total))
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -485,6 +485,8 @@ def encode_film(
     ]
     ends = [start for start, _ in chapters[1:]] + [spec.total / spec.fps]
     marks = [(start, end, title) for (start, title), end in zip(chapters, ends)]
+    if stream is not None:  # a short first chunk: the first segment sooner
+        spec = replace(spec, lead=stream_mod.lead_frames(spec.fps))
     with (
         stages.stage("frames", f"rendering {spec.total} frames") as report,
         FilmEncoder(path, spec.width, spec.height, spec.fps, audio, soft, marks) as encoder,

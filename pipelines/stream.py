@@ -45,15 +45,24 @@ from pipelines.encode import (
     SAMPLE_RATE,
     FilmEncoder,
     chunk_frames,
+    gop_frames,
 )
 
 PLAYLIST = "index.m3u8"
 INIT = "init.mp4"
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4", ".m4s": "video/mp4"}
 AAC_FRAME = 1024  # samples per AAC frame, and AAC's priming
+# GOPs in a streamed film's first chunk (1 s): its segment is out after a quarter of a whole
+# chunk's work, which three chunk tasks share two cores with (benchmarks/results.md).
+LEAD_GOPS = 2
 # movflags for one segment: fragments only when asked (at close), an empty moov to reuse as the
 # init segment, offsets from the moof (CMAF), and this segment's own decode start in its tfdt.
 SEGMENT_FLAGS = "frag_custom+empty_moov+default_base_moof+frag_discont"
+
+
+def lead_frames(fps: int) -> int:
+    """Frames of a streamed film's first chunk (`frames.FrameSpec.lead`): whole GOPs."""
+    return gop_frames(fps) * LEAD_GOPS
 
 
 def segment_name(index: int) -> str:
@@ -213,7 +222,11 @@ class HlsStream:
             self._encoder.codec_context.profile = "LC"
             self._encoder.options = AUDIO_OPTIONS
             self._encoder.codec_context.open()
-        return out.add_stream_from_template(self._encoder)
+        stream = out.add_stream_from_template(self._encoder)
+        # The AudioSpecificConfig (the esds's DecoderSpecificInfo), which the template copy
+        # leaves out: without it a browser's Media Source refuses the audio ("mp4a.40").
+        stream.codec_context.extradata = self._encoder.codec_context.extradata
+        return stream
 
     def _audio_until(self, end: Fraction, last: bool) -> list[av.Packet]:
         """The AAC packets whose middle is before `end` seconds of film (all that remain if

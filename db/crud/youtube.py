@@ -4,7 +4,7 @@ this layer never sees a key."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,9 @@ from db.models import (
     YouTubeChannel,
     YouTubeQuota,
 )
+
+if TYPE_CHECKING:
+    from db.session import Database
 
 
 def save_channel(
@@ -143,3 +146,27 @@ def quota_spend(session: Session, project: str, day: str, units: int, uploads: i
     row = _quota_row(session, project, day)
     row.units += units
     row.uploads += uploads
+
+
+class ChannelRecords:
+    """One channel's records and its Google project's quota in the database, each change in
+    its own transaction (`youtube.channel.Records`: a publish commits every call it counts)."""
+
+    def __init__(self, db: Database, project: str, channel_id: uuid.UUID | None = None):
+        self.db, self.project, self.channel_id = db, project, channel_id
+
+    def quota_used(self, day: str) -> tuple[int, int]:
+        with self.db.session(write=False) as session:
+            return quota_used(session, self.project, day)
+
+    def quota_spend(self, day: str, units: int, uploads: int) -> None:
+        with self.db.transaction() as session:
+            quota_spend(session, self.project, day, units, uploads)
+
+    def needs_reconnect(self) -> None:
+        with self.db.transaction() as session:
+            needs_reconnect(session, self.channel_id)
+
+    def save_tokens(self, ciphertext: str) -> None:
+        with self.db.transaction() as session:
+            set_tokens(session, self.channel_id, ciphertext)

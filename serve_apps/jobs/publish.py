@@ -22,13 +22,10 @@ from db.session import Database
 from infra.progress import StageEvent
 from pipelines.errors import InputError
 from serve_apps.jobs.work import JobContext
-from youtube import quota
-from youtube.client import build_youtube
-from youtube.crypto import TokenCipher
+from youtube import channel, quota
 from youtube.errors import NeedsReconnect, QuotaExceeded
 from youtube.metadata import VideoMetadata, video_body
-from youtube.oauth import OAuthClient
-from youtube.publish import Caption, Publication, PublishPlan
+from youtube.publish import Caption, PublishPlan
 
 log = logging.getLogger(__name__)
 
@@ -76,34 +73,23 @@ def publish(ctx: JobContext) -> dict[str, Any]:
 
 def _publish(ctx: JobContext, db: Database) -> dict[str, Any]:
     settings, params = ctx.settings, ctx.params
-    project = settings.youtube_client_id
     with db.session(write=False) as session:
         publication = crud.youtube.publication_of(session, ctx.job_id)
         state = crud.youtube.state_of(publication)
-        channel = session.get(YouTubeChannel, publication.channel_id)
-        if channel is None:
+        row = session.get(YouTubeChannel, publication.channel_id)
+        if row is None:
             raise InputError("channel_id", "the channel was disconnected")
-        if channel.status == ChannelStatus.needs_reconnect:
+        if row.status == ChannelStatus.needs_reconnect:
             raise InputError("channel_id", str(NeedsReconnect()))
-        channel_row, ciphertext = channel.id, channel.tokens
+        channel_row, ciphertext = row.id, row.tokens
 
+    records = crud.youtube.ChannelRecords(db, settings.youtube_client_id, channel_row)
     if not state.get("video_id"):  # refuse before the upload, not in the middle of it
-        with db.session(write=False) as session:
-            units, uploads = crud.youtube.quota_used(session, project, str(quota.quota_day()))
         try:
-            quota.check(
-                quota.Spend(units, uploads),
-                estimate(params),
-                daily_units=settings.youtube_daily_units,
-                daily_uploads=settings.youtube_daily_uploads,
-            )
+            channel.check_quota(records, settings, estimate(params))
         except QuotaExceeded as exc:
             raise InputError("quota", str(exc)) from None
 
-    cipher = TokenCipher(settings.youtube_key_path)
-    oauth = OAuthClient.from_settings(settings)
-    credentials = oauth.credentials(cipher.decrypt(ciphertext))
-    service = build_youtube(credentials, settings.youtube_api_root)
     plan = PublishPlan(
         video=_fetch(ctx, params["film_key"], "film.mp4"),
         body=video_body(metadata_of(params)),
@@ -129,35 +115,15 @@ def _publish(ctx: JobContext, db: Database) -> dict[str, Any]:
         with db.transaction() as session:
             crud.youtube.save_state(session, ctx.job_id, current)
 
-    def spend(method: str) -> None:
-        with db.transaction() as session:
-            crud.youtube.quota_spend(
-                session,
-                project,
-                str(quota.quota_day()),
-                quota.COST.get(method, 1),
-                1 if method == "videos.insert" else 0,
-            )
+    def progress(stage: str, percent: float, message: str) -> None:
+        ctx.progress(StageEvent(stage, "progress", percent, message))
 
-    token_before = credentials.token
     try:
-
-        def progress(stage: str, percent: float, message: str) -> None:
-            ctx.progress(StageEvent(stage, "progress", percent, message))
-
-        state = Publication(service, plan, state, save, spend, progress).run()
+        state = channel.publish(records, settings, ciphertext, plan, state, save, progress)
     except NeedsReconnect as exc:
-        with db.transaction() as session:
-            crud.youtube.needs_reconnect(session, channel_row)
         raise InputError("channel_id", str(exc)) from None
     except QuotaExceeded as exc:
         raise InputError("quota", str(exc)) from None
-    finally:
-        if credentials.token != token_before and credentials.refresh_token:
-            with db.transaction() as session:  # keep the refreshed access token
-                crud.youtube.set_tokens(
-                    session, channel_row, cipher.encrypt(oauth.bundle(credentials))
-                )
 
     result = {
         "video_id": state["video_id"],

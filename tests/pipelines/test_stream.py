@@ -52,7 +52,7 @@ def test_the_playlist_grows_while_the_film_renders(streamed):
     assert last.rstrip().endswith("#EXT-X-ENDLIST")
     assert '#EXT-X-MAP:URI="init.mp4"' in last
     durations = [d for d, _ in segments(last)]
-    assert len(durations) == 3  # one segment per 4 s chunk
+    assert durations == [1.0, 4.0, 4.0]  # one segment per chunk: a 1 s lead, then 4 s chunks
     assert abs(sum(durations) - DURATION) <= 1 / FPS
 
 
@@ -90,6 +90,19 @@ def test_every_segment_starts_on_a_keyframe_with_its_sound(streamed):
         starts = [float(min(t for _, t in video)), float(min(audio))]
         priming = 1024 / 48000 if index == 0 else 0  # AAC's first frame, before the film
         assert abs(starts[0] - priming - starts[1]) <= 0.011, (name, starts)  # half a frame
+
+
+def test_the_init_segment_describes_both_tracks_for_a_browser(streamed):
+    """What Media Source needs to accept the tracks (hls.js reads the codecs from the init):
+    H.264's avcC and AAC's AudioSpecificConfig, AAC-LC (object type 2) at 48 kHz stereo."""
+    _, folder, _ = streamed
+    with av.open(str(folder / "init.mp4")) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.codec_context.extradata
+        config = audio.codec_context.extradata
+    assert config is not None and config[0] >> 3 == 2  # audioObjectType: AAC-LC, "mp4a.40.2"
+    assert (config[0] & 7) << 1 | config[1] >> 7 == 3  # sampling frequency index: 48 kHz
+    assert (config[1] >> 3) & 15 == 2  # channel configuration: stereo
 
 
 def test_a_failed_render_leaves_no_stream(tmp_path):

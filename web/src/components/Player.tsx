@@ -4,17 +4,18 @@ import { useAuth } from '@/lib/auth';
 const HLS_TYPE = 'application/vnd.apple.mpegurl';
 
 /** The film's player. While the render streams, `stream` is its HLS playlist (an .m3u8 URL):
- *  the browser's own HLS where it has one (Safari), else hls.js, loaded only then (its light
- *  build: one rendition, subtitles come from the <track> children). Once `mp4` is there it
- *  plays instead, from the same place and still playing if it was. */
+ *  hls.js where the browser has Media Source Extensions, loaded only then (its light build: one
+ *  rendition, subtitles come from the <track> children), else the browser's own HLS (older
+ *  iOS). Once `mp4` is there it plays instead, from the same place and still playing if it was. */
 export function Player({ stream, mp4, poster, children }: { stream: string | null; mp4: string | null; poster?: string; children?: ReactNode }) {
   const video = useRef<HTMLVideoElement>(null);
+  // Where the previous source left off, noted before it is torn down (hls.js empties the element).
+  const place = useRef({ at: 0, playing: false });
   useEffect(() => {
     const element = video.current;
     const source = mp4 ?? stream;
     if (!element || !source) return;
-    const at = element.currentTime;
-    const playing = !element.paused && !element.ended;
+    const { at, playing } = place.current;
     const resume = () => {
       if (at > 0) element.currentTime = Math.min(at, element.duration || at);
       if (playing) void element.play().catch(() => undefined);
@@ -22,14 +23,20 @@ export function Player({ stream, mp4, poster, children }: { stream: string | nul
     element.addEventListener('loadedmetadata', resume, { once: true });
     let destroy = () => {};
     if (mp4) element.src = mp4;
-    else if (element.canPlayType(HLS_TYPE)) element.src = withToken(source); // native HLS sets no header
+    // hls.js first, as its docs advise: a browser's own HLS need not follow a growing playlist
+    // (Chromium's read it once and never again). Native HLS sets no header.
+    else if (!hasMediaSource() && element.canPlayType(HLS_TYPE)) element.src = withToken(source);
     else {
       let cancelled = false;
       destroy = () => {
         cancelled = true;
       };
       void import('hls.js/light').then(({ default: Hls }) => {
-        if (cancelled || !Hls.isSupported()) return;
+        if (cancelled) return;
+        if (!Hls.isSupported()) {
+          element.src = withToken(source); // MSE without the codecs: the browser's own, if any
+          return;
+        }
         // The playlist is the owner's: same-origin API requests carry the access token (the
         // segments' own URLs are signed).
         const hls = new Hls({
@@ -44,6 +51,7 @@ export function Player({ stream, mp4, poster, children }: { stream: string | nul
       });
     }
     return () => {
+      place.current = { at: element.currentTime, playing: !element.paused && !element.ended };
       element.removeEventListener('loadedmetadata', resume);
       destroy();
     };
@@ -61,4 +69,9 @@ function withToken(url: string): string {
   const token = useAuth.getState().token;
   if (!token) return url;
   return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}
+
+/** Media Source Extensions (or Safari's ManagedMediaSource), which hls.js plays through. */
+function hasMediaSource(): boolean {
+  return typeof window !== 'undefined' && ('MediaSource' in window || 'ManagedMediaSource' in window);
 }

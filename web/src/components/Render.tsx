@@ -174,6 +174,7 @@ export function Render() {
   const status = live?.status ?? job.data?.status ?? 'queued';
   const percent = Math.round(100 * (live?.progress ?? 0) * ((live?.progress ?? 0) > 1 ? 0.01 : 1));
   const current = STAGES.findIndex(([name]) => name === live?.stage);
+  const done = status === 'succeeded' && job.data?.status === 'succeeded';
   return (
     <>
       <h1 className="mb-2 text-2xl font-bold">{t('render.title')}</h1>
@@ -203,10 +204,16 @@ export function Render() {
           {t('render.failed', { reason: job.data?.error ?? live?.message ?? '' })}
         </p>
       )}
-      {status === 'succeeded' && job.data?.status === 'succeeded' ? (
-        <Film jobId={jobId} outputs={job.data.outputs ?? []} finished stream={live?.stream ?? null} language={String(job.data.result?.language ?? 'en')} />
-      ) : (
-        live?.stream && !finished && <Film jobId={jobId} outputs={[]} finished={false} stream={live.stream} language="en" />
+      {/* One Film from the stream's announcement to the MP4, so its player keeps the viewer's
+          place (also while the finished job's details are still being fetched). */}
+      {(done || (live?.stream && (!finished || status === 'succeeded'))) && (
+        <Film
+          jobId={jobId}
+          outputs={done ? (job.data?.outputs ?? []) : []}
+          finished={done}
+          stream={live?.stream ?? null}
+          language={String(job.data?.result?.language ?? 'en')}
+        />
       )}
       {job.data && (
         <a href={`/projects/view/?id=${job.data.project_id}`} className="mt-4 inline-block text-blue-800 underline">
