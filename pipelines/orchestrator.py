@@ -29,6 +29,7 @@ from infra.progress import Progress, Stages
 from pipelines import (
     audiogram,
     characters,
+    conversation,
     frames,
     mix,
     music,
@@ -119,6 +120,10 @@ def render_film(
     inputs = check_inputs(request, workspace, engines)
     request = request.model_copy(update={"duration": inputs.duration})
 
+    # 0b. Writing: a document (`from_document`) becomes a two-host show's script, written by
+    #     the LLM (validated, asked again once) or, without one, by rules (with a warning).
+    request, notes = workspace.cached("show", partial(conversation.write_show, request, engines))
+
     # 1. Analysis: script → plan of scenes, shots and spoken lines (translated for a dub); a
     #    voice per character in the language spoken.
     with stages.stage("analysis", "reading the script") as report:
@@ -142,7 +147,7 @@ def render_film(
 
     # 3. Timeline: shots and lines placed, fitted to the requested duration (or the recording).
     film_timeline = time_film(plan, speech, request)
-    warnings = speech.warnings if isinstance(speech, narration.Narration) else []
+    warnings = notes + (speech.warnings if isinstance(speech, narration.Narration) else [])
 
     # 4. Visuals: a picture (or a clip) for every shot, prepared by Ray tasks.
     with stages.stage("visuals", "pictures for every shot") as report:

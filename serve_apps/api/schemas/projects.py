@@ -11,15 +11,15 @@ from pydantic import BaseModel, Field, create_model
 from pipelines.request import MAX_SCRIPT_CHARS, FilmOptions
 from serve_apps.api.schemas.common import Out
 
-# The film's settings as a project keeps them: every film option but the script (declared once,
-# in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
+# The film's settings as a project keeps them: every film option but the script and a document
+# to write one from (declared once, in the pipeline), with the music as a choice or an audio asset's id. Values are checked by
 # the film request's own rules when stored, so a project refuses what the CLI refuses.
 FilmSettings = create_model(
     "FilmSettings",
     **{
         name: (info.annotation, info)
         for name, info in FilmOptions.model_fields.items()
-        if name != "script"
+        if name not in ("script", "from_document")
     },
     music=(
         Literal["generated", "none"] | uuid.UUID,
