@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 WORDS_PER_S = 2.5
 # A voice's natural pace, for the check that a conversation fits (espeak-ng speaks ~175 a minute).
 SPOKEN_WORDS_PER_S = 2.9
+# The answer's length: a word of dialogue is ~1.3 tokens, its turn's JSON adds a few more.
+TOKENS_PER_WORD = 3
+JSON_TOKENS = 200
 ATTEMPTS = 2  # the LLM's first answer and one retry with the problem named
 DOCUMENT_CHARS = 24_000  # the part of the document the LLM is shown
 RULE_HOSTS = ("HOST A", "HOST B")
@@ -108,7 +111,8 @@ def write_show(request, engines) -> tuple[object, list[str]]:
     model = text_model(engines)
     if model is None:
         warnings.append(
-            "no LLM is configured (FILMSTUDIO_LLM_BASE_URL, or the studio tier with MODELS/llm): "
+            "no LLM to write the show (a chat API in FILMSTUDIO_LLM_BASE_URL, or the studio "
+            "tier's local MODELS/llm): "
             f"the document's paragraphs are read in turn by {' and '.join(RULE_HOSTS)}, "
             "its headings are the chapters"
         )
@@ -158,7 +162,7 @@ def ask(model, document: str, words: int, seconds: float) -> tuple[Conversation 
             else "",
             document=document[:DOCUMENT_CHARS],
         )
-        (answer,) = model.generate([prompt], max(1600, words * 3))
+        (answer,) = model.generate([prompt], words * TOKENS_PER_WORD + JSON_TOKENS)
         conversation, problem = parse(answer, words, seconds)
         if conversation is not None:
             return conversation, ""

@@ -131,9 +131,21 @@ def test_an_answer_too_long_for_the_film_is_refused(chat):
     )
 
 
+def test_the_studio_llm_is_asked_too(no_llm, tmp_path):
+    """The tiny random LLM answers noise: asked twice, then the rules write the show."""
+    from pipelines.engines import StudioEngines
+    from pipelines.engines.random_weights import build_tiny_models
+
+    models = build_tiny_models(tmp_path, engines=("llm",))
+    engines = StudioEngines(models_dir=models, ready={"llm"})
+    written, warnings = conversation.write_show(request(tier="studio", models_dir=models), engines)
+    assert "the LLM's conversation was not valid after 2 tries" in warnings[0]
+    assert {line.speaker for line in script.analyze(written.script).lines} == {"HOST A", "HOST B"}
+
+
 def test_without_an_llm_paragraphs_alternate_and_headings_are_chapters(no_llm):
     written, warnings = conversation.write_show(request(duration=30.0), DraftEngines())
-    assert "no LLM is configured" in warnings[0]
+    assert "no LLM to write the show" in warnings[0]
     plan = script.analyze(written.script)
     assert plan.title == "Rivers"
     assert [(line.speaker, line.text) for line in plan.lines] == [
