@@ -132,7 +132,7 @@ def write_show(request, engines) -> tuple[object, list[str]]:
             )
     for warning in warnings:
         log.warning(warning)
-    request = request.model_copy(update={"script": fountain(written)})
+    request = request.model_copy(update={"script": fountain(written), "from_document": ""})
     preflight.check_fits(request)
     return request, warnings
 
