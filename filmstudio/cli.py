@@ -57,12 +57,15 @@ def _fail(error: InputError) -> None:
     raise typer.Exit(2)
 
 
-def _read_script(path: Path) -> str:
+def _read_script(path: Path | None, field: str = "script") -> str:
+    """The file's text ("" without a file)."""
+    if path is None:
+        return ""
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError("script", f"cannot read {path}: {reason}") from None
+        raise InputError(field, f"cannot read {path}: {reason}") from None
 
 
 def _collect_images(images: list[Path], images_dir: Path | None) -> list[Path]:
@@ -141,7 +144,25 @@ def _parse_translations(pairs: list[str]) -> dict[str, Path]:
 # The options that carry files or pairs are the CLI's own; the rest are the film's options
 # (`pipelines.request.FilmOptions`), each a flag with the model's default and description.
 FILE_OPTIONS = [
-    ("script", Annotated[Path, typer.Argument(help="Fountain screenplay or plain prose")], ...),
+    (
+        "script",
+        Annotated[
+            Path | None,
+            typer.Argument(
+                help="Fountain screenplay or plain prose (left out with --from-document, or "
+                "with --narration to transcribe the recording)"
+            ),
+        ],
+        None,
+    ),
+    (
+        "from_document",
+        Annotated[
+            Path | None,
+            typer.Option(help="a document (Markdown/text) the LLM turns into a two-host show"),
+        ],
+        None,
+    ),
     ("image", Annotated[list[Path], typer.Option("--image", help="an image (repeatable)")], ()),
     (
         "images",
@@ -218,7 +239,7 @@ FILE_OPTIONS = [
     ),
 ]
 # read from a file, given as --voice pairs, given in --character pairs, --reference pairs
-NOT_FLAGS = ("script", "voices", "character_mouths", "references")
+NOT_FLAGS = ("script", "from_document", "voices", "character_mouths", "references")
 
 
 def _film_option_parameters() -> list[inspect.Parameter]:
@@ -257,6 +278,7 @@ def render(**given) -> None:
             DurationLimits(settings.min_duration, settings.max_duration),
             **{name: given[name] for name in OPTION_NAMES if name not in NOT_FLAGS},
             script=_read_script(script),
+            from_document=_read_script(given["from_document"], "from_document"),
             voices=_parse_voices(given["voice"]),
             **_parse_characters(given["character"]),
             references=_parse_references(given["reference"]),
@@ -268,8 +290,9 @@ def render(**given) -> None:
         )
     except InputError as error:
         _fail(error)
-    out = output or Path(script.stem + ".mp4")
-    if request.podcast and out.with_suffix(".txt").resolve() == Path(script).resolve():
+    named = script or given["from_document"] or given["narration"]
+    out = output or Path((named.stem if named else "film") + ".mp4")
+    if request.podcast and named and out.with_suffix(".txt").resolve() == Path(named).resolve():
         # the episode's transcript is OUT.txt: it would overwrite a show.txt script
         _fail(InputError("output", f"{out.with_suffix('.txt')} is the script; choose another -o"))
 

@@ -29,6 +29,7 @@ from infra.progress import Progress, Stages
 from pipelines import (
     audiogram,
     characters,
+    conversation,
     frames,
     mix,
     music,
@@ -120,10 +121,21 @@ def render_film(
     inputs = check_inputs(request, workspace, engines)
     request = request.model_copy(update={"duration": inputs.duration})
 
+    # 0b. Writing: a document (`from_document`) becomes a two-host show's script, written by
+    #     the LLM (validated, asked again once) or, without one, by rules (with a warning).
+    request, notes = workspace.cached("show", partial(conversation.write_show, request, engines))
+
+    # 0c. Hearing: a recording without a script is transcribed (studio: Whisper, MODELS/asr/);
+    #     its sentences are the lines. Without a recogniser there are no subtitles (warned).
+    heard = workspace.cached(
+        "heard", partial(narration.hear, request, inputs.narration, SAMPLE_RATE, engines)
+    )
+    notes = notes + (heard.warnings if heard else [])
+
     # 1. Analysis: script → plan of scenes, shots and spoken lines (translated for a dub); a
     #    voice per character in the language spoken.
     with stages.stage("analysis", "reading the script") as report:
-        plan = workspace.cached("plan", partial(analyze, request, engines))
+        plan = workspace.cached("plan", partial(analyze, request, engines, heard))
         voices = voice.cast(plan.characters, request.speech_language, request.voices)
         sa_hz = chant.tonic_hz(request.tonic, voices[NARRATOR].gender)  # drone's and chant's Sa
         check_subtitle_font(request, plan)
@@ -138,12 +150,12 @@ def render_film(
     #    with a `narration` recording, it is the voice and the script is found in it.
     speech, timings = workspace.cached(
         "speech",
-        partial(speak, stages, plan, voices, request, engines, sa_hz, inputs.narration),
+        partial(speak, stages, plan, voices, request, engines, sa_hz, inputs.narration, heard),
     )
 
     # 3. Timeline: shots and lines placed, fitted to the requested duration (or the recording).
     film_timeline = time_film(plan, speech, request)
-    warnings = speech.warnings if isinstance(speech, narration.Narration) else []
+    warnings = notes + (speech.warnings if isinstance(speech, narration.Narration) else [])
 
     # 4. Visuals: each character's reference (kept: a retry takes the same looks), then a
     #    picture (or a clip) for every shot, prepared by Ray tasks.
@@ -298,13 +310,16 @@ def check_inputs(request: FilmRequest, workspace: Workspace, engines) -> Inputs:
     return Inputs(images, track, recording, duration)
 
 
-def analyze(request: FilmRequest, engines) -> Plan:
+def analyze(request: FilmRequest, engines, heard: narration.Heard | None = None) -> Plan:
     """The plan by the script's rules (verse read line by line), with the engines' shot prompts
     where they have an LLM;
     for a dub, its lines then translated (the prompts stay in the script's language). Or the
-    request's own plan (an edited storyboard), as it is."""
+    request's own plan (an edited storyboard), as it is; or, for a recording without a script,
+    a shot per sentence `heard` in it."""
     if request.plan is not None:
         return request.plan
+    if heard is not None:
+        return narration.heard_plan(heard, len(request.images))
     if request.language == "sa":  # Sanskrit: a verse's pādas, chanted (`pipelines.sanskrit`)
         return padas.plan(request.script)
     plan = verse.analyze(request.script, request.form, narrate_action=request.narrate_action)
@@ -415,16 +430,29 @@ def frame_spec(
 
 
 def speak(
-    stages: Stages, plan: Plan, voices, request: FilmRequest, engines, sa_hz, recording=None
+    stages: Stages,
+    plan: Plan,
+    voices,
+    request: FilmRequest,
+    engines,
+    sa_hz,
+    recording=None,
+    heard: narration.Heard | None = None,
 ) -> tuple[list | narration.Narration, list | None]:
     """The voices stage (announced only when it runs: a resumed render keeps its speech): every
     line synthesised, with each clip's espeak events (see `voice.speak_to_fit`); or, given the
-    user's `recording`, the script aligned to it (no events: nobody is seen speaking it)."""
+    user's `recording`, the script aligned to it, or the sentences `heard` in it where they were
+    heard (no events: nobody is seen speaking it)."""
     timings: list = []
     with stages.stage("voices") as report:
         if recording is not None:
             found = narration.place(
-                plan, recording, SAMPLE_RATE, request.speech_language, request.duration
+                plan,
+                recording,
+                SAMPLE_RATE,
+                request.speech_language,
+                request.duration,
+                heard.spans if heard else None,
             )
             report(1, f"{len(found.alignment.missing)} script lines not found in the recording")
             return found, None

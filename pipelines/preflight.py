@@ -22,8 +22,9 @@ SYLLABIC_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 
 def check_fits(options: FilmOptions) -> None:
     """InputError on `duration` when the script (or the request's edited plan) cannot fit even
-    spoken at `timeline.MAX_RATE`. A film over the user's own recording takes its length."""
-    if getattr(options, "narration", None) is not None:
+    spoken at `timeline.MAX_RATE`. A film over the user's own recording takes its length; a
+    show still to be written from a document is checked once written (`conversation`)."""
+    if getattr(options, "narration", None) is not None or not options.script.strip():
         return
     plan = getattr(options, "plan", None) or verse.analyze(
         options.script, options.form, narrate_action=options.narrate_action

@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from pipelines import tanpura
@@ -34,6 +35,7 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 FPS_CHOICES = (24, 25, 30)
 MAX_SCRIPT_CHARS = 200_000
+MAX_DOCUMENT_CHARS = 200_000
 MAX_IMAGES = 200
 MusicChoice = Literal["generated", "none", "tanpura", "tanpura+tabla"]  # or the user's file
 MUSIC_CHOICES: tuple[str, ...] = MusicChoice.__args__
@@ -56,7 +58,16 @@ class FilmOptions(BaseModel):
     """Everything about the film that is not a file."""
 
     script: str = Field(
-        description="Fountain screenplay or plain prose", max_length=MAX_SCRIPT_CHARS
+        "",
+        description="Fountain screenplay or plain prose (empty with from_document, or with a "
+        "narration recording to transcribe)",
+        max_length=MAX_SCRIPT_CHARS,
+    )
+    from_document: str = Field(
+        "",
+        max_length=MAX_DOCUMENT_CHARS,
+        description="a document (Markdown or text) the LLM turns into a two-host show; without "
+        "an LLM its paragraphs are read in turn by two hosts, its headings the chapters",
     )
     voices: dict[str, str] = Field(
         default_factory=dict, description="CHARACTER → voice name (see `filmstudio voices`)"
@@ -192,12 +203,15 @@ class FilmOptions(BaseModel):
             )
         return tag
 
-    @field_validator("script")
-    @classmethod
-    def _script(cls, v: str) -> str:
-        if not v or not v.strip():
-            raise ValueError("script is empty")
-        return v
+    @model_validator(mode="after")
+    def _something_to_say(self) -> FilmOptions:
+        """A script, or a document to write one from, or (a request) a recording to transcribe."""
+        has_script, has_document = bool(self.script.strip()), bool(self.from_document.strip())
+        if has_script and has_document:
+            raise InputError("from_document", "give a script or a document, not both")
+        if not (has_script or has_document or getattr(self, "narration", None) is not None):
+            raise InputError("script", "script is empty")
+        return self
 
     @field_validator("size", "fps")
     @classmethod
@@ -281,8 +295,16 @@ def make_request(limits: DurationLimits = PRODUCT_LIMITS, **fields) -> FilmReque
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or "request"
         msg = err["msg"].removeprefix("Value error, ")
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):  # a check across fields names its field itself
+            field, msg = cause.field, cause.message
         if err["type"] == "too_long" and field == "script":
             msg = f"script is {len(fields['script'])} characters; the limit is {MAX_SCRIPT_CHARS}"
+        elif err["type"] == "too_long" and field == "from_document":
+            msg = (
+                f"the document is {len(fields['from_document'])} characters; "
+                f"the limit is {MAX_DOCUMENT_CHARS}"
+            )
         elif err["type"] == "too_long" and field == "images":
             msg = f"{len(fields['images'])} images; the limit is {MAX_IMAGES}"
         raise InputError(field, msg) from None

@@ -31,7 +31,7 @@ import numpy as np
 
 from pipelines.engines.check import EngineStatus, check_models_dir
 from pipelines.engines.ip_adapter import to_png
-from pipelines.engines.loader import DEPLOYMENT_NAMES, ENGINES, engine_dir
+from pipelines.engines.loader import DEPLOYMENT_NAMES, ENGINES, asr_dir, engine_dir
 from pipelines.plan import Plan
 
 if TYPE_CHECKING:
@@ -309,6 +309,19 @@ class StudioEngines:
             return self.handles["lipsync"].animate.remote(face, audio, sample_rate, fps).result()
         return self._engine("lipsync")(face, audio, sample_rate, fps)
 
+    def transcribe(self, audio: np.ndarray, language: str) -> list[tuple[float, float, str]] | None:
+        """What `audio` (mono float32, 16 kHz) says, as (start s, end s, text) per Whisper window;
+        None without a recogniser (`MODELS/asr/`, local engines only)."""
+        if self.models_dir is None or not (asr_dir(self.models_dir) / "config.json").is_file():
+            return None
+        with self._loading:
+            if "asr" not in self._engines:
+                from pipelines.engines.asr import ASREngine
+
+                log.info("loading the speech recogniser from %s", asr_dir(self.models_dir))
+                self._engines["asr"] = ASREngine.load(asr_dir(self.models_dir))
+        return self._engines["asr"](audio, language)
+
     def text_model(self):
         """The LLM's text generator (`generate(prompts, max_new_tokens) -> texts`) for other
         stages to prompt (translation): the local engine, or the Serve deployment through its
@@ -391,6 +404,9 @@ class DraftEngines:
         return None
 
     def lipsync(self, face, audio: np.ndarray, sample_rate: int, fps: int) -> None:
+        return None
+
+    def transcribe(self, audio: np.ndarray, language: str) -> None:
         return None
 
 

@@ -178,3 +178,23 @@ def load_seq2seq(
         path, dtype=torch_dtype(device), local_files_only=True
     )
     return model.to(device).eval(), tokenizer, device
+
+
+def asr_dir(models_dir: Path) -> Path:
+    """Where the speech recogniser lives: `MODELS/asr/` (a Whisper checkpoint with its
+    processor: feature extractor and tokenizer)."""
+    return Path(models_dir) / "asr"
+
+
+def load_whisper(
+    path: Path, device: str | None = None, memory_share: float | None = None
+) -> tuple[Any, Any, str]:
+    """(model, processor, device) for the Whisper model in `path`, offline, in eval mode."""
+    from transformers import WhisperForConditionalGeneration, WhisperProcessor
+
+    device = prepare(device, memory_share)
+    processor = WhisperProcessor.from_pretrained(path, local_files_only=True)
+    model = WhisperForConditionalGeneration.from_pretrained(
+        path, dtype=torch_dtype(device), local_files_only=True
+    )
+    return model.to(device).eval(), processor, device

@@ -59,6 +59,67 @@ def build_tiny_models(out_dir: Path, engines=ENGINES, languages=("en",)) -> Path
     return out_dir
 
 
+def build_tiny_asr(models_dir: Path) -> Path:
+    """A tiny random Whisper in `models_dir/asr/` (the speech recogniser, not one of `ENGINES`:
+    only a recording without a script needs it): a byte-level vocabulary, Whisper's special
+    tokens, a 1-layer 16-wide encoder and decoder. It hears noise, as a random model does."""
+    import torch
+    from transformers import (
+        GenerationConfig,
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizer,
+    )
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    path = Path(models_dir) / "asr"
+    _seed(torch)
+    vocab = {c: i for i, c in enumerate(bytes_to_unicode().values())}
+    vocab["<|endoftext|>"] = len(vocab)
+    specials = ["<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>"]
+    tokenizer = WhisperTokenizer(
+        vocab=vocab, merges=[], additional_special_tokens=specials, pad_token="<|endoftext|>"
+    )
+    end, start, english, transcribe, plain = tokenizer.convert_tokens_to_ids(
+        ["<|endoftext|>", *specials]
+    )
+    model = WhisperForConditionalGeneration(
+        WhisperConfig(
+            vocab_size=len(tokenizer),
+            num_mel_bins=80,
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            max_target_positions=64,
+            pad_token_id=end,
+            bos_token_id=end,
+            eos_token_id=end,
+            decoder_start_token_id=start,
+        )
+    )
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=start,
+        bos_token_id=end,
+        eos_token_id=end,
+        pad_token_id=end,
+        no_timestamps_token_id=plain,
+        lang_to_id={"<|en|>": english},
+        task_to_id={"transcribe": transcribe},
+        is_multilingual=True,
+        max_length=64,
+    )
+    model.save_pretrained(path)
+    WhisperProcessor(WhisperFeatureExtractor(feature_size=80), tokenizer).save_pretrained(path)
+    _options(path, max_new_tokens=24)
+    return path
+
+
 def _seed(torch) -> None:
     """Every random source a model's construction may draw from, reset: the same directory,
     byte for byte, on every build, so tests of the tiny models cannot flake."""

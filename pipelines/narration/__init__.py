@@ -6,6 +6,8 @@ request → plan → **narration** (recording loaded, script aligned to it) → 
 - `align.py`: where each script line is spoken in it — espeak-ng synthesises the script in
   the film's language and MFCC + dynamic time warping (librosa) maps those line times onto the
   recording; lines the warp squeezes to almost nothing were not said and are reported.
+- `transcribe.py`: a recording without a script: the studio's Whisper (MODELS/asr/) hears it,
+  its sentences found in it by the aligner; without a recogniser, no subtitles (warned).
 - `timing.py`: the film's timeline from the alignment: shots cut where their first line is
   spoken, cues on the spoken lines, the film as long as the recording (or the duration asked).
 """
@@ -13,5 +15,16 @@ request → plan → **narration** (recording loaded, script aligned to it) → 
 from pipelines.narration.align import Alignment, align
 from pipelines.narration.recording import MAX_RECORDING_S, load_recording
 from pipelines.narration.timing import Narration, place
+from pipelines.narration.transcribe import Heard, hear, heard_plan
 
-__all__ = ["MAX_RECORDING_S", "Alignment", "Narration", "align", "load_recording", "place"]
+__all__ = [
+    "MAX_RECORDING_S",
+    "Alignment",
+    "Heard",
+    "Narration",
+    "align",
+    "hear",
+    "heard_plan",
+    "load_recording",
+    "place",
+]

@@ -29,12 +29,23 @@ class Narration:
         return [f"not found in the recording: {text!r}" for text in self.alignment.missing]
 
 
-def place(plan: Plan, recording: np.ndarray, sr: int, language: str, duration: float) -> Narration:
+def place(
+    plan: Plan,
+    recording: np.ndarray,
+    sr: int,
+    language: str,
+    duration: float,
+    spans: list[tuple[float, float]] | None = None,
+) -> Narration:
     """Align the plan's lines to `recording` and time the film from it: as long as the
     recording, or `duration` where that is longer (the pictures and music carry on).
-    Lines not found are left out of the timeline and logged as warnings by their text."""
+    Lines not found are left out of the timeline and logged as warnings by their text. With
+    `spans` (a transcribed recording's lines), the lines are where those say."""
     lines = plan.lines
-    alignment = align(recording, sr, [line.text for line in lines], language)
+    if spans is not None:
+        alignment = Alignment(list(spans), [], len(recording) / sr)
+    else:
+        alignment = align(recording, sr, [line.text for line in lines], language)
     length = max(alignment.duration, duration)
     narration = Narration(recording, alignment, _timeline(plan, alignment, length))
     for warning in narration.warnings:

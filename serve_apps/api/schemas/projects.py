@@ -58,16 +58,16 @@ TRANSLATIONS = Field(
     "project, used for that language's subtitle track (or dub) instead of a translator",
 )
 
-# The film's settings as a project keeps them: every film option but the script (declared once,
-# in the pipeline), with the music as a choice or an audio asset's id and the references as
-# image assets' ids. Values are checked by
-# the film request's own rules when stored, so a project refuses what the CLI refuses.
+# The film's settings as a project keeps them: every film option but the script and a document
+# to write one from (declared once, in the pipeline), with the music as a choice or an audio
+# asset's id and the references as image assets' ids. Values are checked by the film request's
+# own rules when stored, so a project refuses what the CLI refuses.
 FilmSettings = create_model(
     "FilmSettings",
     **{
         name: (info.annotation, info)
         for name, info in FilmOptions.model_fields.items()
-        if name not in ("script", "references")
+        if name not in ("script", "from_document", "references")
     },
     cast=(dict[str, CastLook], CAST),
     music=(

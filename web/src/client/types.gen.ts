@@ -349,9 +349,15 @@ export type FilmJobIn = {
     /**
      * Script
      *
-     * Fountain screenplay or plain prose
+     * Fountain screenplay or plain prose (empty with from_document, or with a narration recording to transcribe)
      */
-    script: string;
+    script?: string;
+    /**
+     * From Document
+     *
+     * a document (Markdown or text) the LLM turns into a two-host show; without an LLM its paragraphs are read in turn by two hosts, its headings the chapters
+     */
+    from_document?: string;
     /**
      * Voices
      *
@@ -1559,9 +1565,9 @@ export type ScriptJobIn = {
     /**
      * Script
      *
-     * Fountain screenplay or plain prose
+     * Fountain screenplay or plain prose (empty with from_document, or with a narration recording to transcribe)
      */
-    script: string;
+    script?: string;
     /**
      * Narrate Action
      *
@@ -1924,6 +1930,12 @@ export type VideoJobIn = {
      * Fountain screenplay or plain prose (not with from=storyboard)
      */
     script?: string | null;
+    /**
+     * From Document
+     *
+     * a document (Markdown or text) the LLM turns into a two-host show; without an LLM its paragraphs are read in turn by two hosts, its headings the chapters
+     */
+    from_document?: string;
     /**
      * Voices
      *
