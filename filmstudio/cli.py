@@ -328,6 +328,8 @@ def render(**given) -> None:
     for language, (srt, vtt) in result.tracks.items():
         print(f"  {language + ':':<8} {srt}  {vtt}")
     print(f"thumbnail: {result.thumbnail}")
+    for name, picture in result.references.items():  # give it back: --reference NAME=PICTURE
+        print(f"reference: {name}={picture}")
     if result.podcast:
         print(f"podcast:   {result.podcast.m4a}  {result.podcast.mp3}  {result.podcast.transcript}")
     for warning in result.warnings:

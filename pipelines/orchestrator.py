@@ -92,6 +92,9 @@ class FilmResult:
     tracks: dict[str, tuple[Path, Path]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # e.g. script lines not in the recording
     podcast: podcast.PodcastFiles | None = None  # `--podcast`: the audio-only episode
+    # CHARACTER → the reference the studio drew for them (their first still), as a PNG beside
+    # the film: given back as `references` it keeps their look in the next render
+    references: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,8 +178,9 @@ def render_film(
         )
         report(1, f"{len(shot_pictures.pictures)} pictures")
 
-    # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame.
-    cast = stage_characters(request, plan, film_timeline, speech, timings, engines)
+    # 4b. Characters: who is seen speaking in which shot; mouths, blinks and nods per frame
+    #     (with a lip-sync model, a character with no look chosen is their reference).
+    cast = stage_characters(request, plan, film_timeline, speech, timings, engines, refs)
 
     # 4c. Audiogram (`look`): the voice's waveform per frame, drawn by the frame tasks.
     waveform = audiogram.levels(request, film_timeline, speech, SAMPLE_RATE)
@@ -206,7 +210,7 @@ def render_film(
 
         # 9. Sidecars: subtitles and thumbnail beside the film, all moved into place at once.
         with stages.stage("mux", "subtitles and thumbnail") as report:
-            write_sidecars(workspace, cues, tracks, thumb)
+            write_sidecars(workspace, cues, tracks, thumb, refs)
             report(1, f"wrote {workspace.outputs['video']}")
 
     # 10. Podcast: the same mix at −16 LUFS as M4A and MP3 with chapters, and a transcript.
@@ -226,6 +230,7 @@ def render_film(
         tracks={lang: (outputs[f"srt-{lang}"], outputs[f"vtt-{lang}"]) for lang in tracks},
         warnings=warnings,
         podcast=episode,
+        references={name: outputs[f"reference-{name}"] for name in refs.generated},
     )
 
 
@@ -477,12 +482,14 @@ def time_film(plan: Plan, speech, request: FilmRequest) -> timeline.Timeline:
     return timeline.build_timeline(plan, voice.lengths(speech), request.duration)
 
 
-def stage_characters(request, plan, film_timeline, speech, timings, engines):
-    """Who is seen speaking where (`characters.stage`); nobody over the user's own recording."""
+def stage_characters(request, plan, film_timeline, speech, timings, engines, refs=None):
+    """Who is seen speaking where (`characters.stage`), a character's reference (`refs`) as
+    their portrait where the engines lip-sync; nobody over the user's own recording."""
     if isinstance(speech, narration.Narration):
         return None
+    pictures = refs.pictures if refs else None
     return characters.stage(
-        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
+        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines, pictures
     )
 
 
@@ -527,13 +534,18 @@ def encode_film(
     return path
 
 
-def write_sidecars(workspace: Workspace, cues, tracks: dict[str, list], thumb: Future) -> None:
+def write_sidecars(
+    workspace: Workspace, cues, tracks: dict[str, list], thumb: Future, refs=None
+) -> None:
     subtitles.write_srt(cues, workspace.part("srt"))
     subtitles.write_vtt(cues, workspace.part("vtt"))
     for language, track in tracks.items():
         subtitles.write_srt(track, workspace.part(f"srt-{language}"))
         subtitles.write_vtt(track, workspace.part(f"vtt-{language}"))
     thumbnail.save(thumb.result(), workspace.part("thumbnail"))
+    for name in refs.generated if refs else []:  # the drawn references, kept as PNGs
+        suffix = "." + references.file_name(name)
+        refs.pictures[name].save(workspace.add_output(f"reference-{name}", suffix), format="PNG")
 
 
 def chapters_of(plan: Plan, film_timeline) -> list[tuple[float, str]]:

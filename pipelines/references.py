@@ -18,6 +18,7 @@ retried render (or a job attempt on another machine) conditions on the same pict
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,13 @@ def make(request, plan: Plan, engines, own: list[bool]) -> References:
                 refs.pictures[name] = picture
                 refs.generated.append(name)
     return refs
+
+
+def file_name(name: str) -> str:
+    """A drawn reference's file name: `reference-MARA.png` (the name's non-word characters as
+    dashes: a safe file and storage name)."""
+    safe = re.sub(r"\W+", "-", name).strip("-") or "character"
+    return f"reference-{safe}.png"
 
 
 def _small(picture: Image.Image) -> Image.Image:

@@ -34,6 +34,12 @@ class Workspace:
                 self.outputs[f"{kind}-{language}"] = video.with_suffix(f".{language}.{kind}")
         self.cache_dir = Path(work_dir) / cache_key(request) if work_dir else None
 
+    def add_output(self, key: str, suffix: str) -> Path:
+        """Another output beside the film (`OUT<suffix>`), written under `part(key)` and moved
+        into place with the others."""
+        self.outputs[key] = self.outputs["video"].with_suffix(suffix)
+        return self.part(key)
+
     def check_writable(self) -> None:
         """Refuse an output the render could not write, before any work."""
         video = self.outputs["video"]

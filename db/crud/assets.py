@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Asset, AssetStatus, Project
+from db.models import Asset, AssetKind, AssetStatus, Job, JobKind, Project
 
 
 def create(session: Session, project: Project, **fields) -> Asset:
@@ -60,3 +60,37 @@ def ready_in(
 def delete(session: Session, asset: Asset) -> None:
     session.delete(asset)
     session.flush()
+
+
+def keep_references(session: Session, job: Job) -> None:
+    """Keep the character references a film job drew (`result["references"]`: CHARACTER → the
+    stored PNG's fields), in the job's own closing transaction: each an image asset of the
+    project, named in its `references` setting for a character that has none there yet (so
+    the next render of the project takes the same look, whatever its seed)."""
+    drawn = (job.result or {}).get("references") if job.kind == JobKind.video else None
+    if not drawn:
+        return
+    project = session.get(Project, job.project_id, with_for_update=True)
+    if project is None:
+        return
+    settings = dict(project.settings or {})
+    kept = dict(settings.get("references") or {})
+    have = {name.upper() for name in kept}
+    for name, stored in drawn.items():
+        if name.upper() in have:
+            continue
+        create(
+            session,
+            project,
+            id=uuid.UUID(stored["asset_id"]),
+            kind=AssetKind.image,
+            status=AssetStatus.ready,
+            filename=stored["filename"],
+            content_type="image/png",
+            size_bytes=stored["size_bytes"],
+            width=stored["width"],
+            height=stored["height"],
+            storage_key=stored["key"],
+        )
+        kept[name.upper()] = stored["asset_id"]
+    project.settings = settings | {"references": kept}  # a JSON column notices a new value only

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.crud import credits, storyboards, users
+from db.crud import assets, credits, storyboards, users
 from db.models import Job, JobEvent, JobKind, JobStatus, Project, User
 
 ACTIVE = (JobStatus.queued, JobStatus.running)
@@ -226,6 +226,7 @@ def succeed(
         return None
     job.result = result
     storyboards.on_job_succeeded(session, job)  # a project's storyboard keeps what it made
+    assets.keep_references(session, job)  # and the project the character references drawn
     return _finish(session, job, JobStatus.succeeded, "done")
 
 

@@ -20,7 +20,9 @@ heard rather than seen (V.O., O.S., O.C.), stay off screen. `FilmOptions.charact
 no one.
 
 The studio tier's lip-sync model (`pipelines.engines.lipsync`) animates a portrait instead of a
-drawn mouth where it is installed; without it the drawn mouths are used.
+drawn mouth where it is installed; without it the drawn mouths are used. There, a character
+with no look chosen (drawn by default) who has a reference picture (`pipelines.references`:
+the user's, or their first SDXL still) is shown as that picture, a portrait the model animates.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pipelines import show
 from pipelines.characters import animation, mouths
 from pipelines.characters.looks import ASPECT, Look, distinct_palettes, drawn_look
 from pipelines.characters.overlay import Cast, Patch, Sprite, Standing
-from pipelines.characters.portrait import load_portrait
+from pipelines.characters.portrait import load_portrait, portrait_look
 from pipelines.characters.sheet import load_sheet
 from pipelines.errors import InputError
 from pipelines.plan import NARRATOR
@@ -57,9 +59,16 @@ def character_height(width: int, height: int) -> int:
 
 
 def look_for(
-    request, names: list[str], height: int, max_width: int | None = None
+    request,
+    names: list[str],
+    height: int,
+    max_width: int | None = None,
+    stills: dict | None = None,
 ) -> dict[str, Look]:
-    """Each character's look: its sheet or portrait where the request gives one, else drawn."""
+    """Each character's look: its sheet or portrait where the request gives one, else its
+    picture in `stills` (CHARACTER → a PIL image: a reference to lip-sync) as a portrait, else
+    drawn."""
+    stills = stills or {}
     sheets = {k.upper(): v for k, v in request.character_sheets.items()}
     portraits = {k.upper(): v for k, v in request.character_portraits.items()}
     points = {k.upper(): v for k, v in request.character_mouths.items()}
@@ -73,6 +82,10 @@ def look_for(
         elif name in portraits:
             field = f"character_portraits[{name}]"
             looks[name] = load_portrait(portraits[name], field, height, points.get(name), max_width)
+        elif name in stills:
+            looks[name] = portrait_look(
+                stills[name], f"references[{name}]", height, points.get(name), max_width, guess=True
+            )
         else:
             looks[name] = drawn_look(palettes[name], height)
     return looks
@@ -115,10 +128,13 @@ def stage(
     timings: list[list] | None,
     sample_rate: int,
     engines=None,
+    references: dict | None = None,
 ) -> Cast | None:
     """The film's `Cast` (who stands where in which shot, and every frame's pose), or None when
     characters are off or nobody speaks on screen. With `engines` that have a lip-sync model
-    (the studio tier), each on-screen line's face is animated by it instead of drawn mouths."""
+    (the studio tier), each on-screen line's face is animated by it instead of drawn mouths,
+    and a character with no look chosen is their picture in `references` (CHARACTER → a PIL
+    image) where they have one."""
     check_sheets(request, plan.characters)
     if not request.characters:
         return None
@@ -132,7 +148,8 @@ def stage(
         return None
 
     char_h = character_height(width, height)
-    looks = look_for(request, names, char_h, int(WIDTH * width))
+    syncs = engines is not None and engines.syncs_lips
+    looks = look_for(request, names, char_h, int(WIDTH * width), references if syncs else None)
     index = {name: k for k, name in enumerate(names)}
 
     mouth = [np.full(total, mouths.REST, np.uint8) for _ in names]

@@ -1,5 +1,9 @@
 """A portrait: one photo of a character (the user's, or a still of them) as a minimal sheet.
 
+In the studio tier with a lip-sync model, a character with no look chosen has their reference
+picture (`pipelines.references`: given, or their first SDXL still) as their portrait
+(`portrait_look(..., guess=True)`).
+
 The photo is shown as it is, in a medium shot; in the draft tier the drawn mouth shapes
 (`looks`, in the skin colour found around the mouth) are placed at the mouth point, feathered
 into the photo; in the studio tier the face (`Look.extra["face"]`) goes to the lip-sync model
@@ -25,6 +29,7 @@ PORTRAIT_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 MOUTH_WIDTH = 0.42  # the drawn mouth's width / the face's
 MOUTH_HEIGHT = 0.26  # its height / the face's width
 FACE_OF_PHOTO = 0.4  # a face's width / the photo's shorter side, when none is detected
+GUESSED_FACE_TOP = 0.15  # a still's face top / its height, when none is detected (a medium shot)
 
 
 def is_portrait(path: Path) -> bool:
@@ -41,8 +46,26 @@ def load_portrait(
 ) -> Look:
     """The character of photo `path`, `height` pixels tall (less where wider than
     `max_width`), with drawn mouths at its mouth point; InputError naming `field`."""
-    photo = load_image(path, field)
+    return portrait_look(load_image(path, field), field, height, mouth, max_width)
+
+
+def portrait_look(
+    photo: Image.Image,
+    field: str,
+    height: int,
+    mouth: tuple[int, int] | None = None,
+    max_width: int | None = None,
+    *,
+    guess: bool = False,
+) -> Look:
+    """`load_portrait` of a decoded picture. With `guess` (a studio still of the character,
+    whose face a detector may miss), a picture without a face found and no mouth point given
+    takes the face `FACE_OF_PHOTO` wide, centred, its top `GUESSED_FACE_TOP` down, instead of
+    being refused."""
     face = detect_face(photo)
+    if mouth is None and face is None and guess:
+        side = int(FACE_OF_PHOTO * min(photo.size))
+        face = ((photo.width - side) // 2, int(GUESSED_FACE_TOP * photo.height), side, side)
     if mouth is None:
         if face is None:
             raise InputError(

@@ -130,6 +130,11 @@ class StudioEngines:
         """Whether `clip` can turn a still into moving frames."""
         return "svd" in self._ready
 
+    @property
+    def syncs_lips(self) -> bool:
+        """Whether `lipsync` can animate a portrait's face."""
+        return "lipsync" in self._ready
+
     def moves(self, motion: str) -> bool:
         """Whether `clip` can make clips with `motion` ("svd" or "animatediff"; "kenburns" is
         the frame stage's own camera, never a clip)."""
@@ -376,6 +381,7 @@ class DraftEngines:
     and each stage takes its own draft path (rules, espeak-ng, cards, the generated bed)."""
 
     animates = False
+    syncs_lips = False
 
     def plan(self, script: str, fallback: Plan) -> Plan:
         """`fallback`, with the LLM's prompts, camera notes and mood when a chat API is

@@ -216,7 +216,9 @@ def storyboard_params(
         raise InputError("script", "the project has no script yet; PUT or PATCH it first")
     settings = check_settings(session, platform, project, project.settings or {})
     check_tier(user, platform, settings["tier"])
-    images = project_images(session, project, portrait_ids(settings["cast"]))
+    # the cast's portraits and the characters' references are not pictures for the shots
+    leave_out = portrait_ids(settings["cast"]) | {str(i) for i in settings["references"].values()}
+    images = project_images(session, project, leave_out)
     music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),

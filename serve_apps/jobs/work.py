@@ -6,7 +6,10 @@
                redrawn still, which the job's success keeps as the project's
                (db.crud.storyboards).
 * video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/, and its HLS stream
-               under final/{job}/stream/, published segment by segment while it renders.
+               under final/{job}/stream/, published segment by segment while it renders. Each
+               character reference the studio drew (their first still) is stored as a new
+               image asset's file (`result["references"]`), which the job's success makes an
+               asset of the project and its `references` setting (db.crud.assets).
 * publish    — a finished film to a YouTube channel (serve_apps/jobs/publish.py).
 
 A film's stage outputs (the orchestrator's work dir) are copied to storage under
@@ -29,6 +32,7 @@ from db.models import JobKind
 from infra.progress import Progress, StageEvent, Stages
 from infra.settings import Settings
 from infra.storage import MEDIA_TYPES, Storage, object_key
+from pipelines import references
 from pipelines import stream as stream_mod
 from pipelines.errors import InputError
 from pipelines.orchestrator import STAGES, Cancelled, render_film, storyboard
@@ -133,6 +137,25 @@ class JobContext:
     def upload(self, path: Path, key: str) -> str:
         self.storage.put_file(key, path, MEDIA_TYPES.get(path.suffix))
         return key
+
+    def keep_reference(self, name: str, path: Path) -> dict[str, Any]:
+        """A drawn reference (PNG) stored as the file of a new image asset of the project: the
+        asset's fields, made a row by the job's success (`db.crud.assets.keep_references`)."""
+        from PIL import Image
+
+        asset_id = uuid.uuid4()
+        filename = references.file_name(name)  # reference-MARA.png
+        key = self.upload(path, self.key("raw", str(asset_id), filename))
+        with Image.open(path) as picture:
+            width, height = picture.size
+        return {
+            "asset_id": str(asset_id),
+            "key": key,
+            "filename": filename,
+            "size_bytes": path.stat().st_size,
+            "width": width,
+            "height": height,
+        }
 
     def clean_up(self) -> None:
         """The job is over: drop its scratch and its kept stage outputs (best effort)."""
@@ -293,6 +316,9 @@ def run_video(ctx: JobContext) -> dict[str, Any]:
             outputs[name] = ctx.upload(path, ctx.key("final", final, "podcast" + path.suffix))
     return {
         "outputs": outputs,
+        "references": {
+            name: ctx.keep_reference(name, path) for name, path in film.references.items()
+        },
         "duration": film.duration,
         "language": request.speech_language,  # of the speech and its own subtitles (srt, vtt)
         "plan": asdict(film.plan),

@@ -313,3 +313,16 @@ def test_a_bad_reference_is_refused_naming_the_character(tmp_path, script):
     junk.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(500))
     line = refused(tmp_path / "out", str(script), "--reference", f"MARA={junk}", "--duration", "5")
     assert "references[MARA]" in line
+
+
+def test_a_drawn_reference_is_printed_to_give_back(tmp_path, script, studio_ray, tiny_models):
+    out = tmp_path / "out" / "film.mp4"
+    code, output = run(
+        str(script),
+        *("--tier", "studio", "--models", str(tiny_models), "--duration", "6"),
+        *("--music", "none", "--motion", "kenburns", "-o", str(out)),
+    )
+    assert code == 0, output
+    kept = out.with_name("film.reference-MARA.png")
+    assert f"reference: MARA={kept}" in output.splitlines()
+    assert Image.open(kept).format == "PNG"

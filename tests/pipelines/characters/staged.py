@@ -6,7 +6,7 @@ from pipelines import characters, script, timeline, voice
 from pipelines.engines import DraftEngines
 
 
-def cast_of(request, with_timeline: bool = False, engines=None):
+def cast_of(request, with_timeline: bool = False, engines=None, references=None):
     """The cast the render stages for `request`: where each character stands (the speech is
     spoken again, so only the places are the render's own, not the exact mouth frames)."""
     plan = script.analyze(request.script)
@@ -17,6 +17,6 @@ def cast_of(request, with_timeline: bool = False, engines=None):
     )
     film_timeline = timeline.build_timeline(plan, voice.lengths(speech), request.duration)
     cast = characters.stage(
-        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines
+        request, plan, film_timeline, speech, timings, voice.SAMPLE_RATE, engines, references
     )
     return (cast, film_timeline) if with_timeline else cast

@@ -13,9 +13,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from pipelines import references
+from pipelines.characters import WIDTH, character_height, face_of
+from pipelines.characters.portrait import portrait_look
 from pipelines.engines import StudioEngines
 from pipelines.errors import InputError
-from pipelines.orchestrator import render_film
+from pipelines.orchestrator import render_film, storyboard
 from pipelines.request import make_request
 from pipelines.script import analyze
 from tests.utils.film import SHORT_FILMS
@@ -103,11 +105,20 @@ def film(studio_ray, tiny_models, mara_png, received, tmp_path_factory):
     )
     calls_before = len(received)
     work = tmp_path_factory.mktemp("refs-work")
-    result = render_film(request, out, work_dir=work)
+    engines = StudioEngines.local(tiny_models)
+    engines.faces = []  # every face the lip-sync model is given (it animates each as it did)
+    lipsync = engines.lipsync
+
+    def given_faces(face, *args):
+        engines.faces.append(face)
+        return lipsync(face, *args)
+
+    engines.lipsync = given_faces
+    result = render_film(request, out, work_dir=work, engines=engines)
     # The render keeps its references with its stage outputs: a retry takes the same looks.
     (kept,) = Path(work).rglob("references.pkl")
     refs = pickle.loads(kept.read_bytes())
-    return result, refs, received[calls_before:]
+    return result, refs, received[calls_before:], engines.faces
 
 
 def drawn(calls) -> dict[str, Image.Image | None]:
@@ -120,7 +131,7 @@ def drawn(calls) -> dict[str, Image.Image | None]:
 
 
 def test_each_shot_with_a_character_is_drawn_with_their_reference(film):
-    result, refs, calls = film
+    result, refs, calls, _ = film
     by_prompt = drawn(calls)
     prompts = references.prompts(result.plan)
     assert set(by_prompt) == set(prompts)  # every shot's still, each drawn once
@@ -222,3 +233,66 @@ def test_who_stands_where_and_their_references_side_by_side():
     assert np.array_equal(pixels(both.crop((0, 0, 128, 128))), pixels(mara()))  # left: Mara
     assert np.array_equal(pixels(both.crop((128, 0, 192, 128))), pixels(jonas))
     assert refs.for_shot([]) is None
+
+
+def test_the_drawn_reference_is_written_beside_the_film_and_taken_back(
+    film, tiny_models, mara_png, received, tmp_path
+):
+    result, refs, *_ = film
+    # Only Jonas's was drawn (Mara's is the user's): a PNG beside the film, his picture.
+    assert set(result.references) == {"JONAS"}
+    kept = result.references["JONAS"]
+    assert kept == result.video.with_name("tea.reference-JONAS.png") and kept.is_file()
+    assert np.array_equal(pixels(Image.open(kept)), pixels(refs.pictures["JONAS"]))
+    # Given back with another seed, the SDXL draws his shot with that same picture.
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        seed=9,
+        tier="studio",
+        models_dir=tiny_models,
+        narrate_action=False,
+        references={"mara": str(mara_png), "jonas": str(kept)},
+    )
+    before = len(received)
+    storyboard(request, tmp_path / "board", engines=StudioEngines.local(tiny_models), shots=[3])
+    (his,) = [p for p, picture in drawn(received[before:]).items() if "Jonas in the frame" in p]
+    assert np.array_equal(pixels(drawn(received[before:])[his]), pixels(Image.open(kept)))
+
+
+def test_a_speaker_with_no_look_is_lip_synced_from_their_reference(film):
+    """With a lip-sync model, Mara (no look chosen) is her reference picture, animated by it:
+    the model gets the face on her picture, and her frames show her picture, not the drawn
+    character."""
+    result, refs, _, faces = film
+    height = character_height(*SIZE)
+    look = portrait_look(mara(), "mara", height, None, int(WIDTH * SIZE[0]), guess=True)
+    _, mara_face = face_of(look)
+    assert any(np.array_equal(pixels(face), pixels(mara_face)) for face in faces)
+    jonas = portrait_look(
+        refs.pictures["JONAS"], "j", height, None, int(WIDTH * SIZE[0]), guess=True
+    )
+    assert any(np.array_equal(pixels(face), pixels(face_of(jonas)[1])) for face in faces)
+    import av
+    import pysubs2
+
+    cue = pysubs2.load(str(result.srt))[0]  # Mara: "Hello?"
+    assert cue.text == "Hello?"
+    with av.open(str(result.video)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    frame = frames[round((cue.start + cue.end) / 2000 * 24)].astype(int)
+    scarf = float((np.abs(frame - (200, 30, 40)).max(axis=2) < 24).mean())
+    assert scarf > 0.01  # her picture's red scarf stands in the frame (the drawn Mara has none)
+
+
+def test_without_a_lipsync_model_the_speaker_stays_drawn(tiny_models):
+    from tests.pipelines.characters.staged import cast_of
+
+    request = make_request(SHORT_FILMS, script="INT. PIER - DAY\n\nMARA\nHello?\n", duration=4)
+    drawn = cast_of(request)
+    no_lipsync = StudioEngines(models_dir=tiny_models, ready={"sdxl"})
+    kept = cast_of(request, engines=no_lipsync, references={"MARA": mara()})
+    assert kept.sprites[0].width == drawn.sprites[0].width  # the drawn character's size
+    synced = cast_of(request, engines=StudioEngines.local(tiny_models), references={"MARA": mara()})
+    assert synced.sprites[0].width != drawn.sprites[0].width  # her square picture instead
