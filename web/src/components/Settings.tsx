@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/router';
 import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
-import { assetsList, generateVideo, projectsUpdate } from '@/client';
+import { assetsList, generateVideo, projectsGet, projectsUpdate } from '@/client';
 import { data } from '@/lib/api';
 import { characterName } from '@/lib/fountain';
 import { useTranslation } from '@/lib/i18n';
@@ -60,10 +60,15 @@ export function Settings({ projectId, script, cast, looks, saved }: { projectId:
   });
   const render = useMutation({
     mutationFn: async (settings: FilmSettings) => {
-      // the project's pictures, but not the cast's portraits (they show their characters)
-      const portraits = new Set(Object.values(looks).map((look) => look.asset));
-      const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image' && !portraits.has(a.id)).map((a) => a.id);
       const voices = await keep(settings);
+      // the characters' references as the project keeps them now (a studio render adds the
+      // ones it drew), so every render gives each character the same look
+      const project = await data(projectsGet({ path: { project_id: projectId } }));
+      const references = (project.settings?.references ?? {}) as Record<string, string>;
+      // the project's pictures, but not the cast's portraits nor the references (they show
+      // their characters)
+      const portraits = new Set([...Object.values(looks).map((look) => look.asset), ...Object.values(references)]);
+      const images = (assets.data?.items ?? []).filter((a) => a.kind === 'image' && !portraits.has(a.id)).map((a) => a.id);
       return data(
         generateVideo({
           body: {
@@ -77,6 +82,7 @@ export function Settings({ projectId, script, cast, looks, saved }: { projectId:
             size: settings.size,
             burn_subtitles: settings.burn_subtitles,
             cast: looks,
+            references,
           },
         }),
       );
