@@ -64,28 +64,38 @@ def music_ref(
     return asset_ref(track)
 
 
+def ready_assets(
+    session: Session, project: Project, wanted: dict[str, tuple[Any, AssetKind, str]], field: str
+) -> dict[str, Asset]:
+    """`wanted`: key → (asset id, the kind it must be, that kind in words) → key → the ready
+    asset of this project; InputError naming `field.key` for an id that is not one."""
+    ids: dict[str, uuid.UUID] = {}
+    for key, (asset_id, _, _) in wanted.items():
+        try:
+            ids[key] = uuid.UUID(str(asset_id))
+        except ValueError:
+            raise InputError(f"{field}.{key}", f"{asset_id!r} is not an asset id") from None
+    assets = crud.assets.ready_in(session, project, list(ids.values()))
+    found = {}
+    for key, (_, kind, words) in wanted.items():
+        asset = assets.get(ids[key])
+        if asset is None or asset.kind != kind:
+            raise InputError(f"{field}.{key}", f"{ids[key]} is not a ready {words} of this project")
+        found[key] = asset
+    return found
+
+
 def translation_refs(
     session: Session, project: Project, translations: dict[str, Any], field: str = "translations"
 ) -> dict[str, dict[str, str]]:
     """Language → the ref of a ready subtitles asset of the project (the user's own translation
     for that language); InputError naming `field.LANG` for an id that is not one."""
-    ids: dict[str, uuid.UUID] = {}
-    for language, asset_id in translations.items():
-        try:
-            ids[language] = uuid.UUID(str(asset_id))
-        except ValueError:
-            raise InputError(f"{field}.{language}", f"{asset_id!r} is not an asset id") from None
-    assets = crud.assets.ready_in(session, project, list(ids.values()))
-    refs = {}
-    for language, asset_id in ids.items():
-        asset = assets.get(asset_id)
-        if asset is None or asset.kind != AssetKind.subtitles:
-            raise InputError(
-                f"{field}.{language}",
-                f"{asset_id} is not a ready subtitles asset (SRT/WebVTT) of this project",
-            )
-        refs[language] = asset_ref(asset)
-    return refs
+    wanted = {
+        language: (asset_id, AssetKind.subtitles, "subtitles asset (SRT/WebVTT)")
+        for language, asset_id in translations.items()
+    }
+    assets = ready_assets(session, project, wanted, field)
+    return {language: asset_ref(asset) for language, asset in assets.items()}
 
 
 def translation_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
@@ -104,21 +114,17 @@ def cast_refs(
 ) -> dict[str, dict[str, Any]]:
     """The cast's sheets and portraits as the job finds them (`spec`'s `looks`): each a ready
     asset of this project of the look's kind, else 422 naming `field.NAME.asset`."""
-    wanted = [uuid.UUID(str(c["asset"])) for c in cast.values() if c.get("asset")]
-    assets = crud.assets.ready_in(session, project, wanted)
-    looks = {}
-    for name, chosen in cast.items():
-        if chosen.get("look", "drawn") == "drawn":
-            continue
-        kind, words = LOOK_KINDS[chosen["look"]]
-        asset = assets.get(uuid.UUID(str(chosen["asset"])))
-        if asset is None or asset.kind != kind:
-            raise InputError(
-                f"{field}.{name}.asset", f"{chosen['asset']} is not a ready {words} of this project"
-            )
-        mouth = list(chosen["mouth"]) if chosen.get("mouth") else None
-        looks[name.upper()] = {"look": chosen["look"], **asset_ref(asset), "mouth": mouth}
-    return looks
+    chosen = {name: c for name, c in cast.items() if c.get("look", "drawn") != "drawn"}
+    wanted = {f"{name}.asset": (c["asset"], *LOOK_KINDS[c["look"]]) for name, c in chosen.items()}
+    assets = ready_assets(session, project, wanted, field)
+    return {
+        name.upper(): {
+            "look": c["look"],
+            **asset_ref(assets[f"{name}.asset"]),
+            "mouth": list(c["mouth"]) if c.get("mouth") else None,
+        }
+        for name, c in chosen.items()
+    }
 
 
 def portrait_ids(cast: dict[str, Any]) -> set[str]:
@@ -130,17 +136,12 @@ def reference_refs(
     session: Session, project: Project, ids: dict[str, Any], field: str = "references"
 ) -> dict[str, dict[str, str]]:
     """CHARACTER → the ref of a ready image asset of the project (`references`)."""
-    wanted = {name: uuid.UUID(str(asset_id)) for name, asset_id in ids.items()}
-    assets = crud.assets.ready_in(session, project, list(wanted.values()))
-    refs = {}
-    for name, asset_id in wanted.items():
-        asset = assets.get(asset_id)
-        if asset is None or asset.kind != AssetKind.image:
-            raise InputError(f"{field}.{name}", f"{asset_id} is not a ready image of this project")
-        refs[name.upper()] = asset_ref(
-            asset, f"{name.upper()}{PurePosixPath(asset.storage_key).suffix}"
-        )
-    return refs
+    wanted = {name: (asset_id, AssetKind.image, "image") for name, asset_id in ids.items()}
+    assets = ready_assets(session, project, wanted, field)
+    return {
+        name.upper(): asset_ref(asset, f"{name.upper()}{PurePosixPath(asset.storage_key).suffix}")
+        for name, asset in assets.items()
+    }
 
 
 def reference_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
