@@ -59,6 +59,20 @@ def build_tiny_models(out_dir: Path, engines=ENGINES, languages=("en",)) -> Path
     return out_dir
 
 
+# A Whisper at test size, for the recogniser (`asr/`) and the lip-sync model's audio encoder:
+# 80 mel bins as the real feature extractor gives, one 16-wide layer each way.
+TINY_WHISPER = dict(
+    num_mel_bins=80,
+    d_model=16,
+    encoder_layers=1,
+    decoder_layers=1,
+    encoder_attention_heads=2,
+    decoder_attention_heads=2,
+    encoder_ffn_dim=32,
+    decoder_ffn_dim=32,
+)
+
+
 def build_tiny_asr(models_dir: Path) -> Path:
     """A tiny random Whisper in `models_dir/asr/` (the speech recogniser, not one of `ENGINES`:
     only a recording without a script needs it): a byte-level vocabulary, Whisper's special
@@ -87,15 +101,8 @@ def build_tiny_asr(models_dir: Path) -> Path:
     )
     model = WhisperForConditionalGeneration(
         WhisperConfig(
+            **TINY_WHISPER,
             vocab_size=len(tokenizer),
-            num_mel_bins=80,
-            d_model=16,
-            encoder_layers=1,
-            decoder_layers=1,
-            encoder_attention_heads=2,
-            decoder_attention_heads=2,
-            encoder_ffn_dim=32,
-            decoder_ffn_dim=32,
             max_target_positions=64,
             pad_token_id=end,
             bos_token_id=end,
@@ -565,7 +572,7 @@ def _lipsync(path: Path) -> None:
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperModel
 
-    width = 16
+    width = TINY_WHISPER["d_model"]
     UNet2DConditionModel(
         block_out_channels=(32, 64),
         layers_per_block=1,
@@ -589,14 +596,7 @@ def _lipsync(path: Path) -> None:
     ).save_pretrained(path / "vae")
     WhisperModel(
         WhisperConfig(
-            d_model=width,
-            encoder_layers=1,
-            decoder_layers=1,
-            encoder_attention_heads=2,
-            decoder_attention_heads=2,
-            encoder_ffn_dim=32,
-            decoder_ffn_dim=32,
-            num_mel_bins=80,
+            **TINY_WHISPER,
             vocab_size=100,
             pad_token_id=0,
             bos_token_id=1,
