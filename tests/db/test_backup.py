@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import time
 from pathlib import Path
 
 import httpx
@@ -21,6 +20,7 @@ from tests.utils.platform import (
     PASSWORD,
     PostgresSchema,
     create_project,
+    finished_job,
     make_settings,
     register,
     s3_client,
@@ -114,12 +114,7 @@ def make_studio(client, *, render: bool) -> tuple[list[str], str | None, tuple[s
         )
         assert submitted.status_code == 202, submitted.text
         job_id = submitted.json()["job_id"]
-        deadline = time.monotonic() + 200
-        while (job := client.get(f"{API}/jobs/{job_id}", headers=user.headers).json())[
-            "status"
-        ] not in ("succeeded", "failed", "cancelled"):
-            assert time.monotonic() < deadline, "the film did not finish"
-            time.sleep(0.3)
+        job = finished_job(client, user, job_id, timeout=200)
         assert job["status"] == "succeeded", job
     return [user.email, admin.email], job_id, (project["id"], asset.json()["id"])
 

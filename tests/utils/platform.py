@@ -242,6 +242,18 @@ def project(client, user) -> dict:
     return create_project(client, user)
 
 
+def finished_job(client, account: Account, job_id: str, timeout: float) -> dict:
+    """The job once it has ended (succeeded, failed or cancelled), polled through the API;
+    AssertionError with its last state past `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while (job := client.get(f"/api/v1/jobs/{job_id}", headers=account.headers).json())[
+        "status"
+    ] not in ("succeeded", "failed", "cancelled"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    return job
+
+
 # --- servers on loopback ----------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ naming the field, and rendered into the film."""
 from __future__ import annotations
 
 import io
-import time
 import uuid
 
 import av
@@ -15,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.utils.characters import SHEET_COLOUR, make_sheet, photo
-from tests.utils.platform import LiveServer, create_project, make_settings, register
+from tests.utils.platform import LiveServer, create_project, finished_job, make_settings, register
 from tests.utils.probe import probe
 
 pytestmark = pytest.mark.timeout(240)
@@ -158,13 +157,7 @@ def test_a_film_shows_the_sheet_and_the_portrait_of_their_characters(studio, tmp
     )
     assert submitted.status_code == 202, submitted.text
     job_url = f"/api/v1/jobs/{submitted.json()['job_id']}"
-    deadline = time.monotonic() + 180
-    while (job := http.get(job_url, headers=user.headers).json())["status"] not in (
-        "succeeded",
-        "failed",
-    ):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.5)
+    job = finished_job(http, user, submitted.json()["job_id"], timeout=180)
     assert job["status"] == "succeeded", job["error"]
     film = http.get(f"{job_url}/outputs/film", headers=user.headers, follow_redirects=True)
     path = tmp_path / "film.mp4"

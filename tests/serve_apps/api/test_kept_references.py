@@ -6,7 +6,6 @@ with the tiny studio models (settings.models_dir)."""
 from __future__ import annotations
 
 import io
-import time
 
 import httpx
 import numpy as np
@@ -19,6 +18,7 @@ from tests.utils.platform import (
     Account,
     LiveServer,
     create_project,
+    finished_job,
     make_settings,
     register,
 )
@@ -57,14 +57,7 @@ def pro_user(http) -> Account:
 def render(http, user, body: dict, path: str = "/api/v1/generate/video") -> dict:
     submitted = http.post(path, json=body, headers=user.headers)
     assert submitted.status_code == 202, submitted.text
-    job_url = f"/api/v1/jobs/{submitted.json()['job_id']}"
-    deadline = time.monotonic() + 300
-    while (job := http.get(job_url, headers=user.headers).json())["status"] not in (
-        "succeeded",
-        "failed",
-    ):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.5)
+    job = finished_job(http, user, submitted.json()["job_id"], timeout=300)
     assert job["status"] == "succeeded", job["error"]
     return job
 
