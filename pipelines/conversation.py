@@ -145,8 +145,7 @@ def text_model(engines):
     remote = ChatAPI.from_settings()
     if remote is not None:
         return remote
-    local = getattr(engines, "text_model", None)
-    return local() if local is not None else None
+    return engines.text_model()
 
 
 def ask(model, document: str, words: int, seconds: float) -> tuple[Conversation | None, str]:

@@ -415,6 +415,9 @@ class DraftEngines:
     def transcribe(self, audio: np.ndarray, language: str) -> None:
         return None
 
+    def text_model(self) -> None:
+        return None
+
 
 def engines_for(tier: str, models_dir: Path | None) -> StudioEngines | DraftEngines:
     """The engines a request's tier renders with: the studio's models from `models_dir`, loaded
