@@ -40,7 +40,7 @@ def first_run(lab, s3, assets):
         "out": out,
         "status": status,
         "logs": logs,
-        "summary": _summary(out),
+        "summary": _summary(out, logs),
     }
 
 
@@ -114,7 +114,7 @@ def test_resubmitting_the_manifest_skips_finished_films(first_run, lab, s3):
     bucket = boto3.client("s3")
     before = bucket.head_object(Bucket=s3["BUCKET"], Key="batch-1/prose/prose.mp4")["LastModified"]
     status, logs = lab.wait(lab.submit(str(first_run["manifest"]), "--out", first_run["out"]))
-    summary = _summary(first_run["out"])
+    summary = _summary(first_run["out"], logs)
     assert summary["counts"] == {"skipped": 4, "invalid": 1}, logs[-3000:]
     assert "0 to render, 4 already done, 1 invalid" in logs
     assert (
@@ -235,9 +235,12 @@ def test_a_worker_removed_mid_job_every_film_still_finishes(lab, assets, tmp_pat
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _summary(out: str) -> dict:
+def _summary(out: str, logs: str) -> dict:
+    """The job's bulk-summary.json; a job that ended before writing one fails with its log."""
     from cluster import uris
 
+    if not uris.exists(f"{out}/bulk-summary.json"):
+        pytest.fail(f"the job wrote no bulk-summary.json under {out}; its log:\n{logs[-6000:]}")
     return json.loads(uris.read_text(f"{out}/bulk-summary.json"))
 
 
