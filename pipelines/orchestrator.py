@@ -319,9 +319,11 @@ def analyze(request: FilmRequest, engines, heard: narration.Heard | None = None)
     """The plan by the script's rules (verse read line by line), with the engines' shot prompts
     where they have an LLM;
     for a dub, its lines then translated (the prompts stay in the script's language). Or the
-    request's own plan (an edited storyboard), as it is; or, for a recording without a script,
-    a shot per sentence `heard` in it."""
+    request's own plan (an edited storyboard), as it is but for its refrains, found again in the
+    edited lines; or, for a recording without a script, a shot per sentence `heard` in it."""
     if request.plan is not None:
+        if request.plan.format == "verse":
+            return verse.mark_refrains(request.plan)
         return request.plan
     if heard is not None:
         return narration.heard_plan(heard, len(request.images))

@@ -3,7 +3,7 @@ plan a render takes as it is.
 
     {"title", "mood", "format", "title_page", "scenes": [
         {"heading", "number", "transition", "shots": [
-            {"id", "description", "centered", "prompt", "camera",
+            {"id", "description", "centered", "prompt", "camera", "verse",
              "asset_id": the user's picture (an image asset's id) or None (the studio's own),
              "still_key": the shot's still in storage, or None until it is redrawn,
              "lines": [{"speaker", "text", "parenthetical", "extension", "dual"}]}]}]}
@@ -20,7 +20,7 @@ from typing import Any
 from pipelines.plan import DRAWN, NARRATOR
 
 LINE_FIELDS = ("speaker", "text", "parenthetical", "extension", "dual")
-SHOT_FIELDS = ("description", "centered", "prompt", "camera")
+SHOT_FIELDS = ("description", "centered", "prompt", "camera", "verse")
 SCENE_FIELDS = ("heading", "number", "transition")
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pysubs2
 import pytest
 
-from pipelines import verse, voice
+from pipelines import orchestrator, verse, voice
 from pipelines.engines import DraftEngines
 from pipelines.errors import InputError
 from pipelines.orchestrator import render_film
 from pipelines.plan import NARRATOR
 from pipelines.request import make_request
 from pipelines.timeline import LINE_PAUSE, STANZA_TAIL
+from serve_apps.jobs.storyboard import document_of, plan_of
 from tests.utils.film import SCRIPT, SHORT_FILMS
 from tests.utils.probe import decode_audio
 
@@ -63,6 +66,17 @@ def test_a_refrain_is_spoken_with_the_same_audio_each_time():
     assert timings[0][0] == timings[1][1]  # the same words at the same times: the same melody
     alone = voice.synthesize(LINES[3], voices[NARRATOR])  # what the line says on its own
     assert not np.array_equal(alone, first)
+
+
+def test_an_edited_storyboard_keeps_its_stanzas_and_finds_its_refrains_again():
+    """A poem's storyboard, edited so a second line is said twice, renders as verse with the new
+    refrain spoken once (the document round trip the storyboard job and the render make)."""
+    document = document_of(asdict(verse.analyze(POEM)), [None, None], [None, None])
+    document["scenes"][0]["shots"][1]["lines"][0]["text"] = "The gulls go still!"
+    request = make_request(SHORT_FILMS, script=POEM, duration=12, plan=plan_of(document, str))
+    plan = orchestrator.analyze(request, DraftEngines())
+    assert [shot.verse for shot in plan.shots] == [True, True]
+    assert [line.refrain for line in plan.lines] == [0, 1, 1, 0]
 
 
 def test_form_overrides_detection():

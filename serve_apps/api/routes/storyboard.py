@@ -265,6 +265,9 @@ def _edited(session: Session, project: Project, board: Storyboard, body: Storybo
                     "centered": shot.centered,
                     "prompt": old.get("prompt") if same_picture else None,
                     "camera": old.get("camera"),
+                    # a stanza stays one (its card keeps the line breaks); a new shot of a poem
+                    # is one too
+                    "verse": old.get("verse", board.document.get("format") == "verse"),
                     "asset_id": asset_id,
                     "still_key": old.get("still_key") if same_picture else None,
                     # speakers as the plan names them: upper case (one voice per name)
