@@ -87,6 +87,7 @@ class AssetKind(enum.StrEnum):
     audio = "audio"
     subtitles = "subtitles"  # an SRT or WebVTT file: the user's own translation of a film
     sheet = "sheet"  # a character sheet (a zip of pictures; stored as VARCHAR: no migration)
+    text = "text"  # a translated script: one line per spoken line (VARCHAR: no migration)
 
 
 class AssetStatus(enum.StrEnum):

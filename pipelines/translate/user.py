@@ -54,18 +54,35 @@ class UserTranslation:
 
 def read(path: Path, field: str) -> list[tuple[tuple[float, float] | None, str]]:
     """(cue time or None, text) per line of the user's file."""
+    if path.suffix.lower() not in SUBTITLE_SUFFIXES:
+        return [(None, line) for line in read_script(path, field)]
     try:
-        if path.suffix.lower() in SUBTITLE_SUFFIXES:
-            subs = pysubs2.load(str(path), encoding="utf-8")
-            return [
-                ((e.start / 1000, e.end / 1000), " ".join(e.plaintext.split()))
-                for e in subs
-                if not e.is_comment and e.plaintext.strip()
-            ]
-        text = path.read_text(encoding="utf-8")
+        subs = pysubs2.load(str(path), encoding="utf-8")
     except (OSError, UnicodeDecodeError, pysubs2.exceptions.Pysubs2Error) as exc:
         raise InputError(field, f"cannot read {path.name}: {exc}") from None
-    return [(None, line.strip()) for line in text.splitlines() if line.strip()]
+    return [
+        ((e.start / 1000, e.end / 1000), " ".join(e.plaintext.split()))
+        for e in subs
+        if not e.is_comment and e.plaintext.strip()
+    ]
+
+
+def read_script(path: Path, field: str) -> list[str]:
+    """The non-blank lines of a plain-text script, stripped; InputError(field, why) when the
+    file is binary (a NUL byte) or not UTF-8 (a byte-order mark is allowed: editors write one)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(field, f"cannot read {path.name}: {exc}") from None
+    if (nul := data.find(b"\0")) >= 0:
+        raise InputError(field, f"{path.name} is binary, not text (a NUL byte at byte {nul})")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            field, f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _mismatch(i, lines, theirs, times) -> str | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from db import crud
 from db.models import Asset, AssetKind, AssetStatus, Project, Storyboard, User
 from pipelines.errors import InputError
+from serve_apps.api import media
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.projects import FilmSettings
 from serve_apps.jobs import spec
@@ -65,9 +66,12 @@ def music_ref(
 
 
 def ready_assets(
-    session: Session, project: Project, wanted: dict[str, tuple[Any, AssetKind, str]], field: str
+    session: Session,
+    project: Project,
+    wanted: dict[str, tuple[Any, AssetKind | tuple[AssetKind, ...], str]],
+    field: str,
 ) -> dict[str, Asset]:
-    """`wanted`: key → (asset id, the kind it must be, that kind in words) → key → the ready
+    """`wanted`: key → (asset id, the kind or kinds it may be, that in words) → key → the ready
     asset of this project; InputError naming `field.key` for an id that is not one."""
     ids: dict[str, uuid.UUID] = {}
     for key, (asset_id, _, _) in wanted.items():
@@ -77,25 +81,35 @@ def ready_assets(
             raise InputError(f"{field}.{key}", f"{asset_id!r} is not an asset id") from None
     assets = crud.assets.ready_in(session, project, list(ids.values()))
     found = {}
-    for key, (_, kind, words) in wanted.items():
+    for key, (_, kinds, words) in wanted.items():
         asset = assets.get(ids[key])
-        if asset is None or asset.kind != kind:
+        if asset is None or asset.kind not in (kinds if isinstance(kinds, tuple) else (kinds,)):
             raise InputError(f"{field}.{key}", f"{ids[key]} is not a ready {words} of this project")
         found[key] = asset
     return found
 
 
+# a subtitle file, or a script of one line per spoken line: the pipeline reads either by suffix
+TRANSLATION_KINDS = (AssetKind.subtitles, AssetKind.text)
+
+
 def translation_refs(
     session: Session, project: Project, translations: dict[str, Any], field: str = "translations"
 ) -> dict[str, dict[str, str]]:
-    """Language → the ref of a ready subtitles asset of the project (the user's own translation
-    for that language); InputError naming `field.LANG` for an id that is not one."""
+    """Language → the ref of a ready subtitles or text asset of the project (the user's own
+    translation for that language); InputError naming `field.LANG` for an id that is not one."""
     wanted = {
-        language: (asset_id, AssetKind.subtitles, "subtitles asset (SRT/WebVTT)")
+        language: (asset_id, TRANSLATION_KINDS, "subtitles (SRT/WebVTT) or text asset")
         for language, asset_id in translations.items()
     }
     assets = ready_assets(session, project, wanted, field)
-    return {language: asset_ref(asset) for language, asset in assets.items()}
+    # named by its content's type, not the uploader's name: the pipeline reads it by its suffix
+    return {
+        language: asset_ref(
+            asset, f"translation-{language}{media.EXTENSIONS.get(asset.content_type or '', '')}"
+        )
+        for language, asset in assets.items()
+    }
 
 
 def translation_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:

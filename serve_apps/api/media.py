@@ -5,6 +5,8 @@ decoding, so a decompression bomb is refused cheaply) and must decode completely
 hold an audio stream that decodes from start to end within the length limit. A zip must be a
 complete character sheet whose pictures all decode (`pipelines.characters.sheet`). Subtitles (a
 user's own translation) must be UTF-8 SRT or WebVTT that pysubs2 parses, with at least one cue.
+Any other file must be a translated script: UTF-8 text with no NUL byte and at least one
+non-blank line, read by the pipeline's own reader (`pipelines.translate.user.read_script`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from db.models import AssetKind
 from pipelines.errors import InputError
+from pipelines.translate.user import read_script
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 AUDIO_TYPES = {  # FFmpeg's demuxer name → content type
@@ -44,6 +47,7 @@ EXTENSIONS = {
     "application/x-subrip": ".srt",
     "text/vtt": ".vtt",
     "application/zip": ".zip",
+    "text/plain": ".txt",
 }
 SUBTITLE_TYPES = {"srt": "application/x-subrip", "vtt": "text/vtt"}  # pysubs2's format → type
 
@@ -79,11 +83,7 @@ def inspect(
     subtitles = _subtitles(path, field)
     if subtitles is not None:
         return subtitles
-    raise InputError(
-        field,
-        "not a JPEG, PNG or WebP image, a readable audio file, a character sheet (zip) "
-        "nor SRT/WebVTT subtitles",
-    )
+    return _text(path, field)
 
 
 def _image(path: Path, max_pixels: int, field: str) -> MediaInfo | None:
@@ -153,3 +153,18 @@ def _subtitles(path: Path, field: str) -> MediaInfo | None:
     if not any(cue.plaintext.strip() for cue in cues if not cue.is_comment):
         raise InputError(field, f"{kind.upper()} subtitles hold no cue with text")
     return MediaInfo(AssetKind.subtitles, SUBTITLE_TYPES[kind])
+
+
+def _text(path: Path, field: str) -> MediaInfo:
+    """A translated script (one line per spoken line); what is not one is no kind we take."""
+    try:
+        lines = read_script(path, field)
+    except InputError as error:
+        raise InputError(
+            field,
+            "not a JPEG, PNG or WebP image, a readable audio file, a character sheet (zip), "
+            f"SRT/WebVTT subtitles nor UTF-8 text: {error.message}",
+        ) from None
+    if not lines:
+        raise InputError(field, "the text has no line that is not blank")
+    return MediaInfo(AssetKind.text, "text/plain")

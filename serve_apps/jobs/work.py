@@ -94,7 +94,9 @@ class JobContext:
             music = self._fetch(music, inputs / "music", "music")
         translations = {
             language: self._fetch(
-                item, inputs / f"translation-{language}", f"translations.{language}"
+                item,
+                inputs / item.get("name", f"translation-{language}"),
+                f"translations.{language}",
             )
             for language, item in self.params.get("translations", {}).items()
         }

@@ -1,8 +1,8 @@
-"""A project's images and audio: uploaded (multipart, or presigned PUT to S3), listed, deleted.
+"""A project's files: uploaded (multipart, or presigned PUT to S3), listed, deleted.
 
 Whatever the route, a file becomes an asset only after its content was read in full: an image
 must be JPEG/PNG/WebP within the pixel limit and decode; audio must decode; a zip must be a
-complete character sheet (see media.py).
+complete character sheet; subtitles must parse; anything else must be UTF-8 text (see media.py).
 
 The design document's flat paths sit beside the nested ones (`files`): `GET /assets` (the
 user's assets, `?project_id=` for one project's), `POST /assets/upload` (multipart with
@@ -114,7 +114,8 @@ def upload_asset(
     platform: PlatformDep,
     idempotency: IdempotencyDep,
     file: UploadFile = File(
-        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+        description="an image (JPEG, PNG, WebP), an audio track, a character sheet (zip), "
+        "subtitles (SRT/WebVTT) or a translated script (UTF-8 text, one line per spoken line)"
     ),
 ):
     if (first := idempotency.claim(session)) is not None:
@@ -315,7 +316,8 @@ def upload_to_project(
     idempotency: IdempotencyDep,
     project_id: uuid.UUID = Form(description="the project the file belongs to"),
     file: UploadFile = File(
-        description="an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)"
+        description="an image (JPEG, PNG, WebP), an audio track, a character sheet (zip), "
+        "subtitles (SRT/WebVTT) or a translated script (UTF-8 text, one line per spoken line)"
     ),
 ):
     """Upload a file into a project (as POST /projects/{id}/assets)."""

@@ -54,8 +54,9 @@ REFERENCES = (
 TRANSLATIONS = Field(
     default_factory=dict,
     max_length=MAX_SUBTITLE_TRACKS,
-    description="your own translations: language → a subtitles asset (SRT/WebVTT) of the "
-    "project, used for that language's subtitle track (or dub) instead of a translator",
+    description="your own translations: language → a subtitles asset (SRT/WebVTT) or a text "
+    "asset (a translated script: one line per spoken line) of the project, used for that "
+    "language's subtitle track (or dub) instead of a translator",
 )
 
 # The film's settings as a project keeps them: every film option but the script and a document

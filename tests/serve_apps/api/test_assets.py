@@ -62,16 +62,41 @@ def test_srt_and_webvtt_are_subtitles_assets(client, user, project):
     assert empty.status_code == 422 and "no cue with text" in empty.json()["detail"][0]["msg"]
 
 
+def test_other_utf8_text_is_a_translated_script(client, user, project):
+    script = upload(client, user, project, "mar.es", "\ufeffEl mar.\n\nLas barcas.\n".encode())
+    assert script.status_code == 201, script.text
+    assert script.json() | {"kind": "text", "content_type": "text/plain"} == script.json()
+    assert script.json()["filename"] == "mar.txt"
+    listing = client.get(assets_url(project), headers=user.headers).json()
+    assert [a["kind"] for a in listing["items"]] == ["text"]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
-        ("notes.png", b"just some text, not a picture", "not a JPEG, PNG or WebP"),
+        ("notes.png", b"\x89 some bytes\0 not a picture", "not a JPEG, PNG or WebP"),
+        ("es.txt", b"Hola.\n\0\1\2", "is binary, not text (a NUL byte at byte 6)"),
+        (
+            "es.txt",
+            "Año nuevo.".encode("latin-1"),
+            "is not UTF-8 text (invalid continuation byte at byte 1)",
+        ),
+        ("es.txt", b" \n\t\n", "no line that is not blank"),
         ("broken.png", truncated_png(), "does not decode"),
         ("bomb.png", png_bomb(), "pixels; the limit is"),
         ("anim.gif", image_bytes("GIF"), "GIF images are not accepted"),
         ("empty.jpg", b"", "empty"),
     ],
-    ids=["text", "truncated", "bomb", "gif", "empty"],
+    ids=[
+        "unknown",
+        "binary-text",
+        "latin-1-text",
+        "blank-text",
+        "truncated",
+        "bomb",
+        "gif",
+        "empty",
+    ],
 )
 def test_bad_files_are_refused_naming_the_field(client, user, project, name, data, words):
     response = upload(client, user, project, name, data)
@@ -219,7 +244,7 @@ def test_s3_presigned_upload_of_a_bad_file_is_refused_and_removed(s3_client_app)
         json={"filename": "fake.png", "content_type": "image/png", "size_bytes": 20},
         headers=user.headers,
     ).json()
-    httpx.put(ticket["url"], content=b"this is not an image", headers=ticket["headers"])
+    httpx.put(ticket["url"], content=b"\0not an image at all", headers=ticket["headers"])
     refused = client.post(
         f"{assets_url(project)}/{ticket['asset']['id']}/confirm", headers=user.headers
     )

@@ -408,7 +408,39 @@ def test_the_users_own_spanish_srt_is_the_films_spanish_track(studio):
     assert error.startswith("translations[es]: line 2 'The boats.'"), error
 
 
-def test_translations_must_be_subtitles_assets_of_the_project(studio):
+def test_the_users_own_spanish_script_is_the_films_spanish_track(studio):
+    client, _ = studio
+    user = register(client)
+    project = create_project(client, user)
+    text = client.post(
+        f"/api/v1/projects/{project['id']}/assets",
+        files={"file": ("mar.es.txt", ("\n".join(SPANISH) + "\n").encode())},
+        headers=user.headers,
+    )
+    assert text.status_code == 201, text.text
+    assert text.json() | {"kind": "text", "content_type": "text/plain"} == text.json()
+
+    job_id = submit(
+        client, user, project, **SEA, subtitles="es", translations={"es": text.json()["id"]}
+    )
+    assert follow(client, user, job_id)[-1]["status"] == "succeeded"
+    source = client.get(f"/api/v1/jobs/{job_id}/outputs/srt", headers=user.headers).text
+    track = client.get(f"/api/v1/jobs/{job_id}/outputs/srt-es", headers=user.headers).text
+    assert len(cue_times(source)) == len(SPANISH) and cue_times(track) == cue_times(source)
+    assert [" ".join(c.plaintext.split()) for c in pysubs2.SSAFile.from_string(track)] == SPANISH
+
+    short = client.post(
+        f"/api/v1/projects/{project['id']}/assets",
+        files={"file": ("short.es.txt", SPANISH[0].encode())},
+        headers=user.headers,
+    ).json()
+    job_id = submit(client, user, project, **SEA, subtitles="es", translations={"es": short["id"]})
+    assert follow(client, user, job_id)[-1]["status"] == "failed"
+    error = client.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()["error"]
+    assert error.startswith("translations[es]: line 2 'The boats.'"), error
+
+
+def test_translations_must_be_subtitles_or_text_assets_of_the_project(studio):
     client, _ = studio
     user, other = register(client), register(client)
     project, theirs = create_project(client, user), create_project(client, other)
@@ -427,6 +459,7 @@ def test_translations_must_be_subtitles_assets_of_the_project(studio):
         assert refused.status_code == 422, refused.text
         detail = refused.json()["detail"][0]
         assert detail["loc"][-2:] == ["translations", "es"] and asset_id in detail["msg"]
+        assert "subtitles (SRT/WebVTT) or text asset" in detail["msg"]
     settings = client.patch(
         f"/api/v1/projects/{project['id']}",
         json={"settings": {"translations": {"es": image["id"]}}},

@@ -164,7 +164,7 @@ export type BodyAssetsUpload = {
     /**
      * File
      *
-     * an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)
+     * an image (JPEG, PNG, WebP), an audio track, a character sheet (zip), subtitles (SRT/WebVTT) or a translated script (UTF-8 text, one line per spoken line)
      */
     file: Blob | File;
 };
@@ -182,7 +182,7 @@ export type BodyAssetsUploadToProject = {
     /**
      * File
      *
-     * an image (JPEG, PNG, WebP), an audio track or a character sheet (zip)
+     * an image (JPEG, PNG, WebP), an audio track, a character sheet (zip), subtitles (SRT/WebVTT) or a translated script (UTF-8 text, one line per spoken line)
      */
     file: Blob | File;
 };
@@ -514,7 +514,7 @@ export type FilmJobIn = {
     /**
      * Translations
      *
-     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     * your own translations: language → a subtitles asset (SRT/WebVTT) or a text asset (a translated script: one line per spoken line) of the project, used for that language's subtitle track (or dub) instead of a translator
      */
     translations?: {
         [key: string]: string;
@@ -703,7 +703,7 @@ export type FilmSettings = {
     /**
      * Translations
      *
-     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     * your own translations: language → a subtitles asset (SRT/WebVTT) or a text asset (a translated script: one line per spoken line) of the project, used for that language's subtitle track (or dub) instead of a translator
      */
     translations?: {
         [key: string]: string;
@@ -2092,7 +2092,7 @@ export type VideoJobIn = {
     /**
      * Translations
      *
-     * your own translations: language → a subtitles asset (SRT/WebVTT) of the project, used for that language's subtitle track (or dub) instead of a translator
+     * your own translations: language → a subtitles asset (SRT/WebVTT) or a text asset (a translated script: one line per spoken line) of the project, used for that language's subtitle track (or dub) instead of a translator
      */
     translations?: {
         [key: string]: string;
