@@ -239,6 +239,9 @@ class Storyboard:
     plan: Plan
     stills: list[Path]  # one JPEG per shot, in order (only `shots`' when asked for some)
     pictures: list[str | None]  # per shot: the user's picture by file name; None: the studio's
+    # CHARACTER → the reference the studio drew for them, as a PNG beside the stills (none for a
+    # redraw of some shots: the whole storyboard's drawing kept them)
+    references: dict[str, Path] = field(default_factory=dict)
 
 
 def storyboard(
@@ -249,8 +252,9 @@ def storyboard(
     engines=None,
     shots: list[int] | None = None,
 ) -> Storyboard:
-    """The plan and one still per shot (JPEG), without rendering the film; with `shots`
-    (indexes), the stills of those shots only (a redraw)."""
+    """The plan and one still per shot (JPEG), and the references the studio drew (PNG, as
+    `render_film`'s), without rendering the film; with `shots` (indexes), the stills of those
+    shots only (a redraw)."""
     stages = Stages(STAGES, progress)
     engines = engines or engines_for(request.tier, request.models_dir)
     user_images = [load_image(p, f"images[{i}]") for i, p in enumerate(request.images)]
@@ -282,8 +286,12 @@ def storyboard(
             cover_fit(image, *size).save(path, "JPEG", quality=88)
             paths.append(path)
             report(done / len(wanted), path.name)
+        # drawn references kept for the whole storyboard only: a redraw's project has them
+        kept = {}
+        if shots is None:
+            kept = refs.save_drawn(lambda name: out_dir / references.file_name(name))
     pictures = [None if i is None else names[i] for i in visuals.choose(plan, names)]
-    return Storyboard(plan, paths, pictures)
+    return Storyboard(plan, paths, pictures, kept)
 
 
 # --- the steps ------------------------------------------------------------------------------
@@ -545,9 +553,10 @@ def write_sidecars(
         subtitles.write_srt(track, workspace.part(f"srt-{language}"))
         subtitles.write_vtt(track, workspace.part(f"vtt-{language}"))
     thumbnail.save(thumb.result(), workspace.part("thumbnail"))
-    for name in refs.generated if refs else []:  # the drawn references, kept as PNGs
-        suffix = "." + references.file_name(name)
-        refs.pictures[name].save(workspace.add_output(f"reference-{name}", suffix), format="PNG")
+    if refs:  # the drawn references, kept as PNGs: film.reference-MARA.png
+        refs.save_drawn(
+            lambda name: workspace.add_output(f"reference-{name}", "." + references.file_name(name))
+        )
 
 
 def chapters_of(plan: Plan, film_timeline) -> list[tuple[float, str]]:

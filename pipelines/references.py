@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,15 @@ class References:
     pictures: dict[str, Image.Image] = field(default_factory=dict)  # CHARACTER → reference
     stills: dict[int, Image.Image] = field(default_factory=dict)  # shot index → its still
     generated: list[str] = field(default_factory=list)  # characters whose reference is a still
+
+    def save_drawn(self, path_for: Callable[[str], Path]) -> dict[str, Path]:
+        """Each drawn reference (`generated`) saved as a PNG at `path_for(CHARACTER)`: CHARACTER
+        → where it went (given back as the request's `references`, it keeps their look)."""
+        saved = {}
+        for name in self.generated:
+            saved[name] = path_for(name)
+            self.pictures[name].save(saved[name], format="PNG")
+        return saved
 
     def shot_prompts(self, plan: Plan) -> list[str]:
         """Every shot's prompt; saying who stands where once there are references to take."""

@@ -63,11 +63,12 @@ def delete(session: Session, asset: Asset) -> None:
 
 
 def keep_references(session: Session, job: Job) -> None:
-    """Keep the character references a film job drew (`result["references"]`: CHARACTER → the
-    stored PNG's fields), in the job's own closing transaction: each an image asset of the
-    project, named in its `references` setting for a character that has none there yet (so
-    the next render of the project takes the same look, whatever its seed)."""
-    drawn = (job.result or {}).get("references") if job.kind == JobKind.video else None
+    """Keep the character references a video or storyboard job drew (`result["references"]`:
+    CHARACTER → the stored PNG's fields), in the job's own closing transaction: each an image
+    asset of the project, named in its `references` setting for a character that has none there
+    yet (so the next render of the project takes the same look, whatever its seed)."""
+    drawing = job.kind in (JobKind.video, JobKind.storyboard)
+    drawn = (job.result or {}).get("references") if drawing else None
     if not drawn:
         return
     project = session.get(Project, job.project_id, with_for_update=True)

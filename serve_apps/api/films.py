@@ -8,6 +8,7 @@ Every check runs before anything is written, and names the field as the caller s
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -163,11 +164,32 @@ def reference_paths(refs: dict[str, dict[str, str]]) -> dict[str, Path]:
     return {name: ref_path(ref) for name, ref in refs.items()}
 
 
-def check_settings(
+@dataclass
+class CheckedSettings:
+    """Settings checked as a film request, with the assets they name resolved once: what a
+    job's params take (`spec`'s music, translations, looks and references)."""
+
+    values: dict[str, Any]  # every setting present, as the project keeps them
+    music: str | dict[str, str]
+    translations: dict[str, dict[str, str]]
+    looks: dict[str, dict[str, Any]]
+    references: dict[str, dict[str, str]]
+
+    def asset_params(self) -> dict[str, Any]:
+        """A job's params for the assets the settings name."""
+        return {
+            "music": self.music,
+            "translations": self.translations,
+            "looks": self.looks,
+            "references": self.references,
+        }
+
+
+def resolve_settings(
     session: Session, platform: Platform, project: Project, settings: dict[str, Any]
-) -> dict[str, Any]:
-    """The settings, every one present, as the project keeps them; checked as a film request
-    (the CLI's rules and words), with `settings.` before the field."""
+) -> CheckedSettings:
+    """The settings checked as a film request (the CLI's rules and words), with `settings.`
+    before the field, and the assets they name."""
     try:
         values = FilmSettings.model_validate(settings).model_dump(mode="json")
     except ValidationError as exc:
@@ -178,7 +200,7 @@ def check_settings(
     translations = translation_refs(
         session, project, values["translations"], "settings.translations"
     )
-    cast_refs(session, project, values["cast"], "settings.cast")
+    looks = cast_refs(session, project, values["cast"], "settings.cast")
     refs = reference_refs(session, project, values["references"], "settings.references")
     try:
         spec.film_request(
@@ -191,7 +213,14 @@ def check_settings(
         )
     except InputError as exc:
         raise InputError(f"settings.{exc.field}", exc.message) from None
-    return values
+    return CheckedSettings(values, music, translations, looks, refs)
+
+
+def check_settings(
+    session: Session, platform: Platform, project: Project, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The settings, every one present, as the project keeps them (`resolve_settings`)."""
+    return resolve_settings(session, platform, project, settings).values
 
 
 SETTING_NAMES = tuple(FilmSettings.model_fields)
@@ -229,26 +258,21 @@ def storyboard_params(
     (or named by `[[image: NAME]]` notes)."""
     if not project.script.strip():
         raise InputError("script", "the project has no script yet; PUT or PATCH it first")
-    settings = check_settings(session, platform, project, project.settings or {})
+    checked = resolve_settings(session, platform, project, project.settings or {})
+    settings = checked.values
     check_tier(user, platform, settings["tier"])
     # the cast's portraits and the characters' references are not pictures for the shots
     leave_out = portrait_ids(settings["cast"]) | {str(i) for i in settings["references"].values()}
     images = project_images(session, project, leave_out)
-    music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),
         "script": project.script,
         "images": images,
-        "music": music,
-        "translations": translation_refs(
-            session, project, settings["translations"], "settings.translations"
-        ),
-        "looks": cast_refs(session, project, settings["cast"], "settings.cast"),
-        "references": reference_refs(session, project, settings["references"]),
+        **checked.asset_params(),
         "settings": settings,
         "storyboard": {"make": "all"},
     }
-    _check(params, platform, images, music)
+    _check(params, platform, images, checked.music)
     return params
 
 
@@ -262,7 +286,8 @@ def plan_params(
 ) -> dict[str, Any]:
     """A job that renders (or redraws a still of) the storyboard exactly as it is: its plan,
     each shot's picture named by its asset, the project's settings."""
-    settings = check_settings(session, platform, project, settings)
+    checked = resolve_settings(session, platform, project, settings)
+    settings = checked.values
     check_tier(user, platform, settings["tier"])
     wanted = {uuid.UUID(s["asset_id"]) for s in shots(board.document) if s.get("asset_id")}
     assets = crud.assets.ready_in(session, project, list(wanted))
@@ -276,24 +301,18 @@ def plan_params(
                 )
     names = {str(a.id): f"{a.id}{PurePosixPath(a.storage_key).suffix}" for a in assets.values()}
     images = [asset_ref(asset, names[str(asset.id)]) for asset in assets.values()]
-    music = music_ref(session, project, settings["music"], "settings.music")
     params = {
         **_film_fields(settings),
-        "references": reference_refs(session, project, settings["references"]),
         # the plan is rendered, not the script; a request still carries one
         "script": project.script if project.script.strip() else board.document["title"],
         "images": images,
-        "music": music,
-        "translations": translation_refs(
-            session, project, settings["translations"], "settings.translations"
-        ),
-        "looks": cast_refs(session, project, settings["cast"], "settings.cast"),
+        **checked.asset_params(),
         "settings": settings,
         "plan": plan_of(board.document, names.__getitem__),
         "from": "storyboard",
         "storyboard_version": board.version,
     }
-    _check(params, platform, images, music)
+    _check(params, platform, images, checked.music)
     return params
 
 

@@ -4,7 +4,8 @@
 * storyboard — the plan and one still per shot, kept under generated/{job}/storyboard/; for a
                project (`params["storyboard"]`), its storyboard document too, or one shot's
                redrawn still, which the job's success keeps as the project's
-               (db.crud.storyboards).
+               (db.crud.storyboards). The character references it drew are kept as a video
+               job's are.
 * video      — the film: MP4, SRT, VTT and thumbnail under final/{job}/, and its HLS stream
                under final/{job}/stream/, published segment by segment while it renders. Each
                character reference the studio drew (their first still) is stored as a new
@@ -262,7 +263,13 @@ def run_storyboard(ctx: JobContext) -> dict[str, Any]:
         path.stem: ctx.upload(path, ctx.key("generated", str(ctx.job_id), "storyboard", path.name))
         for path in board.stills
     }
-    result = {"outputs": outputs, "plan": asdict(board.plan)}  # the plan the stills came from
+    result = {
+        "outputs": outputs,
+        "references": {
+            name: ctx.keep_reference(name, path) for name, path in board.references.items()
+        },
+        "plan": asdict(board.plan),  # the plan the stills came from
+    }
     if redraw:
         result["still"] = {"shot_id": redraw["shot_id"], "key": next(iter(outputs.values()))}
     elif project:

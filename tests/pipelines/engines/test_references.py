@@ -296,3 +296,27 @@ def test_without_a_lipsync_model_the_speaker_stays_drawn(tiny_models):
     assert kept.sprites[0].width == drawn.sprites[0].width  # the drawn character's size
     synced = cast_of(request, engines=StudioEngines.local(tiny_models), references={"MARA": mara()})
     assert synced.sprites[0].width != drawn.sprites[0].width  # her square picture instead
+
+
+def test_a_storyboard_writes_the_references_it_drew_and_a_redraw_none(
+    tiny_models, mara_png, tmp_path
+):
+    request = make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        seed=5,
+        tier="studio",
+        models_dir=tiny_models,
+        narrate_action=False,
+        references={"mara": str(mara_png)},
+    )
+    engines = StudioEngines.local(tiny_models)
+    board = storyboard(request, tmp_path / "board", engines=engines)
+    # Jonas's was drawn (Mara's is the user's): a PNG beside the stills.
+    assert board.references == {"JONAS": tmp_path / "board" / "reference-JONAS.png"}
+    assert Image.open(board.references["JONAS"]).format == "PNG"
+    # A redraw of his shot draws his reference again to condition it, and keeps none.
+    redraw = storyboard(request, tmp_path / "redraw", engines=engines, shots=[3])
+    assert redraw.references == {}
+    assert [p.name for p in (tmp_path / "redraw").iterdir()] == ["shot-004.jpg"]

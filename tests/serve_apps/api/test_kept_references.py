@@ -106,3 +106,31 @@ def test_a_drawn_reference_is_kept_with_the_project_and_taken_back(studio):
     render(http, user, {}, f"{url}/storyboard")
     board = http.get(f"{url}/storyboard", headers=user.headers).json()
     assert all(shot["picture"]["kind"] != "asset" for s in board["scenes"] for shot in s["shots"])
+
+
+def test_a_storyboard_keeps_the_references_it_drew_for_the_render(studio):
+    http = studio
+    user = pro_user(http)
+    project = create_project(http, user)
+    url = f"/api/v1/projects/{project['id']}"
+    settings = {"duration": 4, "tier": "studio", "music": "none", "motion": "kenburns"}
+    patched = http.patch(url, json={"script": SCRIPT, "settings": settings}, headers=user.headers)
+    assert patched.status_code == 200, patched.text
+    board = render(http, user, {}, f"{url}/storyboard")
+
+    # The storyboard drew Mara's look: the project keeps it, as a video job's.
+    kept = http.get(url, headers=user.headers).json()["settings"]["references"]
+    assert set(kept) == {"MARA"}
+    assert board["result"]["references"]["MARA"]["asset_id"] == kept["MARA"]
+    content = http.get(
+        f"{url}/assets/{kept['MARA']}/content", headers=user.headers, follow_redirects=True
+    )
+    assert content.status_code == 200
+    assert Image.open(io.BytesIO(content.content)).format == "PNG"
+
+    # The render of that storyboard takes her look back: nothing new is drawn.
+    film = render(http, user, {"project_id": project["id"], "from": "storyboard"})
+    assert film["result"]["references"] == {}
+    assert http.get(url, headers=user.headers).json()["settings"]["references"] == kept
+    listed = http.get(f"{url}/assets", headers=user.headers).json()
+    assert [a["id"] for a in listed["items"]] == [kept["MARA"]]
