@@ -281,8 +281,8 @@ class LayeredRenderer:
 
     Per frame the front layer is resampled and blended only over its box, with OpenCV's
     saturating uint8 arithmetic; weather textures are made once and slid a whole pixel at a
-    time; the panel's pixels are kept and put back only in frames where something was drawn
-    near it. `seconds`: the shot's length, for the weather's speed."""
+    time; the panel's pixels are kept and put back only where something may be drawn over it
+    (stars behind it keep still). `seconds`: the shot's length, for the weather's speed."""
 
     def __init__(
         self,
@@ -300,6 +300,14 @@ class LayeredRenderer:
         self._start = self.base.window(0.0)
         self._weather = _weather_textures(picture, self.size) if picture.weather else None
         self._caption = _caption_masks(picture.caption)
+        # A star behind the caption's panel keeps still (both move with the back plate), so
+        # that no frame needs the panel put back for its sake.
+        panel = self._caption[0] if self._caption is not None else (0, 0, 0, 0)
+        self._twinkles = [
+            (i, star)
+            for i, star in enumerate(picture.twinkles or ())
+            if not _overlap(_star_box(*star), panel)
+        ]
         self._scratch: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def window(self, t: float) -> tuple[float, float, float, float]:
@@ -334,7 +342,7 @@ class LayeredRenderer:
         kept = self._keep_caption(t, out, front)
         if front is not None:
             self._blend_front(front, out)
-        if self.picture.twinkles:
+        if self._twinkles:
             self._twinkle(t, y_plane)
         if self._weather is not None:
             self._animate_weather(t, y_plane)
@@ -399,15 +407,15 @@ class LayeredRenderer:
             cv2.add(region, p_buf, dst=region)
 
     def _keep_caption(self, t: float, out: np.ndarray, front):
-        """The caption panel's pixels of the back plate's frame at t (a copy per plane) with
-        where they are, when anything drawn after the back plate may cover them; else None."""
+        """The pixels of the back plate's frame at t that anything drawn after it may cover
+        inside the caption's panel box (a copy per plane), with where they are; else None."""
         if self._caption is None:
             return None
         width, height = self.size
         left, top, right, bottom = self.base.window(t)
         sx, sy = (right - left) / width, (bottom - top) / height
-        bx0, by0, bx1, by1 = self._caption[2]
-        box = _even_box(
+        bx0, by0, bx1, by1 = self._caption[0]
+        panel = _even_box(
             (
                 math.floor((bx0 - left) / sx) - 2,
                 math.floor((by0 - top) / sy) - 2,
@@ -416,22 +424,28 @@ class LayeredRenderer:
             ),
             self.size,
         )
-        if box is None:
+        if panel is None:
             return None
-        near = front is not None and _overlap(front[1], box)
-        if not (near or self._weather is not None or self.picture.twinkles):
+        if self._weather is not None:
+            box = panel
+        elif front is not None:  # both on even pixels: so is what they share
+            (px0, py0, px1, py1), (fx0, fy0, fx1, fy1) = panel, front[1]
+            box = max(px0, fx0), max(py0, fy0), min(px1, fx1), min(py1, fy1)
+            if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+                return None
+        else:
             return None
         x0, y0, x1, y1 = box
         kept = [
             plane[y0 // div : y1 // div, x0 // div : x1 // div].copy()
             for plane, div in self._planes(out)
         ]
-        return (left, top, sx, sy), box, kept
+        return (left, top, sx, sy), (x0, y0, x1, y1), kept
 
     def _restore_caption(self, out: np.ndarray, kept) -> None:
         """Put the kept panel pixels back, through the panel's coverage at the frame's window."""
         (left, top, sx, sy), (x0, y0, x1, y1), pixels = kept
-        full, half, _ = self._caption  # type: ignore[misc]
+        full, half = self._caption[1]  # type: ignore[index]
         for (plane, div), mask, saved in zip(self._planes(out), (full, half, half), pixels):
             rx0, ry0 = x0 // div, y0 // div
             inverse = np.array(
@@ -463,7 +477,7 @@ class LayeredRenderer:
         left, top, right, bottom = self.base.window(t)
         sx, sy = (right - left) / width, (bottom - top) / height
         now = t * self.seconds
-        for i, (x, y, r) in enumerate(self.picture.twinkles or ()):
+        for i, (x, y, r) in self._twinkles:
             beat = 0.5 + 0.5 * math.sin(2 * math.pi * (now * (0.4 + 0.07 * (i % 7)) + i * 0.37))
             gain = int(110 * beat * beat)
             if gain < 4:
@@ -509,12 +523,20 @@ def _even_box(box, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
     return x0, y0, x1, y1
 
 
+def _star_box(x: float, y: float, r: float) -> tuple[float, float, float, float]:
+    """What a twinkling star at (x, y), radius r on the back plate may light there (its
+    sprite reaches twice its radius, and a pixel more for rounding)."""
+    reach = 2 * r + 2
+    return x - reach, y - reach, x + reach, y + reach
+
+
 def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _caption_masks(caption: np.ndarray | None):
-    """(coverage, coverage at the chroma planes' size, box) of a caption's panel, or None."""
+    """A caption panel's box and its coverage at the luma's and the chroma planes' size, or
+    None."""
     if caption is None:
         return None
     x, y, w, h = cv2.boundingRect(caption)
@@ -522,7 +544,7 @@ def _caption_masks(caption: np.ndarray | None):
         return None
     ph, pw = caption.shape
     half = cv2.resize(caption, ((pw + 1) // 2, (ph + 1) // 2), interpolation=cv2.INTER_NEAREST)
-    return np.ascontiguousarray(caption), half, (x, y, x + w, y + h)
+    return (x, y, x + w, y + h), (np.ascontiguousarray(caption), half)
 
 
 @lru_cache(maxsize=16)
