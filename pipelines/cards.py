@@ -166,7 +166,8 @@ def draw_card(
     The illustrator draws the shot: the place and time of its scene (from the heading, else
     `scene_text`, all the scene's words), the things its text names. The heading is set in
     small caps at the top; with `caption`, the shot's text (wrapped, at most four lines,
-    ellipsized) in a block across the middle. All text stays inside SAFE_MARGIN on the back
+    ellipsized) in a block across the middle, its panel kept clear of the things in front
+    (`Drawing.caption`). All text stays inside SAFE_MARGIN on the back
     plate, so the camera never crops it. `centered=True` makes a title card instead: the text
     alone, large and centred ("THE END"). The same arguments always give the same card.
     """
@@ -201,8 +202,12 @@ def draw_card(
             _draw_heading(draw, (width, height), heading, ink, font_path)
             drawing.texts.append(heading)
         if caption and text.strip():
-            _draw_block(draw, (width, height), text, ink, font_path)
+            panel = _draw_block(draw, (width, height), text, ink, font_path)
             drawing.texts.append(text)
+            if panel is not None:  # where nothing in front may show: the panel, as drawn
+                mask = Image.new("L", (width, height), 0)
+                ImageDraw.Draw(mask).rounded_rectangle(panel[:4], radius=panel[4], fill=255)
+                drawing.caption = np.asarray(mask)
     if layer.getbbox() is not None:
         back = Image.alpha_composite(Image.fromarray(drawing.back).convert("RGBA"), layer)
         drawing.back = np.asarray(back.convert("RGB"))
@@ -428,9 +433,10 @@ def _draw_heading(
 
 def _draw_block(
     draw: ImageDraw.ImageDraw, card: tuple[int, int], text: str, ink: RGB, font_path: str | None
-) -> None:
+) -> tuple[float, float, float, float, float] | None:
     """The shot's text: up to four centred lines on a translucent rounded panel; text of
-    several lines (a stanza) keeps its line breaks, up to VERSE_LINES lines."""
+    several lines (a stanza) keeps its line breaks, up to VERSE_LINES lines. Returns the
+    panel (x0, y0, x1, y1, corner radius), or None where nothing was drawn."""
     width, height = card
     short = min(width, height)
     avail = width * (1 - 2 * SAFE_MARGIN) - short * 0.06  # inside the panel's padding
@@ -440,22 +446,20 @@ def _draw_block(
         text, avail, sizes, VERSE_LINES if verse else 4, font_path, keep_breaks=verse
     )
     if font is None:  # no installed font covers it: the card goes without
-        return
+        return None
     ascent, descent = font.getmetrics()
     leading = round(font.size * 1.32)
     pad = short * 0.03
     block = leading * (len(lines) - 1) + ascent + descent
     top = height * 0.42 - block / 2
-    widest = max(font.getlength(line) for line in lines)
-    draw.rounded_rectangle(
-        (width / 2 - widest / 2 - pad, top - pad, width / 2 + widest / 2 + pad, top + block + pad),
-        radius=pad,
-        fill=(8, 8, 14, 120),
-    )
+    half = max(font.getlength(line) for line in lines) / 2 + pad
+    panel = (width / 2 - half, top - pad, width / 2 + half, top + block + pad)
+    draw.rounded_rectangle(panel, radius=pad, fill=(8, 8, 14, 120))
     for i, line in enumerate(lines):
         draw.text(
             (width / 2, top + ascent + i * leading), line, font=font, fill=(*ink, 255), anchor="ms"
         )
+    return (*panel, pad)
 
 
 def _draw_title(layer: Image.Image, text: str, ink: RGB, font_path: str | None) -> None:

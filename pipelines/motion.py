@@ -220,7 +220,8 @@ def yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class LayeredPicture:
     """A drawn card prepared for the camera: an opaque back plate and a front layer (straight
     RGBA, the same size) that the camera moves `front_depth` times as far (parallax), with the
-    weather to animate and the stars that twinkle (x, y, radius on the back plate)."""
+    weather to animate, the stars that twinkle (x, y, radius on the back plate) and the
+    caption's panel on the back plate (coverage, HxW uint8), which nothing is drawn over."""
 
     back: np.ndarray  # HxWx3 uint8
     front: np.ndarray | None = None  # HxWx4 uint8
@@ -229,12 +230,15 @@ class LayeredPicture:
     weather: str | None = None  # rain, storm, snow, fog: animated; others still
     twinkles: list[tuple[float, float, float]] | None = None
     seed: int = 0
+    caption: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.back.ndim != 3 or self.back.shape[2] != 3 or self.back.dtype != np.uint8:
             raise ValueError(f"back must be HxWx3 uint8, not {self.back.shape} {self.back.dtype}")
         if self.front is not None and self.front.shape[:2] != self.back.shape[:2]:
             raise ValueError(f"front {self.front.shape} and back {self.back.shape} differ")
+        if self.caption is not None and self.caption.shape != self.back.shape[:2]:
+            raise ValueError(f"caption {self.caption.shape} and back {self.back.shape} differ")
 
 
 def layer_planes(picture: LayeredPicture):
@@ -273,11 +277,12 @@ class LayeredRenderer:
     """Renders the frames of a drawn shot: the back plate moves with the shot's Ken Burns move
     (a `ShotRenderer`), the front layer `front_depth` times as far from where the move starts
     (nearer things travel farther: parallax), then the weather (rain falls, snow drifts, fog
-    slides) and twinkling stars.
+    slides) and twinkling stars; last, the caption's panel shows the back plate's frame again.
 
     Per frame the front layer is resampled and blended only over its box, with OpenCV's
     saturating uint8 arithmetic; weather textures are made once and slid a whole pixel at a
-    time. `seconds`: the shot's length, for the weather's speed."""
+    time; the panel's pixels are kept and put back only where something may be drawn over it
+    (stars behind it keep still). `seconds`: the shot's length, for the weather's speed."""
 
     def __init__(
         self,
@@ -294,6 +299,15 @@ class LayeredRenderer:
         self.base = ShotRenderer(picture.back, move, self.size, back_planes)
         self._start = self.base.window(0.0)
         self._weather = _weather_textures(picture, self.size) if picture.weather else None
+        self._caption = _caption_masks(picture.caption)
+        # A star behind the caption's panel keeps still (both move with the back plate), so
+        # that no frame needs the panel put back for its sake.
+        panel = self._caption[0] if self._caption is not None else (0, 0, 0, 0)
+        self._twinkles = [
+            (i, star)
+            for i, star in enumerate(picture.twinkles or ())
+            if not _overlap(_star_box(*star), panel)
+        ]
         self._scratch: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def window(self, t: float) -> tuple[float, float, float, float]:
@@ -322,17 +336,25 @@ class LayeredRenderer:
         out = self.base.frame_yuv420(t, out)
         width, height = self.size
         y_plane = out[: width * height].reshape(height, width)
-        if self._front is not None:
-            self._blend_front(t, out)
-        if self.picture.twinkles:
+        front = self._front_region(t) if self._front is not None else None
+        # The caption's panel moves with the back plate it is drawn on: the card's look, as the
+        # still shows it, and the camera's safe margin already keeps it in frame.
+        kept = self._keep_caption(t, out, front)
+        if front is not None:
+            self._blend_front(front, out)
+        if self._twinkles:
             self._twinkle(t, y_plane)
         if self._weather is not None:
             self._animate_weather(t, y_plane)
+        if kept is not None:
+            self._restore_caption(out, kept)
         return out
 
-    def _blend_front(self, t: float, out: np.ndarray) -> None:
+    def _front_region(self, t: float):
+        """(window, frame box): the front layer's window at t and the even-aligned box of
+        frame pixels its things may cover, or None where they cover none."""
         width, height = self.size
-        left, top, right, bottom = self.front_window(t)
+        window = left, top, right, bottom = self.front_window(t)
         sx, sy = (right - left) / width, (bottom - top) / height
         ph, pw = self.picture.back.shape[:2]
         bx0, by0, bx1, by1 = self.picture.front_box  # type: ignore[misc]
@@ -342,19 +364,26 @@ class LayeredRenderer:
         y0 = 0 if by0 <= 0 else math.floor((by0 - top) / sy) - 2
         x1 = width if bx1 >= pw else math.ceil((bx1 - left) / sx) + 2
         y1 = height if by1 >= ph else math.ceil((by1 - top) / sy) + 2
-        x0, y0 = max(x0, 0) & ~1, max(y0, 0) & ~1
-        x1, y1 = min(x1 + (x1 & 1), width), min(y1 + (y1 & 1), height)
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            return
+        box = _even_box((x0, y0, x1, y1), self.size)
+        return None if box is None else (window, box)
+
+    def _planes(self, out: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        """The Y, U and V planes of a flat yuv420p frame, each with its subsampling."""
+        width, height = self.size
+        chroma = (width // 2) * (height // 2)
+        y_plane = out[: width * height].reshape(height, width)
+        u = out[width * height : width * height + chroma].reshape(height // 2, width // 2)
+        v = out[width * height + chroma :].reshape(height // 2, width // 2)
+        return [(y_plane, 1), (u, 2), (v, 2)]
+
+    def _blend_front(self, placed, out: np.ndarray) -> None:
+        width, height = self.size
+        (left, top, right, bottom), (x0, y0, x1, y1) = placed
+        sx, sy = (right - left) / width, (bottom - top) / height
         luma_p, u_p, v_p, alpha, alpha_half = self._front  # type: ignore[misc]
-        offsets = (0, width * height, width * height + (width // 2) * (height // 2))
-        chroma = (width // 2, height // 2)
-        for (plane_w, plane_h), offset, (premul, a), div in (
-            ((width, height), offsets[0], (luma_p, alpha), 1),
-            (chroma, offsets[1], (u_p, alpha_half), 2),
-            (chroma, offsets[2], (v_p, alpha_half), 2),
+        for (plane, div), (premul, a) in zip(
+            self._planes(out), ((luma_p, alpha), (u_p, alpha_half), (v_p, alpha_half))
         ):
-            plane = out[offset : offset + plane_w * plane_h].reshape(plane_h, plane_w)
             rx0, ry0, rx1, ry1 = x0 // div, y0 // div, x1 // div, y1 // div
             inverse = np.array(
                 [
@@ -377,6 +406,63 @@ class LayeredRenderer:
             cv2.subtract(region, t_buf, dst=region)
             cv2.add(region, p_buf, dst=region)
 
+    def _keep_caption(self, t: float, out: np.ndarray, front):
+        """The pixels of the back plate's frame at t that anything drawn after it may cover
+        inside the caption's panel box (a copy per plane), with where they are; else None."""
+        if self._caption is None:
+            return None
+        width, height = self.size
+        left, top, right, bottom = self.base.window(t)
+        sx, sy = (right - left) / width, (bottom - top) / height
+        bx0, by0, bx1, by1 = self._caption[0]
+        panel = _even_box(
+            (
+                math.floor((bx0 - left) / sx) - 2,
+                math.floor((by0 - top) / sy) - 2,
+                math.ceil((bx1 - left) / sx) + 2,
+                math.ceil((by1 - top) / sy) + 2,
+            ),
+            self.size,
+        )
+        if panel is None:
+            return None
+        if self._weather is not None:
+            box = panel
+        elif front is not None:  # both on even pixels: so is what they share
+            (px0, py0, px1, py1), (fx0, fy0, fx1, fy1) = panel, front[1]
+            box = max(px0, fx0), max(py0, fy0), min(px1, fx1), min(py1, fy1)
+            if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+                return None
+        else:
+            return None
+        x0, y0, x1, y1 = box
+        kept = [
+            plane[y0 // div : y1 // div, x0 // div : x1 // div].copy()
+            for plane, div in self._planes(out)
+        ]
+        return (left, top, sx, sy), (x0, y0, x1, y1), kept
+
+    def _restore_caption(self, out: np.ndarray, kept) -> None:
+        """Put the kept panel pixels back, through the panel's coverage at the frame's window."""
+        (left, top, sx, sy), (x0, y0, x1, y1), pixels = kept
+        full, half = self._caption[1]  # type: ignore[index]
+        for (plane, div), mask, saved in zip(self._planes(out), (full, half, half), pixels):
+            rx0, ry0 = x0 // div, y0 // div
+            inverse = np.array(
+                [
+                    [sx, 0.0, left / div + (rx0 + 0.5) * sx - 0.5],
+                    [0.0, sy, top / div + (ry0 + 0.5) * sy - 0.5],
+                ]
+            )
+            cover = cv2.warpAffine(
+                mask,
+                inverse,
+                (saved.shape[1], saved.shape[0]),
+                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_CONSTANT,
+            )
+            cv2.copyTo(saved, cover, dst=plane[ry0 : y1 // div, rx0 : x1 // div])
+
     def _buffers(self, shape: tuple[int, int]) -> tuple[np.ndarray, ...]:
         bufs = self._scratch.get(shape)
         if bufs is None:
@@ -391,7 +477,7 @@ class LayeredRenderer:
         left, top, right, bottom = self.base.window(t)
         sx, sy = (right - left) / width, (bottom - top) / height
         now = t * self.seconds
-        for i, (x, y, r) in enumerate(self.picture.twinkles or ()):
+        for i, (x, y, r) in self._twinkles:
             beat = 0.5 + 0.5 * math.sin(2 * math.pi * (now * (0.4 + 0.07 * (i % 7)) + i * 0.37))
             gain = int(110 * beat * beat)
             if gain < 4:
@@ -423,6 +509,42 @@ class LayeredRenderer:
             return
         view = texture[period[0] - dy : period[0] - dy + height, dx : dx + width]
         cv2.add(y_plane, view, dst=y_plane)
+
+
+def _even_box(box, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """`box` (x0, y0, x1, y1 in frame pixels) cut to the frame, on even pixels (yuv420p's
+    chroma covers two by two); None where less than two pixels are left."""
+    width, height = size
+    x0, y0, x1, y1 = box
+    x0, y0 = max(x0, 0) & ~1, max(y0, 0) & ~1
+    x1, y1 = min(x1 + (x1 & 1), width), min(y1 + (y1 & 1), height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return x0, y0, x1, y1
+
+
+def _star_box(x: float, y: float, r: float) -> tuple[float, float, float, float]:
+    """What a twinkling star at (x, y), radius r on the back plate may light there (its
+    sprite reaches twice its radius, and a pixel more for rounding)."""
+    reach = 2 * r + 2
+    return x - reach, y - reach, x + reach, y + reach
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _caption_masks(caption: np.ndarray | None):
+    """A caption panel's box and its coverage at the luma's and the chroma planes' size, or
+    None."""
+    if caption is None:
+        return None
+    x, y, w, h = cv2.boundingRect(caption)
+    if not w:
+        return None
+    ph, pw = caption.shape
+    half = cv2.resize(caption, ((pw + 1) // 2, (ph + 1) // 2), interpolation=cv2.INTER_NEAREST)
+    return (x, y, x + w, y + h), (np.ascontiguousarray(caption), half)
 
 
 @lru_cache(maxsize=16)

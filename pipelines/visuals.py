@@ -244,12 +244,18 @@ def layered_picture(drawing: Drawing, size: tuple[int, int], seed: int = 0) -> L
             x0, y0, x1, y1 = drawing.front_box
             box = (int(x0 * sx), int(y0 * sy), math.ceil(x1 * sx), math.ceil(y1 * sy))
         twinkles = [(x * sx, y * sy, r * sx) for x, y, r in drawing.twinkles]
+        caption = (
+            None
+            if drawing.caption is None
+            else cv2.resize(drawing.caption, want, interpolation=cv2.INTER_NEAREST)
+        )
     else:
-        back, front, box, twinkles = (
+        back, front, box, twinkles, caption = (
             drawing.back,
             drawing.front,
             drawing.front_box,
             drawing.twinkles,
+            drawing.caption,
         )
     return LayeredPicture(
         np.ascontiguousarray(back),
@@ -259,4 +265,5 @@ def layered_picture(drawing: Drawing, size: tuple[int, int], seed: int = 0) -> L
         drawing.weather,
         twinkles,
         seed,
+        caption,
     )

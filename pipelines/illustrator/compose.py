@@ -96,7 +96,8 @@ class SceneGraph:
 @dataclass
 class Drawing:
     """A drawn scene: an opaque back plate, a front layer (straight RGBA) with its box, the
-    weather to animate and the stars that twinkle (x, y, radius on the back plate)."""
+    weather to animate, the stars that twinkle (x, y, radius on the back plate) and where the
+    caption's panel is on the back plate (coverage, HxW uint8): nothing shows over it."""
 
     back: np.ndarray  # HxWx3 uint8
     front: np.ndarray | None  # HxWx4 uint8, or None when nothing is in front
@@ -106,17 +107,21 @@ class Drawing:
     twinkles: list[tuple[float, float, float]] = field(default_factory=list)
     front_depth: float = FRONT_DEPTH
     texts: list[str] = field(default_factory=list)  # the words set on the card (heading, caption)
+    caption: np.ndarray | None = None
 
     @property
     def size(self) -> tuple[int, int]:
         return self.back.shape[1], self.back.shape[0]
 
     def flat(self) -> Image.Image:
-        """The front layer over the back plate, as one RGB picture."""
+        """The front layer over the back plate, as one RGB picture; the caption's panel shows
+        the back plate alone, as every frame of the film does."""
         if self.front is None:
             return Image.fromarray(self.back)
         back = self.back.astype(np.float32)
         a = self.front[..., 3:].astype(np.float32) / 255
+        if self.caption is not None:
+            a *= 1 - self.caption[..., None].astype(np.float32) / 255
         out = back + (self.front[..., :3].astype(np.float32) - back) * a
         return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,8 @@ import pytest
 from PIL import Image
 
 from pipelines import cards, fonts, verse, visuals
-from pipelines.cards import SAFE_MARGIN, make_card, palette_for
+from pipelines.cards import SAFE_MARGIN, draw_card, make_card, palette_for
+from pipelines.motion import LayeredRenderer, Move
 from pipelines.pictures import overscan_size
 from pipelines.sanskrit import padas
 
@@ -151,6 +153,56 @@ def test_command_line_refuses_a_bad_image_with_exit_code_2(tmp_path, capsys):
     assert "bad.png: does not decode" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "heading, text, thing",
+    [
+        ("INT. LAMP ROOM - NIGHT", "The great lamp turns.", "lamp"),  # a tall thing in front
+        ("EXT. FIELD - NIGHT", "Snow on the tower and the stars.", "tower"),  # + snow, stars
+    ],
+)
+def test_nothing_in_front_ever_covers_the_caption(heading, text, thing):
+    """A thing in front that stands where the caption is: in the still and in every frame of
+    a shot whose camera moves it across (parallax), the caption's box shows the caption on
+    the back plate and nothing else, while the thing shows around it."""
+    film = (320, 180)
+    opts = {**CARD, "size": overscan_size(film), "seed": 0}
+    drawing = draw_card(heading, text, **opts)
+    alone = replace(drawing, front=None, front_box=None, weather=None, twinkles=[])
+    uncaptioned = replace(draw_card(heading, text, caption=False, **opts), front=None)
+    # The caption's text box: where its letters lit the back plate.
+    inked = (np.asarray(alone.flat(), int) - np.asarray(uncaptioned.flat(), int)).mean(2) > 40
+    ys, xs = np.nonzero(inked)
+    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    tx0, ty0, tx1, ty1 = drawing.graph.find(thing).box
+    assert tx0 < x1 and x0 < tx1 and ty0 < y1 and y0 < ty1  # the thing stands over the caption
+
+    still, bare = np.asarray(drawing.flat()), np.asarray(alone.flat())
+    assert np.array_equal(still[y0:y1, x0:x1], bare[y0:y1, x0:x1])
+    assert not np.array_equal(still, bare)
+
+    picture = visuals.layered_picture(drawing, film)
+    move = Move((0.44, 0.46, 1.1), (0.56, 0.54, 1.18))  # a pan that closes in: things travel
+    shot = LayeredRenderer(picture, move, film, seconds=2)
+    caption_only = LayeredRenderer(
+        replace(picture, front=None, front_box=None, weather=None, twinkles=None),
+        move,
+        film,
+        seconds=2,
+    )
+    frames = 48
+    for i in range(frames):
+        t = i / (frames - 1)
+        left, top, right, bottom = shot.window(t)
+        sx, sy = (right - left) / film[0], (bottom - top) / film[1]
+        box = (
+            slice(int(np.ceil((y0 - top) / sy)) + 1, int((y1 - top) / sy) - 1),
+            slice(int(np.ceil((x0 - left) / sx)) + 1, int((x1 - left) / sx) - 1),
+        )
+        frame, bare = shot.frame(t), caption_only.frame(t)
+        assert np.array_equal(frame[box], bare[box]), f"frame {i}"
+        assert np.abs(frame.astype(int) - bare).max() > 60  # the thing is in the picture
+
+
 # --- verse -----------------------------------------------------------------------------------
 
 STANZA = "The lamps come on along the quay,\nthe gulls go quiet one by one;\nthe boats lean in."
@@ -192,7 +244,11 @@ def test_a_verse_card_keeps_its_lines_centred_in_that_face(text):
     assert card.tobytes() == make_card(None, stanza, font_path=font, **opts).tobytes()
     if text == STANZA:  # the prose face is a sans; Devanagari has the one face here
         assert card.tobytes() != make_card(None, stanza, **opts).tobytes()
-    rows = text_rows(card, make_card(None, stanza, caption=False, **opts))
+    back = [  # the back plates alone: the panel hides what stands in front of it
+        replace(draw_card(None, stanza, font_path=font, caption=c, **opts), front=None).flat()
+        for c in (True, False)
+    ]
+    rows = text_rows(*back)
     assert len(rows) == stanza.count("\n") + 1
     for left, right in rows:
         assert abs((left + right) / 2 - size[0] / 2) < 0.02 * size[0]  # each centred
