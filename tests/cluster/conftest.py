@@ -209,9 +209,18 @@ def lab(s3_server) -> Iterator[Lab]:
                 },
             ),
         )
-        cpu_node = cluster.add_node(num_cpus=2, object_store_memory=200 * MiB)
+        # Each node unpacks a job's working_dir into a folder of its own, as on its own disk:
+        # a node replaces the folder when it sets the job up, under the feet of another node's
+        # processes if they shared one (a driver then failed to import a module it had).
+        cpu_node = cluster.add_node(
+            num_cpus=2, object_store_memory=200 * MiB, runtime_env_dir_name="runtime_cpu"
+        )
         gpu_node = cluster.add_node(
-            num_cpus=4, num_gpus=gpu_type["GPU"], resources=custom, object_store_memory=200 * MiB
+            num_cpus=4,
+            num_gpus=gpu_type["GPU"],
+            resources=custom,
+            object_store_memory=200 * MiB,
+            runtime_env_dir_name="runtime_gpu",
         )
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
