@@ -9,10 +9,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,10 +34,22 @@ def _env(name: str) -> AliasChoices:
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+def _secure_url(field: str, url: str) -> str:
+    """The URL without its trailing slash; https only, plain HTTP only on this machine (tests,
+    dev), since tokens and keys come from it."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (
+        parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    ):
+        raise ValueError(f"{field}: must be an https URL (http only for a loopback host)")
+    return url.rstrip("/")
+
+
 class OIDCProvider(BaseModel):
     """One OpenID Connect provider: its issuer (discovery at /.well-known/openid-configuration)
     and this studio's client registered there."""
 
+    kind: Literal["oidc"] = "oidc"
     issuer: str = Field(max_length=500)
     client_id: str = Field(min_length=1, max_length=500)
     client_secret: str = Field(min_length=1, max_length=500)
@@ -37,11 +59,42 @@ class OIDCProvider(BaseModel):
     @field_validator("issuer")
     @classmethod
     def _https(cls, issuer: str) -> str:
-        # Tokens and keys come from the issuer: plain HTTP only on this machine (tests, dev).
-        url = urlsplit(issuer)
-        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS):
-            raise ValueError("issuer: must be an https URL (http only for a loopback host)")
-        return issuer.rstrip("/")
+        return _secure_url("issuer", issuer)
+
+
+class GitHubProvider(BaseModel):
+    """GitHub (plain OAuth 2.0: no discovery, no ID token) and this studio's OAuth app there.
+    The roots default to github.com; GitHub Enterprise Server names its own
+    (`https://host`, `https://host/api/v3`)."""
+
+    kind: Literal["github"]
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: str = Field(min_length=1, max_length=500)
+    display_name: str = Field("GitHub", max_length=100)
+    web_root: str = Field("https://github.com", max_length=500)
+    api_root: str = Field("https://api.github.com", max_length=500)
+
+    @field_validator("web_root", "api_root")
+    @classmethod
+    def _https(cls, url: str, info: ValidationInfo) -> str:
+        return _secure_url(str(info.field_name), url)
+
+
+def _provider_kind(entry: object) -> str:
+    # An entry without `kind` is OpenID Connect: the settings written before GitHub stay valid.
+    if isinstance(entry, dict):
+        return entry.get("kind", "oidc")
+    return getattr(entry, "kind", "oidc")
+
+
+SignInProvider = Annotated[
+    Annotated[OIDCProvider, Tag("oidc")] | Annotated[GitHubProvider, Tag("github")],
+    Discriminator(
+        _provider_kind,
+        custom_error_type="provider_kind",
+        custom_error_message="kind: must be 'oidc' (the default) or 'github'",
+    ),
+]
 
 
 class Settings(BaseSettings):
@@ -105,9 +158,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 20.0
     mail_from: str = "AI Film Studio <no-reply@localhost>"
 
-    # --- Sign in with OpenID Connect: providers by name (env: a JSON object, e.g.
-    # {"google": {"issuer": "https://accounts.google.com", "client_id": …, "client_secret": …}})
-    oidc_providers: dict[str, OIDCProvider] = {}
+    # --- Sign in elsewhere: providers by name (env: a JSON object, e.g.
+    # {"google": {"issuer": "https://accounts.google.com", "client_id": …, "client_secret": …},
+    #  "github": {"kind": "github", "client_id": …, "client_secret": …}})
+    oidc_providers: dict[str, SignInProvider] = {}
 
     # --- Rate limit per client IP (0 turns it off) ---
     rate_limit_requests: int = 100
@@ -187,7 +241,9 @@ class Settings(BaseSettings):
 
     @field_validator("oidc_providers")
     @classmethod
-    def _provider_names(cls, providers: dict[str, OIDCProvider]) -> dict[str, OIDCProvider]:
+    def _provider_names(
+        cls, providers: dict[str, OIDCProvider | GitHubProvider]
+    ) -> dict[str, OIDCProvider | GitHubProvider]:
         for name in providers:  # the name is a path segment of the login and callback URLs
             if not re.fullmatch(r"[a-z0-9-]{1,32}", name):
                 raise ValueError(f"oidc_providers: {name!r} must be 1-32 of a-z, 0-9 and -")

@@ -190,6 +190,10 @@ class OIDCClient:
             raise OIDCError(403, f"email: {self.name} has not verified {email}")
         return Identity(str(claims["sub"]), email.strip().lower(), claims.get("name"))
 
+    def identity(self, code: str, verifier: str, nonce: str) -> Identity:
+        """Who signed in: the code exchanged, then its ID token checked."""
+        return self.verify(self.exchange(code, verifier)["id_token"], nonce)
+
 
 _clients: dict[tuple[str, str, str, str], OIDCClient] = {}
 _clients_lock = threading.Lock()
@@ -200,9 +204,10 @@ def callback_url(settings: Settings, name: str) -> str:
 
 
 def client_for(settings: Settings, name: str) -> OIDCClient | None:
-    """The client of the provider `name` (kept per process, with its caches), or None."""
+    """The client of the OpenID Connect provider `name` (kept per process, with its caches), or
+    None."""
     provider = settings.oidc_providers.get(name)
-    if provider is None:
+    if not isinstance(provider, OIDCProvider):
         return None
     redirect = callback_url(settings, name)
     key = (name, provider.issuer, provider.client_id, redirect)

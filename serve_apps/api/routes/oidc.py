@@ -1,4 +1,5 @@
-"""Sign in with an OpenID Connect provider (authorization code + PKCE, state and nonce).
+"""Sign in with an OpenID Connect provider or GitHub (authorization code + PKCE, state and
+nonce); the provider's kind only changes how the identity is obtained.
 
 1. `GET /auth/providers` lists the configured providers (the web app's buttons).
 2. `GET /auth/oidc/{provider}/login` stores the sign-in (state, nonce, PKCE verifier; 10
@@ -6,7 +7,9 @@
    provider.
 3. The provider sends the browser back to `GET /auth/oidc/{provider}/callback?code&state`: the
    state must be a stored one of this provider, started in this browser; the code is
-   exchanged with the verifier; the ID token is checked (serve_apps/api/oidc.py).
+   exchanged with the verifier; the ID token is checked (serve_apps/api/oidc.py), or, for
+   GitHub, its API names the account and its verified primary email
+   (serve_apps/api/github_oauth.py).
 4. The account: the one this provider identity is linked to, else the one with the verified
    email (linked now), else a new one (email verified, no password: "forgot password" sets
    one). An unverified account's password is dropped when it is linked, and its sessions end:
@@ -30,9 +33,11 @@ from sqlalchemy.orm import Session
 from db import crud
 from db.crud.users import NO_PASSWORD
 from db.models import ActivityKind, Role, User
+from serve_apps.api import github_oauth, oidc
 from serve_apps.api.audit import Audit, AuditDep
 from serve_apps.api.deps import PlatformDep
-from serve_apps.api.oidc import Identity, OIDCClient, OIDCError, client_for, pkce_pair
+from serve_apps.api.github_oauth import GitHubClient
+from serve_apps.api.oidc import Identity, OIDCClient, OIDCError, pkce_pair
 from serve_apps.api.platform import Platform
 from serve_apps.api.routes.auth import token_pair
 from serve_apps.api.schemas.auth import ProviderOut, TokenPair
@@ -58,8 +63,9 @@ ReturnTo = Annotated[
 Param = Annotated[str | None, Query(max_length=2048)]
 
 
-def _client(platform: Platform, name: str) -> OIDCClient:
-    client = client_for(platform.settings, name)
+def _client(platform: Platform, name: str) -> OIDCClient | GitHubClient:
+    settings = platform.settings
+    client = oidc.client_for(settings, name) or github_oauth.client_for(settings, name)
     if client is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"provider: no sign-in provider {name!r}")
     return client
@@ -71,7 +77,7 @@ def _refused(exc: OIDCError) -> HTTPException:
 
 @router.get("/providers", response_model=list[ProviderOut])
 def providers(platform: PlatformDep) -> list[ProviderOut]:
-    """The OpenID Connect providers people can sign in with."""
+    """The providers people can sign in with (OpenID Connect, GitHub)."""
     return [
         ProviderOut(
             name=name,
@@ -200,8 +206,7 @@ def oidc_callback(
     if not code:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "code: missing")
     try:
-        tokens = client.exchange(code, login.code_verifier)
-        identity = client.verify(tokens["id_token"], login.nonce)
+        identity = client.identity(code, login.code_verifier, login.nonce)
     except OIDCError as exc:
         raise _refused(exc) from None
     with platform.db.transaction() as session:

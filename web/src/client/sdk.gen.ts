@@ -145,7 +145,7 @@ export const authSendVerificationLink = <ThrowOnError extends boolean = false>(o
 /**
  * Providers
  *
- * The OpenID Connect providers people can sign in with.
+ * The providers people can sign in with (OpenID Connect, GitHub).
  */
 export const authProviders = <ThrowOnError extends boolean = false>(options?: Options<AuthProvidersData, ThrowOnError>) => (options?.client ?? client).get<AuthProvidersResponses, unknown, ThrowOnError>({ url: '/api/v1/auth/providers', ...options });
 

@@ -17,7 +17,7 @@ function nextPath(): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/projects/';
 }
 
-/** "Sign in with …" for each OpenID Connect provider the studio has: the API's login URL, which
+/** "Sign in with …" for each provider the studio has (OpenID Connect, GitHub): its login URL, which
  *  comes back signed in (the refresh cookie) to the page asked for. */
 function ProviderButtons() {
   const { t } = useTranslation();
