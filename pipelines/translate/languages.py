@@ -35,8 +35,5 @@ def alpha3(tag: str) -> str:
 
 
 def name(tag: str) -> str:
-    """ "Spanish" where the optional `language_data` package is installed, else the tag."""
-    try:
-        return langcodes.Language.get(tag).display_name()
-    except ImportError:
-        return tag
+    """The language in English words: "es" → "Spanish"."""
+    return langcodes.Language.get(tag).display_name()
