@@ -26,7 +26,7 @@ CLIENT_SECRET = "gh-s3cret/with+symbols"
 
 
 class FakeGitHub:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.user: dict[str, Any] = {"id": 583231, "login": "octocat", "name": "The Octocat"}
         self.emails: list[dict[str, Any]] = [
             {"email": "octo@work.test", "primary": False, "verified": True, "visibility": None},
@@ -42,7 +42,7 @@ class FakeGitHub:
         self.tokens: set[str] = set()
         self.authorize_queries: list[dict[str, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -145,3 +145,19 @@ def _handler(fake: FakeGitHub):
             )
 
     return Handler
+
+
+def main() -> None:
+    """`python -m tests.utils.fake_github --port N`: serve until killed (the web app's
+    end-to-end server signs in through it)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    fake = FakeGitHub(parser.parse_args().port)
+    print(f"fake GitHub at {fake.url}", flush=True)
+    fake.server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

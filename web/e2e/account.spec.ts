@@ -93,6 +93,16 @@ test('sign-in offers the OpenID providers, going back to the page asked for', as
   await noSeriousViolations(page);
 });
 
+test('signing in with GitHub lands on the page asked for, signed in', async ({ page }) => {
+  await page.goto('/signin/?next=/credits/');
+  // e2e/serve.sh's fake GitHub consents at once and sends the browser back with a code
+  await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+  await expect(page).toHaveURL(/\/credits\/$/);
+  await expect(page.getByRole('heading', { name: 'Credits' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await noSeriousViolations(page);
+});
+
 test('▶ plays a sample of a character’s voice', async ({ page }) => {
   await signUp(page, unique('vo'));
   await page.getByLabel('Project name').fill('Voices');

@@ -26,7 +26,13 @@ smtp=$!
 trap 'kill "$smtp" 2>/dev/null; rm -rf "$var"' EXIT
 export FILMSTUDIO_SMTP_HOST=127.0.0.1 FILMSTUDIO_SMTP_PORT="$smtp_port" FILMSTUDIO_SMTP_SECURITY=none
 export FILMSTUDIO_PUBLIC_URL="http://127.0.0.1:$port" FILMSTUDIO_MAIL_INTERVAL_S=0
-# One OpenID provider, so the sign-in page shows its button (signing in through it is tested
-# in the API suite against a fake provider).
-export FILMSTUDIO_OIDC_PROVIDERS='{"example": {"issuer": "http://127.0.0.1:9", "client_id": "studio", "client_secret": "e2e", "display_name": "Example ID"}}'
+# Sign-in providers: an OpenID one the page only lists (signing in through OpenID Connect is
+# tested in the API suite), and a fake GitHub on loopback speaking GitHub's OAuth flow and API
+# (tests/utils/fake_github.py), signed in through in e2e/account.spec.ts.
+github_port="${E2E_GITHUB_PORT:-$((port + 2))}"
+.venv/bin/python -m tests.utils.fake_github --port "$github_port" &
+github=$!
+trap 'kill "$smtp" "$github" 2>/dev/null; rm -rf "$var"' EXIT
+github_root="http://127.0.0.1:$github_port"
+export FILMSTUDIO_OIDC_PROVIDERS='{"example": {"issuer": "http://127.0.0.1:9", "client_id": "studio", "client_secret": "e2e", "display_name": "Example ID"}, "github": {"kind": "github", "client_id": "Iv1.filmstudio-test", "client_secret": "gh-s3cret/with+symbols", "web_root": "'"$github_root"'", "api_root": "'"$github_root"'"}}'
 .venv/bin/python -m filmstudio.server --port "$port"
