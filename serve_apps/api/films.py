@@ -7,19 +7,24 @@ Every check runs before anything is written, and names the field as the caller s
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi import HTTPException, status
+from PIL import Image
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import crud
 from db.models import Asset, AssetKind, AssetStatus, Project, Storyboard, User
+from infra.storage import Storage
 from pipelines.errors import InputError
+from pipelines.pictures import load_image
 from serve_apps.api import media
 from serve_apps.api.platform import Platform
 from serve_apps.api.schemas.projects import FilmSettings
@@ -125,13 +130,21 @@ LOOK_KINDS = {
 
 
 def cast_refs(
-    session: Session, project: Project, cast: dict[str, Any], field: str = "cast"
+    session: Session,
+    platform: Platform,
+    project: Project,
+    cast: dict[str, Any],
+    field: str = "cast",
 ) -> dict[str, dict[str, Any]]:
     """The cast's sheets and portraits as the job finds them (`spec`'s `looks`): each a ready
-    asset of this project of the look's kind, else 422 naming `field.NAME.asset`."""
+    asset of this project of the look's kind, else 422 naming `field.NAME.asset`; its mouth
+    point on its picture or a face found there, else 422 naming `field.NAME.mouth`."""
     chosen = {name: c for name, c in cast.items() if c.get("look", "drawn") != "drawn"}
     wanted = {f"{name}.asset": (c["asset"], *LOOK_KINDS[c["look"]]) for name, c in chosen.items()}
     assets = ready_assets(session, project, wanted, field)
+    for name, c in chosen.items():
+        mouth = tuple(c["mouth"]) if c.get("mouth") else None
+        check_mouth(platform, assets[f"{name}.asset"], c["look"], mouth, f"{field}.{name}.mouth")
     return {
         name.upper(): {
             "look": c["look"],
@@ -140,6 +153,76 @@ def cast_refs(
         }
         for name, c in chosen.items()
     }
+
+
+def check_mouth(
+    platform: Platform, asset: Asset, look: str, mouth: tuple[int, int] | None, field: str
+) -> None:
+    """Refuse, naming `field`, a mouth point outside the look's picture, or no mouth point
+    where the face detector finds no face on it: the job would fail on either, later."""
+    if look == "portrait" and mouth is not None and asset.width and asset.height:
+        # the stored size is the file's, before its EXIF turn: either way round is the picture
+        if _inside(mouth, (asset.width, asset.height)) or _inside(
+            mouth, (asset.height, asset.width)
+        ):
+            return
+        raise InputError(field, _outside(mouth, (asset.width, asset.height)))
+    try:
+        if mouth is None:
+            found = _face_found(platform.storage, asset.storage_key, look)
+        else:
+            size = _picture_size(platform.storage, asset.storage_key, look)
+    except InputError as exc:  # a stored file the job could not read either
+        raise InputError(field, exc.message) from None
+    if mouth is None and not found:
+        raise InputError(
+            field,
+            f"no face found on the {look}'s picture; give the mouth point as [x, y] in the "
+            "picture's pixels",
+        )
+    if mouth is not None and not _inside(mouth, size):
+        raise InputError(field, _outside(mouth, size))
+
+
+def _inside(point: tuple[int, int], size: tuple[int, int]) -> bool:
+    return 0 <= point[0] < size[0] and 0 <= point[1] < size[1]
+
+
+def _outside(point: tuple[int, int], size: tuple[int, int]) -> str:
+    return (
+        f"mouth point [{point[0]}, {point[1]}] is outside the {size[0]}x{size[1]} picture; "
+        "give it in the picture's pixels"
+    )
+
+
+def _picture(storage: Storage, key: str, look: str) -> Image.Image:
+    """The picture the mouth point is given on: the portrait upright, or the sheet's
+    character picture (as the job reads them)."""
+    from pipelines.characters.sheet import character_picture  # OpenCV loads only here
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / PurePosixPath(key).name
+        storage.get_file(key, path)
+        if look == "sheet":
+            return character_picture(path, "asset")
+        return load_image(path, "asset")
+
+
+# Kept per stored file (never rewritten under its key): reading a sheet and finding a face
+# take a fraction of a second, and a project's settings are checked on every save.
+
+
+@lru_cache(maxsize=512)
+def _picture_size(storage: Storage, key: str, look: str) -> tuple[int, int]:
+    return _picture(storage, key, look).size
+
+
+@lru_cache(maxsize=512)
+def _face_found(storage: Storage, key: str, look: str) -> bool:
+    """Whether the job's face detector finds a face on the look's picture."""
+    from pipelines.characters.sheet import detect_face
+
+    return detect_face(_picture(storage, key, look)) is not None
 
 
 def portrait_ids(cast: dict[str, Any]) -> set[str]:
@@ -200,7 +283,7 @@ def resolve_settings(
     translations = translation_refs(
         session, project, values["translations"], "settings.translations"
     )
-    looks = cast_refs(session, project, values["cast"], "settings.cast")
+    looks = cast_refs(session, platform, project, values["cast"], "settings.cast")
     refs = reference_refs(session, project, values["references"], "settings.references")
     try:
         spec.film_request(

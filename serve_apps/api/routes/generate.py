@@ -89,7 +89,7 @@ def _film_params(
         mode="json", exclude={"project_id", "image_ids", "music", "translations"}
     )
     params |= {"images": images, "music": music, "translations": translations, "references": refs}
-    params["looks"] = films.cast_refs(session, project, params["cast"])
+    params["looks"] = films.cast_refs(session, platform, project, params["cast"])
     request = spec.film_request(  # the pipeline's own checks, keys standing in for the files
         params,
         images=[Path(image["key"]) for image in images],

@@ -23,7 +23,9 @@ class CastLook(BaseModel):
         None, description="sheet: a character-sheet asset (zip); portrait: an image asset"
     )
     mouth: tuple[Pixel, Pixel] | None = Field(
-        None, description="(x, y) of the mouth on the picture (found by face detection if left out)"
+        None,
+        description="(x, y) of the mouth on the picture, in its pixels (found by face detection "
+        "if left out; refused when the detector finds no face there)",
     )
 
     @model_validator(mode="after")

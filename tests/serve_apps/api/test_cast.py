@@ -116,7 +116,7 @@ def test_a_cast_names_ready_assets_of_the_project_of_its_looks_kind(http, tmp_pa
     # a good cast is kept, and the script's characters are listed with their looks
     cast = {
         "IRIS": {"look": "sheet", "asset": sheet["id"], "mouth": [100, 200]},
-        "TEO": {"look": "portrait", "asset": portrait["id"]},
+        "TEO": {"look": "portrait", "asset": portrait["id"], "mouth": [120, 230]},
     }
     kept = http.patch(url, json={"settings": {"cast": cast}}, headers=user.headers)
     assert kept.status_code == 200, kept.text
@@ -124,9 +124,73 @@ def test_a_cast_names_ready_assets_of_the_project_of_its_looks_kind(http, tmp_pa
     assert listed.status_code == 200, listed.text
     assert listed.json()["characters"] == [
         {"name": "IRIS", "look": {"look": "sheet", "asset": sheet["id"], "mouth": [100, 200]}},
-        {"name": "TEO", "look": {"look": "portrait", "asset": portrait["id"], "mouth": None}},
+        {"name": "TEO", "look": {"look": "portrait", "asset": portrait["id"], "mouth": [120, 230]}},
     ]
     assert http.get(f"{url}/characters", headers=other.headers).status_code == 404
+
+
+def gradient_bytes(size=(320, 240)) -> bytes:
+    """A picture with no face in it: a plain grey ramp."""
+    ramp = np.tile(np.linspace(0, 255, size[0], dtype=np.uint8), (size[1], 1))
+    out = io.BytesIO()
+    Image.fromarray(ramp).convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_look_the_job_could_not_place_a_mouth_on_is_refused_at_submit(http, tmp_path):
+    user = register(http)
+    project = create_project(http, user)
+    url = f"/api/v1/projects/{project['id']}"
+    http.patch(url, json={"script": SCRIPT}, headers=user.headers)
+    plain = upload(http, user, project, "teo.png", gradient_bytes()).json()
+    sheet = upload(http, user, project, "iris.zip", sheet_bytes(tmp_path)).json()
+    balance = http.get("/api/v1/credits/balance", headers=user.headers).json()["balance"]
+    film = {"project_id": project["id"], "script": SCRIPT, "duration": 4, "music": "none"}
+
+    def teo(mouth=None, look="portrait", asset=plain["id"]):
+        return {"TEO": {"look": look, "asset": asset} | ({"mouth": mouth} if mouth else {})}
+
+    # no face on the picture and no mouth point: refused for a render, a storyboard, a setting
+    for route in ("video", "storyboard"):
+        answer = http.post(
+            f"/api/v1/generate/{route}", json=film | {"cast": teo()}, headers=user.headers
+        )
+        loc, msg = problem(answer)
+        assert loc == ["body", "cast", "TEO", "mouth"], (route, loc)
+        assert "no face found" in msg and "[x, y] in the picture's pixels" in msg
+    loc, msg = problem(http.patch(url, json={"settings": {"cast": teo()}}, headers=user.headers))
+    assert loc == ["body", "settings", "cast", "TEO", "mouth"] and "no face found" in msg
+    loc, msg = problem(
+        http.patch(
+            url,
+            json={"settings": {"cast": teo(look="sheet", asset=sheet["id"])}},
+            headers=user.headers,
+        )
+    )
+    assert loc == ["body", "settings", "cast", "TEO", "mouth"] and "no face found" in msg
+
+    # a mouth point outside the picture (the portrait, or the sheet's character picture)
+    answer = http.post(
+        "/api/v1/generate/video", json=film | {"cast": teo([400, 10])}, headers=user.headers
+    )
+    loc, msg = problem(answer)
+    assert loc == ["body", "cast", "TEO", "mouth"] and "outside the 320x240 picture" in msg
+    outside = teo([100, 300], look="sheet", asset=sheet["id"])
+    loc, msg = problem(http.patch(url, json={"settings": {"cast": outside}}, headers=user.headers))
+    assert loc == ["body", "settings", "cast", "TEO", "mouth"] and "outside the 200x300" in msg
+
+    # nothing was written: no job, no hold, the settings as they were
+    assert http.get("/api/v1/credits/balance", headers=user.headers).json()["balance"] == balance
+    assert http.get("/api/v1/jobs", headers=user.headers).json()["total"] == 0
+    assert http.get(url, headers=user.headers).json()["settings"].get("cast", {}) == {}
+
+    # with the mouth point on the picture, the cast is kept and the film accepted
+    kept = http.patch(url, json={"settings": {"cast": teo([160, 120])}}, headers=user.headers)
+    assert kept.status_code == 200, kept.text
+    submitted = http.post(
+        "/api/v1/generate/video", json=film | {"cast": teo([160, 120])}, headers=user.headers
+    )
+    assert submitted.status_code == 202, submitted.text
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ export type CastLook = {
     /**
      * Mouth
      *
-     * (x, y) of the mouth on the picture (found by face detection if left out)
+     * (x, y) of the mouth on the picture, in its pixels (found by face detection if left out; refused when the detector finds no face there)
      */
     mouth?: [
         number,

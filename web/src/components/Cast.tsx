@@ -22,7 +22,7 @@ async function upload(projectId: string, file: File): Promise<string> {
 
 /** The look's picture (a portrait, or a sheet's character picture); a click sets the mouth point
  *  in the picture's own pixels, marked with a dot. */
-function MouthPicker({ projectId, name, look, onMouth }: { projectId: string; name: string; look: CastLook; onMouth: (mouth: [number, number]) => void }) {
+function MouthPicker({ projectId, name, look, needed, onMouth }: { projectId: string; name: string; look: CastLook; needed: boolean; onMouth: (mouth: [number, number]) => void }) {
   const { t } = useTranslation();
   const url = useBlobUrl(look.asset ? `/api/v1/projects/${projectId}/assets/${look.asset}/picture` : null);
   const [size, setSize] = useState<[number, number] | null>(null);
@@ -50,7 +50,7 @@ function MouthPicker({ projectId, name, look, onMouth }: { projectId: string; na
         )}
       </button>
       <p className="text-xs text-slate-700" data-testid="mouth">
-        {mouth ? t('cast.mouthAt', { x: mouth[0], y: mouth[1] }) : t('cast.mouthFound')}
+        {mouth ? t('cast.mouthAt', { x: mouth[0], y: mouth[1] }) : t(needed ? 'cast.mouthNeeded' : 'cast.mouthFound')}
       </p>
     </div>
   );
@@ -76,18 +76,23 @@ export function Cast({ projectId, script, looks, onChange }: { projectId: string
   const [pending, setPending] = useState<Record<string, Kind>>({});
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Looks the API refused as uploaded (no face found): shown to click the mouth point on.
+  const [unsaved, setUnsaved] = useState<Looks>({});
   const byName = Object.fromEntries(Object.entries(looks).map(([k, v]) => [k.toUpperCase(), v]));
 
-  const save = async (name: string, look: CastLook | null) => {
+  const save = async (name: string, look: CastLook | null): Promise<boolean> => {
     const next = Object.fromEntries(Object.entries(looks).filter(([k]) => k.toUpperCase() !== name));
     if (look) next[name] = look;
     try {
       const saved = await data(projectsUpdate({ path: { project_id: projectId }, body: { settings: { cast: next } } }));
       onChange((saved.settings?.cast as Looks | undefined) ?? next);
+      setUnsaved(({ [name]: _, ...rest }) => rest);
       void queryClient.invalidateQueries({ queryKey: ['characters', projectId] });
       setError(null);
+      return true;
     } catch (e) {
       setError((e as Error).message);
+      return false;
     }
   };
   const choose = (name: string, kind: Kind) => {
@@ -102,7 +107,8 @@ export function Cast({ projectId, script, looks, onChange }: { projectId: string
     try {
       const asset = await upload(projectId, file);
       void queryClient.invalidateQueries({ queryKey: ['assets', projectId] });
-      await save(name, { look: kind, asset, mouth: null });
+      const look: CastLook = { look: kind, asset, mouth: null };
+      if (!(await save(name, look))) setUnsaved((u) => ({ ...u, [name]: look }));
       setPending(({ [name]: _, ...rest }) => rest);
     } catch (e) {
       setError((e as Error).message);
@@ -122,7 +128,8 @@ export function Cast({ projectId, script, looks, onChange }: { projectId: string
         {list.map(({ name }) => {
           const look = byName[name];
           const kind: Kind = pending[name] ?? look?.look ?? 'drawn';
-          const shown = look && look.look === kind ? look : null;
+          const draft = unsaved[name]?.look === kind ? unsaved[name] : null;
+          const shown = draft ?? (look && look.look === kind ? look : null);
           return (
             <li key={name} data-testid="cast-member" className="rounded border border-slate-300 p-2">
               <label className="flex flex-col font-bold">
@@ -147,7 +154,7 @@ export function Cast({ projectId, script, looks, onChange }: { projectId: string
                 </label>
               )}
               {busy === name && <p role="status">{t('cast.uploading')}</p>}
-              {shown && <MouthPicker projectId={projectId} name={name} look={shown} onMouth={(mouth) => void save(name, { ...shown, mouth })} />}
+              {shown && <MouthPicker projectId={projectId} name={name} look={shown} needed={draft !== null} onMouth={(mouth) => void save(name, { ...shown, mouth })} />}
             </li>
           );
         })}
