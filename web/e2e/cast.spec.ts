@@ -37,7 +37,7 @@ test('the cast panel: a sheet for IRIS, her mouth point clicked, rendered', asyn
   const picture = page.getByRole('button', { name: 'Picture of IRIS: click where the mouth is' });
   await expect(picture.locator('img')).toBeVisible();
   // Its picture has no face the detector finds: the cast is not saved until the mouth is given.
-  await expect(page.getByRole('alert')).toContainText('settings.cast.IRIS.mouth');
+  await expect(page.getByRole('alert').filter({ hasText: 'settings.cast.IRIS.mouth' })).toBeVisible();
   await expect(page.getByTestId('mouth')).toHaveText('No face found; click the picture where the mouth is');
   // A click on the picture sets the mouth point in the picture's own pixels (200×300 shown smaller).
   const box = (await picture.locator('img').boundingBox())!;

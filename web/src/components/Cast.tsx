@@ -127,7 +127,7 @@ export function Cast({ projectId, script, looks, onChange }: { projectId: string
       <ul className="mt-2 grid gap-3 sm:grid-cols-2">
         {list.map(({ name }) => {
           const look = byName[name];
-          const kind: Kind = pending[name] ?? look?.look ?? 'drawn';
+          const kind: Kind = pending[name] ?? unsaved[name]?.look ?? look?.look ?? 'drawn';
           const draft = unsaved[name]?.look === kind ? unsaved[name] : null;
           const shown = draft ?? (look && look.look === kind ? look : null);
           return (
