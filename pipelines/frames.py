@@ -149,6 +149,7 @@ class FrameRenderer:
         self.pictures = pictures  # refs, fetched lazily: a worker only pulls what it renders
         self.renderers: dict[int, ShotRenderer | np.ndarray] = {}
         self.planes: dict[int, tuple] = {}  # per picture: its YUV planes, shared by its shots
+        self.standings: dict[int, list] = {}  # per shot: its characters, placed
         self.burner = None
         if spec.cues:
             from pipelines.subtitles import SubtitleBurner
@@ -209,8 +210,22 @@ class FrameRenderer:
         else:
             frame = renderer.frame_yuv420(t, out)
         if self.spec.characters is not None:  # the speakers of the shot, over its picture
-            self.spec.characters.draw(frame, k, i)
+            self.spec.characters.draw(frame, k, i, self._standings(k, renderer))
         return frame
+
+    def _standings(self, k: int, renderer) -> list:
+        """Where shot `k`'s characters stand, kept clear of its caption's panel over the whole
+        move (`Cast.clear_of`): placed once per shot."""
+        cast = self.spec.characters
+        assert cast is not None
+        if k not in cast.shots:
+            return []
+
+        def place() -> list:
+            layered = isinstance(renderer, LayeredRenderer)
+            return cast.clear_of(k, renderer.caption_reach() if layered else None)
+
+        return _recent(self.standings, k, place)
 
     def _renderer(self, shot: ShotFrames) -> ShotRenderer | LayeredRenderer | np.ndarray:
         """A still shot's `ShotRenderer` (its picture's YUV planes made once for every shot that

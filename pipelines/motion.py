@@ -313,6 +313,30 @@ class LayeredRenderer:
     def window(self, t: float) -> tuple[float, float, float, float]:
         return self.base.window(t)
 
+    def caption_reach(self, steps: int = 32) -> tuple[int, int, int, int] | None:
+        """The frame pixels (x0, y0, x1, y1) the caption's panel covers at some point of the
+        shot, or None without a panel: its box at `steps` + 1 points of the move, joined, and
+        a margin of a window's travel between two points (the move is smooth)."""
+        if self._caption is None:
+            return None
+        width, height = self.size
+        bx0, by0, bx1, by1 = self._caption[0]
+        boxes = []
+        for k in range(steps + 1):
+            left, top, right, bottom = self.base.window(k / steps)
+            sx, sy = (right - left) / width, (bottom - top) / height
+            boxes.append(((bx0 - left) / sx, (by0 - top) / sy, (bx1 - left) / sx, (by1 - top) / sy))
+        a, b = np.asarray(boxes[:-1]), np.asarray(boxes[1:])
+        margin = 2 + math.ceil(np.abs(b - a).max(initial=0.0))
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        return (
+            max(math.floor(x0) - margin, 0),
+            max(math.floor(y0) - margin, 0),
+            min(math.ceil(x1) + margin, width),
+            min(math.ceil(y1) + margin, height),
+        )
+
     def front_window(self, t: float) -> tuple[float, float, float, float]:
         """The front layer's crop box at t: the back's, with its travel since the start of the
         move (centre and zoom) multiplied by the depth."""

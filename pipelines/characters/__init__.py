@@ -13,7 +13,10 @@ request → plan → voices → timeline → **characters** → frames.
 Staging: while a character speaks, their shot shows them in a medium shot over the scene's
 picture, on their side (the first character of the cast on the left, the next on the right,
 and so on; when two share a shot, the second takes the other side); in dual dialogue both stand
-in the shot, each animating on their own line. In a two-host show (`pipelines.show.is_show`)
+in the shot, each animating on their own line. Over a drawn card whose shot's text sits on a
+panel (`FilmOptions.card_text`), a character who would cover the panel at any point of the
+camera's move steps aside, or is drawn smaller beside or below it (`Cast.clear_of`, placed once
+per shot where the frames are rendered). In a two-host show (`pipelines.show.is_show`)
 both hosts stand in every shot and the one who holds the floor is lit, the other dimmed. The
 narrator, and lines the script marks as
 heard rather than seen (V.O., O.S., O.C.), stay off screen. `FilmOptions.characters` off shows

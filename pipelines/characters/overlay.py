@@ -11,13 +11,16 @@ arrays (mouth shape, blink, nod, breath) and, per shot, who stands where.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from pipelines.characters.looks import Look
 from pipelines.characters.mouths import SHAPES
 from pipelines.motion import yuv_planes
+
+MIN_SCALE = 0.3  # a character kept clear of a caption is drawn at least this large
 
 
 @dataclass
@@ -39,8 +42,38 @@ class Layer:
         assert h % 2 == 0 and w % 2 == 0, "layers are cut on even pixels"
         y, u, v = yuv_planes(np.ascontiguousarray(rgba[..., :3]))
         alpha = rgba[..., 3] if rgba.shape[2] == 4 else np.full((h, w), 255, np.uint8)
+        return cls.of_planes(y, u, v, alpha)
+
+    @classmethod
+    def of_planes(cls, y, u, v, alpha: np.ndarray) -> Layer:
+        h, w = alpha.shape
         alpha_c = alpha.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3)).round().astype(np.uint8)
         return cls(y, u, v, alpha == 255, alpha_c == 255, _edge(alpha), _edge(alpha_c))
+
+    def alpha(self) -> np.ndarray:
+        """The layer's alpha (h×w uint8), from its opaque pixels and edge."""
+        out = np.where(self.opaque, 255, 0).astype(np.uint8)
+        rows, cols, a = self.edge
+        out[rows, cols] = a
+        return out
+
+    def scaled(self, size: tuple[int, int]) -> Layer:
+        """The layer resampled to `size` (even width, height), colour weighted by alpha so
+        that the transparent pixels' colour does not bleed into the edge."""
+        w, h = size
+        alpha = self.alpha()
+        a = cv2.resize(alpha.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+        a_c = cv2.resize(a, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        half = cv2.resize(alpha, (self.width // 2, self.height // 2), interpolation=cv2.INTER_AREA)
+
+        def plane(p: np.ndarray, weight: np.ndarray, out_a: np.ndarray, dsize) -> np.ndarray:
+            premul = cv2.resize(p.astype(np.float32) * weight, dsize, interpolation=cv2.INTER_AREA)
+            return np.clip(premul / np.maximum(out_a, 1e-3) + 0.5, 0, 255).astype(np.uint8)
+
+        y = plane(self.y, alpha.astype(np.float32), a, (w, h))
+        u = plane(self.u, half.astype(np.float32), a_c, (w // 2, h // 2))
+        v = plane(self.v, half.astype(np.float32), a_c, (w // 2, h // 2))
+        return Layer.of_planes(y, u, v, np.clip(a + 0.5, 0, 255).astype(np.uint8))
 
     @property
     def height(self) -> int:
@@ -67,6 +100,14 @@ class Patch:
     @classmethod
     def of(cls, rgb: np.ndarray) -> Patch:
         return cls(*yuv_planes(np.ascontiguousarray(rgb[..., :3])))
+
+    def scaled(self, scale: float) -> Patch:
+        w, h = _even(self.y.shape[1] * scale), _even(self.y.shape[0] * scale)
+        return Patch(
+            cv2.resize(self.y, (w, h), interpolation=cv2.INTER_AREA),
+            cv2.resize(self.u, (w // 2, h // 2), interpolation=cv2.INTER_AREA),
+            cv2.resize(self.v, (w // 2, h // 2), interpolation=cv2.INTER_AREA),
+        )
 
 
 @dataclass
@@ -96,6 +137,31 @@ class Sprite:
             *look.size,
         )
 
+    def scaled(self, scale: float) -> Sprite:
+        """The same look `scale` times as large (every offset and size kept even)."""
+
+        def at(p: tuple[int, int]) -> tuple[int, int]:
+            return _even(p[0] * scale, 0), _even(p[1] * scale, 0)
+
+        def layer(lay: Layer) -> Layer:
+            return lay.scaled((_even(lay.width * scale), _even(lay.height * scale)))
+
+        return Sprite(
+            layer(self.body) if self.body is not None else None,
+            layer(self.head),
+            at(self.head_at),
+            [m.scaled(scale) for m in self.mouths],
+            at(self.mouth_at),
+            self.eyes_closed.scaled(scale) if self.eyes_closed is not None else None,
+            at(self.eyes_at),
+            _even(self.width * scale),
+            _even(self.height * scale),
+        )
+
+
+def _even(v: float, least: int = 2) -> int:
+    return max(least, round(v / 2) * 2)
+
 
 @dataclass
 class Standing:
@@ -106,6 +172,10 @@ class Standing:
     end: int  # last frame (exclusive)
     x: int  # left edge of the character, even
     y: int  # top edge (the character may run past the bottom of the frame)
+    # drawn smaller than their look (`Cast.clear_of`): the scale and the scaled looks
+    scale: float = 1.0
+    sprite: Sprite | None = None
+    quiet: Sprite | None = None
 
 
 @dataclass
@@ -150,10 +220,56 @@ class Cast:
         y = s.y + sprite.head_at[1] + sprite.mouth_at[1]
         return x, y, patch.shape[1], patch.shape[0]
 
-    def draw(self, frame: np.ndarray, shot: int, i: int) -> None:
-        """Draw shot `shot`'s characters as at frame `i` (clamped into their span: a shot's
-        last picture, crossfading into the next, keeps its last pose) into flat yuv420p."""
-        standings = self.shots.get(shot)
+    def clear_of(self, shot: int, box: tuple[int, int, int, int] | None) -> list[Standing]:
+        """Shot `shot`'s standings placed so that no character covers `box` (x0, y0, x1, y1 in
+        frame pixels: what a caption's panel covers over the shot). A character over it moves
+        out to the side, away from its middle, where they fit whole; else they are drawn as
+        large as fits beside it or below it, feet on their ground line. Nods and breaths only
+        move a character down, so their place at rest is what must stay clear."""
+        standings = self.shots.get(shot, [])
+        if box is None or box[2] <= box[0] or box[3] <= box[1]:
+            return standings
+        bx0, by0, bx1, by1 = box
+        out = []
+        for s in standings:
+            sprite = self.sprites[s.character]
+            w, h = sprite.width, sprite.height
+            if s.x + w <= bx0 or s.x >= bx1 or s.y >= by1 or s.y + h <= by0:
+                out.append(s)
+                continue
+            left = s.x + w / 2 < (bx0 + bx1) / 2
+            room = bx0 if left else self.width - bx1
+            if room >= w + 2:  # x even
+                x = min(s.x, (bx0 - w) // 2 * 2) if left else max(s.x, bx1 + (bx1 & 1))
+                out.append(replace(s, x=x))
+                continue
+            ground = s.y + h
+            side, below = (room - 2) / w, (ground - by1 - 2) / h  # 2: sizes round to even
+            scale = min(max(side, below), 1.0)
+            if scale < MIN_SCALE:
+                # no room beside the caption or below it: the caption is read, the
+                # character is left out of this shot
+                continue
+            scaled = sprite.scaled(scale)
+            if side >= below:
+                x = (bx0 - scaled.width) // 2 * 2 if left else bx1 + (bx1 & 1)
+            else:
+                x = int(s.x + (w - scaled.width) / 2) // 2 * 2
+            x = min(max(x, 0), (self.width - scaled.width) // 2 * 2)
+            quiet = self.quiet[s.character].scaled(scale) if self.quiet else None
+            out.append(
+                replace(s, x=x, y=ground - scaled.height, scale=scale, sprite=scaled, quiet=quiet)
+            )
+        return out
+
+    def draw(
+        self, frame: np.ndarray, shot: int, i: int, standings: list[Standing] | None = None
+    ) -> None:
+        """Draw shot `shot`'s characters (or `standings`, its own placed by `clear_of`) as at
+        frame `i` (clamped into their span: a shot's last picture, crossfading into the next,
+        keeps its last pose) into flat yuv420p."""
+        if standings is None:
+            standings = self.shots.get(shot, [])
         if not standings:
             return
         w, h = self.width, self.height
@@ -165,17 +281,21 @@ class Cast:
         for s in standings:
             k = min(max(i, s.start), s.end - 1)
             c = s.character
-            sprite = self.sprites[c]
+            sprite = s.sprite or self.sprites[c]
             if self.floor and not self.floor[c][k]:
-                sprite = self.quiet[c]
+                sprite = s.quiet or self.quiet[c]
             top = s.y
             if sprite.body is not None:
-                _blit(planes, sprite.body, s.x, top + int(self.breath[c][k]))
-            hx, hy = s.x + sprite.head_at[0], top + sprite.head_at[1] + int(self.nod[c][k])
+                _blit(planes, sprite.body, s.x, top + int(self.breath[c][k] * s.scale))
+            hx = s.x + sprite.head_at[0]
+            hy = top + sprite.head_at[1] + int(self.nod[c][k] * s.scale)
             _blit(planes, sprite.head, hx, hy)
             face = self.faces[c].get(i)
             if face is not None:  # the lip-sync model's frame of the face
                 fx, fy = self.face_at[c]
+                if s.scale != 1.0:  # a small patch: scaled as it is drawn
+                    face = face.scaled(s.scale)
+                    fx, fy = _even(fx * s.scale, 0), _even(fy * s.scale, 0)
                 _paste(planes, face, hx + fx, hy + fy)
             else:
                 mx, my = sprite.mouth_at
