@@ -8,6 +8,7 @@ and waits for GET /health to answer 200.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import stat
@@ -36,10 +37,20 @@ MAKE_ENV = {
 }
 
 
+# Ports handed out for the server: above Ray's worker ports (10002-19999) and below the kernel's
+# ephemeral range, which every bind to port 0 draws from. A port the kernel chose is free only
+# until some other process's bind(0) is handed it again, between the test choosing it and HAProxy
+# binding it seconds later (seen once: "cannot bind socket (Address already in use)").
+SERVER_PORTS = (20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port no bind(0) on this machine can take meanwhile (`SERVER_PORTS`)."""
+    for _ in range(200):
+        port = random.randrange(*SERVER_PORTS)
+        if port_free(port):
+            return port
+    raise RuntimeError(f"no free port in {SERVER_PORTS}")
 
 
 @dataclass
