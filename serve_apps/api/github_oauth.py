@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from infra.settings import GitHubProvider, Settings
-from serve_apps.api.oidc import TIMEOUT_S, Identity, OIDCError, callback_url
+from serve_apps.api.oidc import TIMEOUT_S, Identity, OIDCError, callback_url, post_token_request
 
 SCOPES = ("read:user", "user:email")
 API_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -54,24 +54,10 @@ class GitHubClient:
             "redirect_uri": self.redirect_uri,
             "code_verifier": verifier,
         }
-        try:
-            answer = httpx.post(
-                f"{self.provider.web_root}/login/oauth/access_token",
-                data=form,
-                timeout=TIMEOUT_S,
-                headers={"Accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise OIDCError(502, f"{self.name}: the token endpoint failed: {exc}") from None
-        try:
-            tokens = answer.json()
-        except ValueError:
-            tokens = {}
-        if not isinstance(tokens, dict):
-            tokens = {}
-        if answer.status_code != 200 or "error" in tokens:
-            error = tokens.get("error", f"HTTP {answer.status_code}")
-            raise OIDCError(400, f"{self.name} refused the sign-in code: {error}")
+        endpoint = f"{self.provider.web_root}/login/oauth/access_token"
+        tokens = post_token_request(self.name, endpoint, form)
+        if "error" in tokens:  # GitHub refuses a code with 200 and an `error`
+            raise OIDCError(400, f"{self.name} refused the sign-in code: {tokens['error']}")
         if not isinstance(tokens.get("access_token"), str):
             raise OIDCError(502, f"{self.name}: the token answer has no access_token")
         return tokens["access_token"]

@@ -52,6 +52,34 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.rstrip(b"=").decode()
 
 
+def post_token_request(
+    name: str, endpoint: str, form: dict[str, str], auth: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """POST the code exchange to the provider's token endpoint, asking for JSON: its answer as
+    a dict (empty when it is not a JSON object); OIDCError 502 when the request fails, 400
+    naming the provider's `error` when it answers other than 200."""
+    try:
+        answer = httpx.post(
+            endpoint,
+            data=form,
+            auth=auth,
+            timeout=TIMEOUT_S,
+            headers={"Accept": "application/json"},
+        )
+    except httpx.HTTPError as exc:
+        raise OIDCError(502, f"{name}: the token endpoint failed: {exc}") from None
+    try:
+        tokens = answer.json()
+    except ValueError:
+        tokens = {}
+    if not isinstance(tokens, dict):
+        tokens = {}
+    if answer.status_code != 200:
+        error = tokens.get("error", f"HTTP {answer.status_code}")
+        raise OIDCError(400, f"{name} refused the sign-in code: {error}")
+    return tokens
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who the provider says signed in: its subject and a verified email."""
@@ -131,23 +159,7 @@ class OIDCClient:
                 "client_id": self.provider.client_id,
                 "client_secret": self.provider.client_secret,
             }
-        try:
-            answer = httpx.post(
-                metadata["token_endpoint"],
-                data=form,
-                auth=auth,
-                timeout=TIMEOUT_S,
-                headers={"Accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise OIDCError(502, f"{self.name}: the token endpoint failed: {exc}") from None
-        try:
-            tokens = answer.json()
-        except ValueError:
-            tokens = {}
-        if answer.status_code != 200:
-            error = tokens.get("error", f"HTTP {answer.status_code}")
-            raise OIDCError(400, f"{self.name} refused the sign-in code: {error}")
+        tokens = post_token_request(self.name, metadata["token_endpoint"], form, auth)
         if not isinstance(tokens.get("id_token"), str):
             raise OIDCError(502, f"{self.name}: the token answer has no id_token")
         return tokens
