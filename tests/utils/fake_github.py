@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.utils.loopback import JSONHandler, LoopbackFake
 
 CLIENT_ID = "Iv1.filmstudio-test"
 CLIENT_SECRET = "gh-s3cret/with+symbols"
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackFake):
     def __init__(self, port: int = 0) -> None:
         self.user: dict[str, Any] = {"id": 583231, "login": "octocat", "name": "The Octocat"}
         self.emails: list[dict[str, Any]] = [
@@ -42,18 +42,7 @@ class FakeGitHub:
         self.tokens: set[str] = set()
         self.authorize_queries: list[dict[str, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeGitHub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(_handler, port)
 
     def provider_settings(self, **extra) -> dict[str, Any]:
         return {
@@ -66,18 +55,7 @@ class FakeGitHub:
 
 
 def _handler(fake: FakeGitHub):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # quiet
-            pass
-
-        def _json(self, code: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             if url.path == "/login/oauth/authorize":

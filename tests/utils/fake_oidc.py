@@ -20,11 +20,12 @@ import threading
 import time
 import urllib.parse
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.utils.loopback import JSONHandler, LoopbackFake
 
 CLIENT_ID = "filmstudio-test-client"
 CLIENT_SECRET = "s3cret/with+symbols"  # form-encoded in the Basic header, as RFC 6749 asks
@@ -37,7 +38,7 @@ def rsa_key(name: str) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class FakeOIDC:
+class FakeOIDC(LoopbackFake):
     def __init__(self) -> None:
         self.user: dict[str, Any] = {
             "sub": "subject-0001",
@@ -49,18 +50,7 @@ class FakeOIDC:
         self.codes: dict[str, dict[str, Any]] = {}
         self.token_requests: list[dict[str, str]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeOIDC:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(_handler)
 
     def provider_settings(self, **extra) -> dict[str, Any]:
         return {"issuer": self.url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET} | extra
@@ -101,18 +91,7 @@ class FakeOIDC:
 
 
 def _handler(fake: FakeOIDC):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # quiet
-            pass
-
-        def _json(self, code: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             query = dict(urllib.parse.parse_qsl(url.query))

@@ -23,8 +23,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.utils.loopback import LoopbackFake
 
 CLIENT_ID = "fake-client.apps.googleusercontent.com"
 CLIENT_SECRET = "fake-secret"
@@ -49,7 +51,7 @@ class Session:
     video_id: str | None = None
 
 
-class FakeYouTube:
+class FakeYouTube(LoopbackFake):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.codes: dict[str, dict] = {}  # authorization code → challenge, redirect
@@ -79,18 +81,7 @@ class FakeYouTube:
         self.stalled = threading.Event()  # set while a chunk PUT is held
         self.release = threading.Event()  # then the held PUT is dropped unread
         self.chunk_puts = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeYouTube:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(_handler)
 
     # --- what tests read and do ----------------------------------------------------------------
 
