@@ -182,6 +182,19 @@ def settings(tmp_path, database_url, keys_dir):
     return make_settings(tmp_path, database_url, keys_dir)
 
 
+def https_browser(tmp_path: Path, database_url: str, keys_dir: Path, **overrides):
+    """A client of the studio at https://testserver, as a browser reaches it (its Secure cookies
+    come back), on `make_settings`' settings and `overrides`; open it in a `with` block."""
+    from fastapi.testclient import TestClient
+
+    from serve_apps.api.main import create_app
+
+    settings = make_settings(
+        tmp_path, database_url, keys_dir, public_url="https://testserver", **overrides
+    )
+    return TestClient(create_app(settings), base_url="https://testserver")
+
+
 @pytest.fixture
 def client(settings):
     from fastapi.testclient import TestClient

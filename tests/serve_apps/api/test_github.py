@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.utils.fake_github import CLIENT_ID, FakeGitHub
-from tests.utils.platform import make_settings, register
+from tests.utils.platform import https_browser, register
 
 LOGIN = "/api/v1/auth/oidc/github/login"
 
@@ -28,18 +28,8 @@ def github():
 @pytest.fixture
 def browser(tmp_path, database_url, keys_dir, github):
     """The studio on https (Secure cookies), with the fake GitHub configured as "github"."""
-    from fastapi.testclient import TestClient
-
-    from serve_apps.api.main import create_app
-
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        keys_dir,
-        public_url="https://testserver",
-        oidc_providers={"github": github.provider_settings()},
-    )
-    with TestClient(create_app(settings), base_url="https://testserver") as client:
+    providers = {"github": github.provider_settings()}
+    with https_browser(tmp_path, database_url, keys_dir, oidc_providers=providers) as client:
         yield client
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.utils.fake_oidc import CLIENT_ID, FakeOIDC
-from tests.utils.platform import PASSWORD, make_settings, register
+from tests.utils.platform import PASSWORD, https_browser, register
 
 PROVIDERS = "/api/v1/auth/providers"
 LOGIN = "/api/v1/auth/oidc/fake/login"
@@ -31,18 +31,8 @@ def provider():
 @pytest.fixture
 def browser(tmp_path, database_url, keys_dir, provider):
     """The studio on https (Secure cookies), with the fake provider configured as "fake"."""
-    from fastapi.testclient import TestClient
-
-    from serve_apps.api.main import create_app
-
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        keys_dir,
-        public_url="https://testserver",
-        oidc_providers={"fake": provider.provider_settings(display_name="Fake ID")},
-    )
-    with TestClient(create_app(settings), base_url="https://testserver") as client:
+    providers = {"fake": provider.provider_settings(display_name="Fake ID")}
+    with https_browser(tmp_path, database_url, keys_dir, oidc_providers=providers) as client:
         yield client
 
 
