@@ -24,6 +24,8 @@ from tests.utils.film import SHORT_FILMS
 from tests.utils.probe import assert_upload_standard, loudness, probe
 
 DURATION = 12.0
+
+
 SIZE = (1280, 720)
 SCRIPT = """Title: Tea
 
@@ -50,6 +52,18 @@ JONAS
 Tea?
 """
 # Shot 0 shows Mara, 1 Mara and Jonas, 2 nobody, 3 Jonas.
+
+
+def studio_request(tiny_models, **fields):
+    """A studio-tier request for SCRIPT with the tiny models, and `fields`."""
+    return make_request(
+        SHORT_FILMS,
+        script=SCRIPT,
+        duration=DURATION,
+        tier="studio",
+        models_dir=tiny_models,
+        **fields,
+    )
 
 
 def mara() -> Image.Image:
@@ -92,13 +106,9 @@ def received(tiny_models):
 @pytest.fixture(scope="module")
 def film(studio_ray, tiny_models, mara_png, received, tmp_path_factory):
     out = tmp_path_factory.mktemp("refs-film") / "tea.mp4"
-    request = make_request(
-        SHORT_FILMS,
-        script=SCRIPT,
-        duration=DURATION,
+    request = studio_request(
+        tiny_models,
         seed=5,
-        tier="studio",
-        models_dir=tiny_models,
         motion="kenburns",
         narrate_action=False,
         references={"mara": str(mara_png)},
@@ -150,14 +160,7 @@ def test_each_shot_with_a_character_is_drawn_with_their_reference(film):
 
 def test_the_first_still_of_a_character_is_their_reference_and_is_seeded(tiny_models):
     engines = StudioEngines.local(tiny_models)
-    request = make_request(
-        SHORT_FILMS,
-        script=SCRIPT,
-        duration=DURATION,
-        seed=5,
-        tier="studio",
-        models_dir=tiny_models,
-    )
+    request = studio_request(tiny_models, seed=5)
     first = references.make(request, analyze(SCRIPT), engines, [True] * 4)
     # Without the user's picture, Mara's is her first still (shot 0), Jonas's his (shot 1).
     assert first.generated == ["MARA", "JONAS"] and set(first.stills) == {0, 1}
@@ -185,14 +188,7 @@ def test_the_film_meets_the_upload_standard(film):
 
 
 def test_a_reference_for_someone_not_in_the_script_is_refused(tiny_models, mara_png):
-    request = make_request(
-        SHORT_FILMS,
-        script=SCRIPT,
-        duration=DURATION,
-        tier="studio",
-        models_dir=tiny_models,
-        references={"IRIS": str(mara_png)},
-    )
+    request = studio_request(tiny_models, references={"IRIS": str(mara_png)})
     with pytest.raises(InputError, match="IRIS is not a character of the script") as error:
         references.make(request, analyze(SCRIPT), StudioEngines.local(tiny_models), [True] * 4)
     assert error.value.field == "references[IRIS]"
@@ -245,13 +241,9 @@ def test_the_drawn_reference_is_written_beside_the_film_and_taken_back(
     assert kept == result.video.with_name("tea.reference-JONAS.png") and kept.is_file()
     assert np.array_equal(pixels(Image.open(kept)), pixels(refs.pictures["JONAS"]))
     # Given back with another seed, the SDXL draws his shot with that same picture.
-    request = make_request(
-        SHORT_FILMS,
-        script=SCRIPT,
-        duration=DURATION,
+    request = studio_request(
+        tiny_models,
         seed=9,
-        tier="studio",
-        models_dir=tiny_models,
         narrate_action=False,
         references={"mara": str(mara_png), "jonas": str(kept)},
     )
@@ -301,15 +293,8 @@ def test_without_a_lipsync_model_the_speaker_stays_drawn(tiny_models):
 def test_a_storyboard_writes_the_references_it_drew_and_a_redraw_none(
     tiny_models, mara_png, tmp_path
 ):
-    request = make_request(
-        SHORT_FILMS,
-        script=SCRIPT,
-        duration=DURATION,
-        seed=5,
-        tier="studio",
-        models_dir=tiny_models,
-        narrate_action=False,
-        references={"mara": str(mara_png)},
+    request = studio_request(
+        tiny_models, seed=5, narrate_action=False, references={"mara": str(mara_png)}
     )
     engines = StudioEngines.local(tiny_models)
     board = storyboard(request, tmp_path / "board", engines=engines)
