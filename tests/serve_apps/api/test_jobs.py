@@ -137,11 +137,7 @@ def test_killed_worker_resumes_and_is_charged_once(studio, tmp_path):
     client, settings = studio
     user = register(client)
     project = create_project(client, user)
-    image = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": ("sea.png", image_bytes())},
-        headers=user.headers,
-    ).json()
+    image = upload(client, user, project, "sea.png", image_bytes()).json()
     job_id = submit(client, user, project, image_ids=[image["id"]])
 
     # Voices and music are done (22 %): kill the worker while the frames get going.
@@ -202,11 +198,7 @@ def test_bad_input_found_by_the_worker_fails_at_once_and_refunds(studio):
     client, settings = studio
     user = register(client)
     project = create_project(client, user)
-    image = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": ("sea.png", image_bytes())},
-        headers=user.headers,
-    ).json()
+    image = upload(client, user, project, "sea.png", image_bytes()).json()
     for path in settings.media_dir.rglob("sea.png"):  # the file vanishes from storage after upload
         path.unlink()
     job_id = submit(client, user, project, image_ids=[image["id"]])
@@ -367,14 +359,19 @@ def cue_times(srt: str) -> list[tuple[int, int]]:
     return [(cue.start, cue.end) for cue in pysubs2.SSAFile.from_string(srt, format_="srt")]
 
 
+def upload(client, account, project, name: str, data: bytes):
+    """POST a file to the project's assets; the answer."""
+    return client.post(
+        f"/api/v1/projects/{project['id']}/assets",
+        files={"file": (name, data)},
+        headers=account.headers,
+    )
+
+
 def upload_srt(client, account, project, name: str, cues: list[tuple[int, int, str]]) -> dict:
     subs = pysubs2.SSAFile()
     subs.events = [pysubs2.SSAEvent(start=s, end=e, text=text) for s, e, text in cues]
-    answer = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": (name, subs.to_string("srt").encode())},
-        headers=account.headers,
-    )
+    answer = upload(client, account, project, name, subs.to_string("srt").encode())
     assert answer.status_code == 201, answer.text
     assert answer.json()["kind"] == "subtitles" and answer.json()["filename"].endswith(".srt")
     return answer.json()
@@ -412,11 +409,7 @@ def test_the_users_own_spanish_script_is_the_films_spanish_track(studio):
     client, _ = studio
     user = register(client)
     project = create_project(client, user)
-    text = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": ("mar.es.txt", ("\n".join(SPANISH) + "\n").encode())},
-        headers=user.headers,
-    )
+    text = upload(client, user, project, "mar.es.txt", ("\n".join(SPANISH) + "\n").encode())
     assert text.status_code == 201, text.text
     assert text.json() | {"kind": "text", "content_type": "text/plain"} == text.json()
 
@@ -429,11 +422,7 @@ def test_the_users_own_spanish_script_is_the_films_spanish_track(studio):
     assert len(cue_times(source)) == len(SPANISH) and cue_times(track) == cue_times(source)
     assert [" ".join(c.plaintext.split()) for c in pysubs2.SSAFile.from_string(track)] == SPANISH
 
-    short = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": ("short.es.txt", SPANISH[0].encode())},
-        headers=user.headers,
-    ).json()
+    short = upload(client, user, project, "short.es.txt", SPANISH[0].encode()).json()
     job_id = submit(client, user, project, **SEA, subtitles="es", translations={"es": short["id"]})
     assert follow(client, user, job_id)[-1]["status"] == "failed"
     error = client.get(f"/api/v1/jobs/{job_id}", headers=user.headers).json()["error"]
@@ -444,11 +433,7 @@ def test_translations_must_be_subtitles_or_text_assets_of_the_project(studio):
     client, _ = studio
     user, other = register(client), register(client)
     project, theirs = create_project(client, user), create_project(client, other)
-    image = client.post(
-        f"/api/v1/projects/{project['id']}/assets",
-        files={"file": ("sea.png", image_bytes())},
-        headers=user.headers,
-    ).json()
+    image = upload(client, user, project, "sea.png", image_bytes()).json()
     foreign = upload_srt(client, other, theirs, "theirs.srt", [(0, 1000, "Hola.")])
     for asset_id in (str(uuid.uuid4()), image["id"], foreign["id"]):
         refused = client.post(
